@@ -1,0 +1,73 @@
+#pragma once
+// Config: every setting of hub and hubctl, read from config/hub.yaml and overridden by HUB_*
+// environment variables. Loaded once at start-up, then read-only (safe to share across
+// threads). A bad setting throws ConfigError, which main() turns into a message naming the key
+// and the file, and exit code 2.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace hub {
+
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string key, std::string file, const std::string& message)
+      : std::runtime_error(message), key(std::move(key)), file(std::move(file)) {}
+  std::string key;
+  std::string file;
+};
+
+struct Config {
+  std::string file;  // the YAML file the settings came from
+
+  struct Http {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    int threads = 2;
+    std::size_t max_body_bytes = 32u << 20;
+    int header_timeout_ms = 10000;
+    int body_timeout_ms = 120000;
+    std::string tls_cert;
+    std::string tls_key;
+  } http;
+
+  struct Postgres {
+    std::string url = "postgresql://hub:hub@127.0.0.1:55432/hub";
+    int pool_size = 8;
+    int acquire_timeout_ms = 5000;
+  } postgres;
+
+  struct Redis {
+    std::string url = "redis://127.0.0.1:56379/0";
+    int timeout_ms = 500;
+    int pool_size = 8;
+  } redis;
+
+  struct Auth {
+    int rotation_grace_seconds = 86400;
+    int default_token_ttl_days = 0;
+    int cache_seconds = 60;
+  } auth;
+
+  struct RateLimit {
+    double requests_per_second = 100;
+    double burst = 200;
+  } rate_limit;
+
+  struct Log {
+    std::string level = "info";
+  } log;
+
+  struct Mappings {
+    std::string dir;  // absolute after load
+  } mappings;
+
+  // Reads `path` (empty: $HUB_CONFIG, else ./config/hub.yaml, else the source tree's), then
+  // applies the environment. `env` is injectable for tests; nullptr means the real environment.
+  static Config load(const std::string& path = {},
+                     const std::map<std::string, std::string>* env = nullptr);
+};
+
+}  // namespace hub

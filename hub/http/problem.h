@@ -1,0 +1,52 @@
+#pragma once
+// Problem: an RFC 9457 problem+json error. Handlers throw ProblemError; the server turns it into
+// a response. status_for() is the one place that maps an error kind to an HTTP status.
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace hub {
+
+enum class ProblemKind {
+  kBadRequest,            // 400: malformed syntax, invalid parameters
+  kUnauthorized,          // 401
+  kForbidden,             // 403: scope or unit refused
+  kNotFound,              // 404
+  kMethodNotAllowed,      // 405 (+ Allow)
+  kConflict,              // 409
+  kPayloadTooLarge,       // 413
+  kUnsupportedMediaType,  // 415
+  kUnprocessable,         // 422: well-formed but invalid content
+  kTooManyRequests,       // 429 (+ Retry-After)
+  kInternal,              // 500
+  kUnavailable,           // 503: PostgreSQL or Redis unreachable, shutting down
+};
+
+int status_for(ProblemKind kind);
+const char* title_for(ProblemKind kind);
+
+struct Problem {
+  ProblemKind kind = ProblemKind::kInternal;
+  std::string code;    // stable machine code, e.g. "auth.token_expired"
+  std::string detail;  // human message for this occurrence
+  std::string path;    // JSON path, field or parameter concerned, if any
+  long long offset = -1;                     // byte offset for parse errors
+  std::map<std::string, std::string> headers;  // Allow, Retry-After, WWW-Authenticate
+};
+
+struct ProblemError : std::runtime_error {
+  explicit ProblemError(Problem p) : std::runtime_error(p.detail), problem(std::move(p)) {}
+  Problem problem;
+};
+
+[[noreturn]] inline void fail(ProblemKind kind, std::string code, std::string detail,
+                              std::string path = {}) {
+  throw ProblemError(Problem{kind, std::move(code), std::move(detail), std::move(path), -1, {}});
+}
+
+// application/problem+json body.
+std::string problem_json(const Problem& p, const std::string& request_id,
+                         const std::string& instance);
+
+}  // namespace hub

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the hub needs to build, test and run. Idempotent; run as root.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git ca-certificates
+  # libraries
+  libpistache-dev libpqxx-dev libpq-dev libhiredis-dev libyaml-cpp-dev catch2 rapidjson-dev
+  libspdlog-dev libfmt-dev libssl-dev libutf8proc-dev libcli11-dev libcurl4-openssl-dev libpcre2-dev
+  # services the hub runs against (started by scripts/services.sh, not by systemd)
+  postgresql-15 postgresql-client-15 redis-server
+  # tools used by tests, the demo and the benchmark programs
+  curl jq wrk openssl procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
