@@ -32,22 +32,6 @@ Error bad_format(std::string_view format, std::string reason) {
                     "the date format '" + std::string(format) + "' is invalid: " + reason);
 }
 
-// What the value looks like without repeating it: digits become N, letters a, so partners can
-// see the mismatch in logs without the birth date itself being copied around.
-std::string shape(std::string_view v) {
-  constexpr std::size_t kMax = 40;
-  std::string out;
-  for (std::size_t i = 0; i < v.size() && out.size() < kMax; ++i) {
-    unsigned char c = static_cast<unsigned char>(v[i]);
-    if (c >= '0' && c <= '9') out.push_back('N');
-    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) out.push_back('a');
-    else if (c < 0x80) out.push_back(static_cast<char>(c));
-    else if ((c & 0xC0) != 0x80) out.push_back('?');  // one '?' per non-ASCII character
-  }
-  if (out.size() >= kMax) out += "...";
-  return out;
-}
-
 Result<std::vector<Token>> compile(std::string_view format) {
   if (format.empty()) return bad_format(format, "it is empty");
   std::vector<Token> tokens;
@@ -105,7 +89,7 @@ Error format_error(std::string_view value, std::string_view format, std::size_t 
   Error e = make_error("date.format", "the value does not match the date format '" +
                                           std::string(format) + "': expected " + expected +
                                           " at character " + std::to_string(offset + 1) +
-                                          " (the value looks like '" + shape(value) + "')");
+                                          " (the value looks like '" + text::value_shape(value) + "')");
   e.offset = offset;
   return e;
 }

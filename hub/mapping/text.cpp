@@ -236,6 +236,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+std::string value_shape(std::string_view v) {
+  constexpr std::size_t kMax = 40;
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && out.size() < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c >= '0' && c <= '9') out.push_back('N');
+    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) out.push_back('a');
+    else if (c < 0x80) out.push_back(static_cast<char>(c));
+    else if ((c & 0xC0) != 0x80) out.push_back('?');  // count lead bytes, not continuation bytes
+  }
+  if (out.size() >= kMax) out += "...";
+  return out;
+}
+
 std::string upper(std::string_view s) {
   return map_letters(s, [](utf8proc_int32_t cp, bool) { return utf8proc_toupper(cp); });
 }

@@ -25,6 +25,11 @@ std::string fold_key(std::string_view s);
 // Trims ASCII white space and U+00A0 (spreadsheet exports often pad cells with it) from both ends.
 std::string_view trim(std::string_view s);
 
+// Describes what a value looks like without repeating it, for error messages about personal
+// data: ASCII digits become 'N', ASCII letters 'a', other ASCII is kept, every non-ASCII character
+// becomes '?'; at most 40 characters, then "...". "05/01/2010" -> "NN/NN/NNNN".
+std::string value_shape(std::string_view s);
+
 // Full Unicode simple case mapping, code point by code point ("đặng" <-> "ĐẶNG"). The
 // normalisation form is left as it is (NFC stays NFC); malformed bytes are copied unchanged,
 // because these are formatting helpers and nfc()/normalize_text() are where bad input is reported.

@@ -91,3 +91,9 @@ TEST_CASE("canonical_tone_marks makes old and new tone placement equal", "[text]
   CHECK(canon("thuế khuê") == "thuế khuê");
   CHECK_FALSE(text::canonical_tone_marks("Ho\xE0").ok());
 }
+
+TEST_CASE("value_shape hides digits and letters but keeps the layout", "[text]") {
+  CHECK(text::value_shape("05/01/2010") == "NN/NN/NNNN");
+  CHECK(text::value_shape("ngày 5") == "aa?a N");
+  CHECK(text::value_shape(std::string(100, '7')).size() == 43);
+}
