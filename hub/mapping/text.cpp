@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 namespace hub::text {
 namespace {
@@ -28,6 +29,122 @@ void append_utf8(std::string& out, utf8proc_int32_t cp) {
   utf8proc_uint8_t buf[4];
   auto n = utf8proc_encode_char(cp, buf);
   out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+}
+
+bool is_word_cp(utf8proc_int32_t cp) {
+  auto cat = utf8proc_category(cp);
+  return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
+         (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+}
+
+bool is_letter_cp(utf8proc_int32_t cp) {
+  auto cat = utf8proc_category(cp);
+  return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+// Walks UTF-8, mapping each letter through `map` (given whether it starts a word); malformed
+// bytes are copied unchanged and count as a word boundary.
+template <class Map>
+std::string map_letters(std::string_view s, Map map) {
+  std::string out;
+  out.reserve(s.size());
+  bool in_word = false;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) {
+      out.push_back(static_cast<char>(*p));
+      ++p;
+      --left;
+      in_word = false;
+      continue;
+    }
+    if (is_letter_cp(cp)) append_utf8(out, map(cp, !in_word));
+    else out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    in_word = is_word_cp(cp);
+    p += n;
+    left -= n;
+  }
+  return out;
+}
+
+bool decode_all(std::string_view s, std::vector<utf8proc_int32_t>& cps) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return false;
+    cps.push_back(cp);
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
+bool is_tone_mark(utf8proc_int32_t cp) {
+  // grave (huyền), acute (sắc), tilde (ngã), hook above (hỏi), dot below (nặng)
+  return cp == 0x0300 || cp == 0x0301 || cp == 0x0303 || cp == 0x0309 || cp == 0x0323;
+}
+
+bool is_mark_cp(utf8proc_int32_t cp) {
+  auto cat = utf8proc_category(cp);
+  return cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
+}
+
+char ascii_lower(utf8proc_int32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return static_cast<char>(cp - 'A' + 'a');
+  if (cp >= 'a' && cp <= 'z') return static_cast<char>(cp);
+  return 0;
+}
+
+struct Cluster {
+  std::size_t base;   // index of the base letter in the decomposed word
+  std::size_t end;    // one past its last combining mark
+};
+
+// Appends the decomposed word cps[begin, end) to out, with the tone of a final "oa"/"oe"/"uy"
+// moved from the second vowel to the first.
+void move_tone_in_word(const std::vector<utf8proc_int32_t>& cps, std::size_t begin, std::size_t end,
+                       std::vector<utf8proc_int32_t>& out) {
+  std::vector<Cluster> clusters;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (is_mark_cp(cps[i]) && !clusters.empty()) clusters.back().end = i + 1;
+    else clusters.push_back({i, i + 1});
+  }
+  auto copy_all = [&] { out.insert(out.end(), cps.begin() + begin, cps.begin() + end); };
+  std::size_t n = clusters.size();
+  if (n < 2) return copy_all();
+  const Cluster& first = clusters[n - 2];
+  const Cluster& second = clusters[n - 1];
+  char v1 = ascii_lower(cps[first.base]);
+  char v2 = ascii_lower(cps[second.base]);
+  bool pair = (v1 == 'o' && (v2 == 'a' || v2 == 'e')) || (v1 == 'u' && v2 == 'y');
+  if (!pair) return copy_all();
+  if (n >= 3) {
+    char before = ascii_lower(cps[clusters[n - 3].base]);
+    bool before_is_vowel = before && std::string_view("aeiouy").find(before) != std::string_view::npos;
+    // "quy" is q+u consonant then y: "quý" is spelled the same in both conventions.
+    if (before_is_vowel || (v1 == 'u' && before == 'q')) return copy_all();
+  }
+  // Vowels carrying anything but a tone ("ơ", "ê", "ư", "ă") are different syllables.
+  std::size_t tone_at = 0;
+  int tones_first = 0, tones_second = 0;
+  for (std::size_t i = first.base + 1; i < first.end; ++i) {
+    if (!is_tone_mark(cps[i])) return copy_all();
+    ++tones_first;
+  }
+  for (std::size_t i = second.base + 1; i < second.end; ++i) {
+    if (!is_tone_mark(cps[i])) return copy_all();
+    ++tones_second;
+    tone_at = i;
+  }
+  if (tones_first != 0 || tones_second != 1) return copy_all();
+  out.insert(out.end(), cps.begin() + begin, cps.begin() + first.end);
+  out.push_back(cps[tone_at]);
+  out.push_back(cps[second.base]);
 }
 
 }  // namespace
@@ -97,6 +214,86 @@ std::string fold_key(std::string_view s) {
     append_utf8(out, cp);
   }
   return out;
+}
+
+std::string_view trim(std::string_view s) {
+  auto is_space_at_front = [](std::string_view v) -> std::size_t {
+    if (v.empty()) return 0;
+    char c = v.front();
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return 1;
+    if (v.size() >= 2 && v[0] == '\xC2' && v[1] == '\xA0') return 2;
+    return 0;
+  };
+  auto is_space_at_back = [](std::string_view v) -> std::size_t {
+    if (v.empty()) return 0;
+    char c = v.back();
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return 1;
+    if (v.size() >= 2 && v[v.size() - 2] == '\xC2' && v.back() == '\xA0') return 2;
+    return 0;
+  };
+  while (std::size_t k = is_space_at_front(s)) s.remove_prefix(k);
+  while (std::size_t k = is_space_at_back(s)) s.remove_suffix(k);
+  return s;
+}
+
+std::string value_shape(std::string_view v) {
+  constexpr std::size_t kMax = 40;
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && out.size() < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c >= '0' && c <= '9') out.push_back('N');
+    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) out.push_back('a');
+    else if (c < 0x80) out.push_back(static_cast<char>(c));
+    else if ((c & 0xC0) != 0x80) out.push_back('?');  // count lead bytes, not continuation bytes
+  }
+  if (out.size() >= kMax) out += "...";
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  return map_letters(s, [](utf8proc_int32_t cp, bool) { return utf8proc_toupper(cp); });
+}
+
+std::string lower(std::string_view s) {
+  return map_letters(s, [](utf8proc_int32_t cp, bool) { return utf8proc_tolower(cp); });
+}
+
+std::string name_case(std::string_view s) {
+  auto composed = nfc(s);
+  std::string spaced = collapse_spaces(composed.ok() ? std::string_view(*composed) : s);
+  return map_letters(spaced, [](utf8proc_int32_t cp, bool word_start) {
+    return word_start ? utf8proc_totitle(cp) : utf8proc_tolower(cp);
+  });
+}
+
+Result<std::string> normalize_text(std::string_view s) {
+  auto composed = nfc(s);
+  if (!composed.ok()) return composed.error();
+  return collapse_spaces(*composed);
+}
+
+Result<std::string> canonical_tone_marks(std::string_view s) {
+  std::string decomposed;
+  std::vector<utf8proc_int32_t> cps;
+  if (!map_utf8(s, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE, decomposed) || !decode_all(decomposed, cps))
+    return make_error("text.invalid_utf8", "the value is not valid UTF-8");
+  std::vector<utf8proc_int32_t> moved;
+  moved.reserve(cps.size() + 1);
+  std::size_t i = 0;
+  while (i < cps.size()) {
+    if (!is_word_cp(cps[i])) {
+      moved.push_back(cps[i++]);
+      continue;
+    }
+    std::size_t j = i;
+    while (j < cps.size() && is_word_cp(cps[j])) ++j;
+    move_tone_in_word(cps, i, j, moved);
+    i = j;
+  }
+  std::string joined;
+  joined.reserve(decomposed.size());
+  for (auto cp : moved) append_utf8(joined, cp);
+  return nfc(joined);
 }
 
 }  // namespace hub::text

@@ -22,4 +22,38 @@ std::string collapse_spaces(std::string_view s);
 // "Nguyễn  Văn ĐỨC" and "nguyen van duc" give the same key. Invalid UTF-8 gives "".
 std::string fold_key(std::string_view s);
 
+// Trims ASCII white space and U+00A0 (spreadsheet exports often pad cells with it) from both ends.
+std::string_view trim(std::string_view s);
+
+// Describes what a value looks like without repeating it, for error messages about personal
+// data: ASCII digits become 'N', ASCII letters 'a', other ASCII is kept, every non-ASCII character
+// becomes '?'; at most 40 characters, then "...". "05/01/2010" -> "NN/NN/NNNN".
+std::string value_shape(std::string_view s);
+
+// Full Unicode simple case mapping, code point by code point ("đặng" <-> "ĐẶNG"). The
+// normalisation form is left as it is (NFC stays NFC); malformed bytes are copied unchanged,
+// because these are formatting helpers and nfc()/normalize_text() are where bad input is reported.
+std::string upper(std::string_view s);
+std::string lower(std::string_view s);
+
+// Vietnamese personal-name casing: NFC, collapse_spaces, then the first letter of every word in
+// title case and the rest in lower case ("NGUYỄN văn  đức" -> "Nguyễn Văn Đức"). A word starts
+// after anything that is not a letter, mark or digit, so hyphenated and apostrophe names of
+// ethnic minorities keep each part capitalised ("y-moan" -> "Y-Moan", "h'hen" -> "H'Hen").
+// Tone-mark placement is not changed ("HOÀ" -> "Hoà"). Invalid UTF-8 is cased as far as it can
+// be, malformed bytes copied unchanged.
+std::string name_case(std::string_view s);
+
+// The default cleaning for free text: NFC then collapse_spaces. "text.invalid_utf8" on bad input.
+Result<std::string> normalize_text(std::string_view s);
+
+// Rewrites old/new tone-mark placement to one spelling so catalog names can be compared
+// exactly: an open syllable ending in "oa", "oe" or "uy" (not "quy") gets its tone mark on the
+// first vowel, as in "Hòa", "Khỏe", "Thủy" ("Hoà" -> "Hòa", "Thuỷ" -> "Thủy", "UỶ" -> "ỦY").
+// The "old" placement was chosen because official administrative names mostly use it
+// ("Thanh Hóa", "Khánh Hòa"). Closed syllables ("hoàng", "toán") and "quý" are unambiguous and
+// left alone. Output is NFC; "text.invalid_utf8" on bad input. Use it for comparison keys, not
+// to rewrite what a person typed as their own name.
+Result<std::string> canonical_tone_marks(std::string_view s);
+
 }  // namespace hub::text

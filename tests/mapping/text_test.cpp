@@ -28,3 +28,72 @@ TEST_CASE("collapse_spaces trims and collapses Unicode spaces", "[text]") {
   CHECK(text::collapse_spaces("  Trần\t\tThị \xC2\xA0 Mai  ") == "Trần Thị Mai");
   CHECK(text::collapse_spaces("") == "");
 }
+
+TEST_CASE("trim removes ASCII white space and no-break spaces only at the ends", "[text]") {
+  CHECK(text::trim(" \t\xC2\xA0" "8,5 \xC2\xA0\r\n") == "8,5");
+  CHECK(text::trim("Lê  Chân") == "Lê  Chân");
+  CHECK(text::trim(" \xC2\xA0 ").empty());
+}
+
+TEST_CASE("upper and lower map Vietnamese letters both ways", "[text]") {
+  CHECK(text::upper("đặng thị ngọc ánh") == "ĐẶNG THỊ NGỌC ÁNH");
+  CHECK(text::lower("ĐẶNG THỊ NGỌC ÁNH") == "đặng thị ngọc ánh");
+  CHECK(text::upper("ươ ư ơ ă â ê ô ỹ") == "ƯƠ Ư Ơ Ă Â Ê Ô Ỹ");
+  CHECK(text::lower("Trường THPT Ngô Quyền") == "trường thpt ngô quyền");
+  // NFD input stays NFD: only the base letter changes case.
+  CHECK(text::upper("nguye\xCC\x82\xCC\x83n") == "NGUYE\xCC\x82\xCC\x83N");
+  // Malformed bytes survive rather than vanishing silently.
+  CHECK(text::upper("a\xFF" "b") == "A\xFF" "B");
+}
+
+TEST_CASE("name_case capitalises each word of a Vietnamese name", "[text]") {
+  CHECK(text::name_case("NGUYỄN văn  đức") == "Nguyễn Văn Đức");
+  CHECK(text::name_case("lê thị HOÀ") == "Lê Thị Hoà");
+  CHECK(text::name_case("  đỗ   ĐÌNH\tđạt ") == "Đỗ Đình Đạt");
+  // NFD input comes out composed.
+  CHECK(text::name_case("NGUYE\xCC\x82\xCC\x83N THI\xCC\xA3") == "Nguyễn Thị");
+  // Names without diacritics (vendors that strip them) are cased the same way.
+  CHECK(text::name_case("TRAN VAN AN") == "Tran Van An");
+  // Minority names keep every hyphen/apostrophe part capitalised.
+  CHECK(text::name_case("y-moan ÊBAN") == "Y-Moan Êban");
+  CHECK(text::name_case("H'HEN NIÊ") == "H'Hen Niê");
+  CHECK(text::name_case("").empty());
+}
+
+TEST_CASE("normalize_text composes and collapses spaces", "[text]") {
+  auto r = text::normalize_text("  Trường  THCS\tTrần Phu\xCC\x81 ");
+  REQUIRE(r.ok());
+  CHECK(*r == "Trường THCS Trần Phú");
+  auto bad = text::normalize_text("Tr\xC6");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == "text.invalid_utf8");
+}
+
+TEST_CASE("canonical_tone_marks makes old and new tone placement equal", "[text]") {
+  auto canon = [](std::string_view s) {
+    auto r = text::canonical_tone_marks(s);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(canon("Tỉnh Hoà Bình") == "Tỉnh Hòa Bình");
+  CHECK(canon("Tỉnh Hòa Bình") == "Tỉnh Hòa Bình");
+  CHECK(canon("Khánh Hoà") == canon("Khánh Hòa"));
+  CHECK(canon("Thanh Hoá") == "Thanh Hóa");
+  CHECK(canon("Thuỷ Nguyên") == "Thủy Nguyên");
+  CHECK(canon("khoẻ") == "khỏe");
+  CHECK(canon("UỶ BAN") == "ỦY BAN");
+  CHECK(canon("HOẠ") == "HỌA");
+  // NFD input with the new placement gives the composed old placement.
+  CHECK(canon("Hoa\xCC\x80") == "Hòa");
+  // Closed syllables and "quy" have one spelling and must not change.
+  CHECK(canon("Hoàng Toán Quỳnh quý Nguyễn") == "Hoàng Toán Quỳnh quý Nguyễn");
+  // Vowels with their own diacritic are other syllables ("thuế", "khuê").
+  CHECK(canon("thuế khuê") == "thuế khuê");
+  CHECK_FALSE(text::canonical_tone_marks("Ho\xE0").ok());
+}
+
+TEST_CASE("value_shape hides digits and letters but keeps the layout", "[text]") {
+  CHECK(text::value_shape("05/01/2010") == "NN/NN/NNNN");
+  CHECK(text::value_shape("ngày 5") == "aa?a N");
+  CHECK(text::value_shape(std::string(100, '7')).size() == 43);
+}
