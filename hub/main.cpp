@@ -1,1 +1,117 @@
-int main() { return 0; }
+// hub: the education data hub server. Reads the configuration, applies migrations, builds the
+// components in one place and serves HTTP until SIGTERM/SIGINT, then drains and exits 0.
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "hub/common/config.h"
+#include "hub/common/log.h"
+#include "hub/common/redis.h"
+#include "hub/http/authenticator.h"
+#include "hub/http/routes.h"
+#include "hub/http/server.h"
+#include "hub/store/audit_log.h"
+#include "hub/store/migrations.h"
+#include "hub/store/partner_store.h"
+#include "hub/store/pg_pool.h"
+
+namespace {
+
+constexpr int kMigrationWaitSeconds = 30;
+constexpr int kDrainTimeoutMs = 30000;
+
+// PostgreSQL may still be starting (compose, system boot): retry for a while, then give up.
+void migrate_with_retry(const hub::Config& config) {
+  for (int waited = 0;; ++waited) {
+    try {
+      auto report = hub::apply_migrations(config.postgres.url);
+      for (const auto& name : report.applied) hub::log::info("migration applied", {{"name", name}});
+      return;
+    } catch (const pqxx::broken_connection& e) {
+      if (waited >= kMigrationWaitSeconds) throw;
+      if (waited == 0)
+        hub::log::warn("waiting for PostgreSQL", {{"url", hub::redact_url(config.postgres.url)}});
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Education data hub server"};
+  std::string config_path;
+  app.add_option("-c,--config", config_path, "configuration file (default: $HUB_CONFIG or config/hub.yaml)");
+  app.set_version_flag("--version", "edu-data-hub 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  hub::Config config;
+  try {
+    config = hub::Config::load(config_path);
+  } catch (const hub::ConfigError& e) {
+    std::cerr << "hub: configuration error in " << e.file << (e.key.empty() ? "" : " at " + e.key)
+              << ": " << e.what() << "\n";
+    return 2;
+  }
+  hub::log::init(config.log.level);
+
+  // Signals are taken by sigwait below; block them before any thread exists so none of the
+  // server's threads is interrupted by them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    migrate_with_retry(config);
+  } catch (const std::exception& e) {
+    hub::log::error("cannot apply migrations", {{"error", e.what()}});
+    return 1;
+  }
+
+  hub::PgPool pg(config.postgres.url, config.postgres.pool_size,
+                 std::chrono::milliseconds(config.postgres.acquire_timeout_ms));
+  hub::RedisPool redis(config.redis.url, config.redis.pool_size,
+                       std::chrono::milliseconds(config.redis.timeout_ms));
+  hub::AuditLog audit(pg);
+  hub::PartnerStore partners(pg, config.auth.default_token_ttl_days);
+  hub::Authenticator auth(partners, audit, redis, config);
+  hub::Components components{config, pg, redis, audit, partners};
+  hub::Router router;
+  hub::register_routes(router, components);
+  hub::HttpServer server(config, router, auth);
+
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    hub::log::error("cannot listen", {{"listen", config.http.host + ":" + std::to_string(config.http.port)},
+                                      {"error", e.what()}});
+    return 1;
+  }
+  hub::log::info("hub listening",
+                 {{"listen", config.http.host + ":" + std::to_string(config.http.port)},
+                  {"threads", std::to_string(config.http.threads)},
+                  {"postgres", hub::redact_url(config.postgres.url)},
+                  {"redis", config.redis.url},
+                  {"config", config.file}});
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      hub::log::info("SIGHUP received: nothing to reload yet");
+      continue;
+    }
+    hub::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                     {"in_flight", std::to_string(server.in_flight())}});
+    server.drain_and_stop(kDrainTimeoutMs);
+    hub::log::info("stopped");
+    return 0;
+  }
+}

@@ -52,6 +52,22 @@ bool accepted_media_type(const std::string& type) {
          (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
 }
 
+// A response header whose name is known only at run time. Pistache 0.0.5 writes typed headers
+// only (raw ones are dropped from responses), hence this small type.
+class NamedHeader : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+#ifdef SAFE_HEADER_CAST
+  uint64_t hash() const override { return 0; }
+#endif
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
 // Bridges Pistache to HttpServer::handle. Pistache clones the handler per worker thread.
 class PistacheAdapter : public Http::Handler {
  public:
@@ -74,8 +90,8 @@ class PistacheAdapter : public Http::Handler {
 
     HttpResponse res = server_->handle(req);
 
-    response.headers().addRaw(Http::Header::Raw("X-Request-Id", req.request_id));
-    for (const auto& [k, v] : res.headers) response.headers().addRaw(Http::Header::Raw(k, v));
+    response.headers().add(std::make_shared<NamedHeader>("X-Request-Id", req.request_id));
+    for (const auto& [k, v] : res.headers) response.headers().add(std::make_shared<NamedHeader>(k, v));
     response.setMime(Http::Mime::MediaType::fromString(res.content_type));
     response.send(static_cast<Http::Code>(res.status), res.body);
   }

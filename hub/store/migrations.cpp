@@ -21,21 +21,28 @@ std::string sha256_hex(const std::string& s) {
   return hex;
 }
 
+// A statement outside any transaction block (pqxx allows one transaction object at a time).
+pqxx::result run(pqxx::connection& conn, const std::string& sql) {
+  pqxx::nontransaction tx(conn);
+  return tx.exec(sql);
+}
+
 }  // namespace
 
 MigrationReport apply_migrations(const std::string& postgres_url) {
   pqxx::connection conn(postgres_url);
-  pqxx::nontransaction lock_tx(conn);
-  lock_tx.exec("select pg_advisory_lock(" + std::to_string(kMigrationLockId) + ")");
+  // Session-level lock: held across the transactions below, released at the end.
+  run(conn, "select pg_advisory_lock(" + std::to_string(kMigrationLockId) + ")");
   MigrationReport report;
   try {
-    lock_tx.exec(
+    run(conn,
         "create table if not exists schema_migration ("
         " name text primary key, checksum text not null,"
         " applied_at timestamptz not null default now())");
     for (const auto& m : embedded_migrations()) {
       std::string checksum = sha256_hex(m.sql);
-      auto existing = lock_tx.exec_params("select checksum from schema_migration where name = $1", m.name);
+      auto existing = run(conn, "select checksum from schema_migration where name = " +
+                                    conn.quote(m.name));
       if (!existing.empty()) {
         if (existing[0][0].as<std::string>() != checksum)
           throw std::runtime_error("migration " + m.name +
@@ -55,10 +62,10 @@ MigrationReport apply_migrations(const std::string& postgres_url) {
       report.applied.push_back(m.name);
     }
   } catch (...) {
-    lock_tx.exec("select pg_advisory_unlock(" + std::to_string(kMigrationLockId) + ")");
+    run(conn, "select pg_advisory_unlock(" + std::to_string(kMigrationLockId) + ")");
     throw;
   }
-  lock_tx.exec("select pg_advisory_unlock(" + std::to_string(kMigrationLockId) + ")");
+  run(conn, "select pg_advisory_unlock(" + std::to_string(kMigrationLockId) + ")");
   return report;
 }
 

@@ -1,0 +1,24 @@
+#pragma once
+// The hub's HTTP API: every route in one explicit list (register_routes), each bound to the
+// components it needs. Components outlive the router; handlers are thread-safe.
+
+#include "hub/common/config.h"
+#include "hub/common/redis.h"
+#include "hub/http/router.h"
+#include "hub/store/audit_log.h"
+#include "hub/store/partner_store.h"
+#include "hub/store/pg_pool.h"
+
+namespace hub {
+
+struct Components {
+  const Config& config;
+  PgPool& pg;
+  RedisPool& redis;
+  AuditLog& audit;
+  PartnerStore& partners;
+};
+
+void register_routes(Router& router, Components& c);
+
+}  // namespace hub

@@ -1,0 +1,50 @@
+#pragma once
+// CliContext: what hubctl's commands share: the configuration (same file and HUB_* variables
+// as the hub) and lazily opened PostgreSQL / Redis connections, so commands that need neither
+// (jsonpath, mapping check) work without any service running. One thread.
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "hub/common/config.h"
+#include "hub/common/redis.h"
+#include "hub/store/pg_pool.h"
+
+namespace hub::cli {
+
+// Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error.
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// Thrown by commands to end hubctl with a message and an exit code.
+struct CommandFailed : std::runtime_error {
+  CommandFailed(int exit_code, const std::string& message)
+      : std::runtime_error(message), exit_code(exit_code) {}
+  int exit_code;
+};
+
+class CliContext {
+ public:
+  std::string config_path;
+  bool json_output = false;
+
+  const Config& config();
+  PgPool& pg();
+  RedisPool& redis();
+  // "hubctl:<user>" and this host: who performs administrative actions.
+  std::string actor_name() const;
+  std::string host() const;
+
+ private:
+  std::unique_ptr<Config> config_;
+  std::unique_ptr<PgPool> pg_;
+  std::unique_ptr<RedisPool> redis_;
+};
+
+void add_migrate_command(CLI::App& app, CliContext& ctx);
+void add_partner_commands(CLI::App& app, CliContext& ctx);
+void add_audit_command(CLI::App& app, CliContext& ctx);
+
+}  // namespace hub::cli
