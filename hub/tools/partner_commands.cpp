@@ -93,8 +93,16 @@ void add_partner_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--unit,-u", np->units, "province:<code> | commune:<code> | school:<code> (repeatable)");
     cmd->add_option("--display-name", np->display_name, "a readable name");
     cmd->add_option("--expires-days", *days, "token expiry in days (default: auth.default_token_ttl_days)");
-    cmd->callback([&ctx, np, days] {
+    auto rate = std::make_shared<double>(0);
+    auto burst = std::make_shared<double>(0);
+    cmd->add_option("--rate", *rate, "requests per second for this partner (default: rate_limit.requests_per_second)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--burst", *burst, "burst size for this partner (default: rate_limit.burst)")
+        ->check(CLI::Range(1.0, 1e7));
+    cmd->callback([&ctx, np, days, rate, burst] {
       if (*days >= 0) np->expires_in_days = *days;
+      if (*rate > 0) np->rate_per_second = *rate;
+      if (*burst > 0) np->burst = *burst;
       auto r = store(ctx).add(*np, actor(ctx));
       auto& added = value_or_fail(r);
       if (!ctx.json_output) std::cerr << "partner '" << added.first.name << "' added\n";

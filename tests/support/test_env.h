@@ -1,0 +1,74 @@
+#pragma once
+// Support for integration tests (*_db_test.cpp): the project's real PostgreSQL and Redis
+// (scripts/services.sh start, variables HUB_TEST_POSTGRES_URL / HUB_TEST_REDIS_URL), real hub and
+// hubctl processes on free ports, and a small libcurl HTTP client. Not thread-safe: tests run
+// one at a time (RUN_SERIAL).
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hub::test {
+
+std::string postgres_url();  // the test database (wiped by reset_database)
+std::string redis_url();     // the test Redis database (flushed by reset_database)
+// Drops every table of the test database, flushes the test Redis db, applies migrations.
+void reset_database();
+// Runs SQL on the test database and returns the first column of the first row ("" if none).
+std::string sql_value(const std::string& sql);
+void sql_exec(const std::string& sql);
+
+int free_port();
+
+struct HttpResult {
+  int status = 0;  // 0 when the connection failed
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+HttpResult http(const std::string& method, const std::string& url, const std::string& body = "",
+                const std::vector<std::string>& headers = {}, long timeout_ms = 10000);
+HttpResult get(const std::string& url, const std::string& token = "");
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs build/hubctl with the test database and Redis (plus `env` overrides).
+CommandResult hubctl(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env = {});
+// Adds a partner with hubctl and returns its token (the last line of stdout).
+std::string add_partner(const std::string& name, const std::vector<std::string>& extra_args);
+
+// A hub server process on a free port, stopped (SIGKILL) when destroyed.
+class HubProcess {
+ public:
+  explicit HubProcess(std::map<std::string, std::string> env = {});
+  ~HubProcess();
+  HubProcess(const HubProcess&) = delete;
+  HubProcess& operator=(const HubProcess&) = delete;
+
+  // Starts and waits for /healthz; false (with the log kept) if it did not come up.
+  bool start();
+  std::string url(const std::string& path = "") const;
+  int port() const { return port_; }
+  // Sends `signal` and waits for the exit; returns the exit status (or 128+signal).
+  int stop(int signal, int timeout_ms = 35000);
+  void send_signal(int signal);
+  bool running();
+  std::string log() const;  // everything the hub wrote to stderr/stdout so far
+
+ private:
+  std::map<std::string, std::string> env_;
+  int port_ = 0;
+  int pid_ = -1;
+  std::string log_path_;
+};
+
+// Runs a process with extra environment and waits; for hub start-up failures and the like.
+CommandResult run_process(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env, int timeout_ms = 30000);
+
+std::string binary(const std::string& name);  // path of build/<name>
+
+}  // namespace hub::test
