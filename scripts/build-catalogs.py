@@ -416,7 +416,10 @@ def admin_catalogs(src, out):
         "code_format": "^[0-9]+$",
         "parent_catalogs": ["commune"],
         "code_systems": [{"id": "gso_old", "title": "Pre-reform GSO code of the old unit",
-                          "status": "official"}],
+                          "status": "official"},
+                         {"id": "old_province", "title": "Context: old province code", "status": "official"},
+                         {"id": "old_district", "title": "Context: old district code", "status": "official"},
+                         {"id": "new_province", "title": "Context: new province code", "status": "official"}],
     }, xw, force_csv=True)
     return {"province": n_prov, "district_legacy": n_dist, "commune": n_comm,
             "admin_crosswalk": n_xw}
@@ -472,7 +475,9 @@ def cccd_catalogs(src, out):
         "canonical_code_system": "cccd",
         "code_format": "^[0-9]$",
         "parent_catalogs": ["gender"],
-        "code_systems": [{"id": "cccd", "title": "4th digit", "status": "official"}],
+        "code_systems": [{"id": "cccd", "title": "4th digit", "status": "official"},
+                         {"id": "birth_year_from", "title": "Context: first birth year", "status": "official"},
+                         {"id": "birth_year_to", "title": "Context: last birth year", "status": "official"}],
     }, es)
     return {"cccd_prefix": n1, "cccd_century_gender": n2}
 
