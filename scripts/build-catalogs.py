@@ -891,8 +891,28 @@ source and licence. Row counts are in each YAML (`entry_count`).
 - **Ethnicity canonical code = QĐ 1019/2008** (used by QCVN 109); QĐ 121/1979 codes are a second
   code system. QĐ 1019 codes 21-54 are unverified.
 - **Religion 00 'Không'** (no religion) is local.
-- **Hải Phòng spot check** (dvhcvn asks for one against 1669/NQ-UBTVQH15): see the test
-  `tests/mapping/catalog_test.cpp`, which checks the rows used there against the resolution text.
+- **Hải Phòng spot check** (dvhcvn asks for one against 1669/NQ-UBTVQH15): the crosswalk rows
+  used in `tests/mapping/catalog_test.cpp` (11341 Gia Viên split into 11311 / 11329 / 11359;
+  11320 Hoàng Văn Thụ whole into 11311; 11329 Máy Chai whole into 11329) were checked by hand
+  against Điều 1 khoản 8, 10 and 11 of the resolution. No systematic check was made.
+
+## File format (read by hub/mapping/catalog_loader.cpp)
+
+`<name>.yaml` — the file name is the catalog name. Keys: `name`, `kind` (`list` or `crosswalk`),
+`title_vi`, `title_en`, `description`, `source`, `licence`, `canonical_code_system`,
+`code_systems` (list of `{id, title, status, alias?, unverified_codes?}`; `status` is official /
+observed / derived / local; `alias: true` means canonical-code lookups also accept codes of that
+system), optional `code_format` (documentation), `code_width` (every canonical code has exactly
+this many characters; used for the "leading zero lost?" hint), `name_prefixes` (unit types that
+may be left out of a name query), `name_abbreviations` (expanded when a name query finds
+nothing, e.g. `TP` -> `Thành phố`), `parent_catalogs` (where `parent` codes live; checked at
+load), `local_codes`, `entry_count` (checked at load), and exactly one of `entries` (inline list)
+or `entries_csv` (a CSV beside the YAML). Unknown keys are load errors.
+
+Entry fields: `code`, `name` (NFC), `name_en`, `parent`, `level`, `valid_from`, `valid_to`
+(inclusive, YYYY-MM-DD, empty = unbounded), `synonyms`, `codes` (code system -> code).
+CSV: RFC 4180, UTF-8, header `code,name,name_en,parent,level,valid_from,valid_to,synonyms,codes`;
+`synonyms` joined with `|`, `codes` as `system=value` joined with `|`.
 """
 
 
