@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "hub/mapping/catalog.h"
 
@@ -201,8 +203,6 @@ TEST_CASE("name lookups that hit several entries are ambiguous", "[catalog]") {
   CHECK_THAT(r.error().message, Catch::Contains("parent"));
   // The message lists the candidate codes.
   CHECK(r.error().message.find_first_of("0123456789") != std::string::npos);
-  LookupOptions by_name;
-  by_name.by = LookupBy::kName;
   auto cands = 0;
   for (const auto& e : commune.entries())
     if (e.name == "Xã Tân Tiến" && !e.valid_to) ++cands;
@@ -334,4 +334,22 @@ TEST_CASE("broken catalog files give errors naming the file", "[catalog]") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == "catalog.load");
   }
+}
+
+TEST_CASE("concurrent lookups on one CatalogSet", "[catalog]") {
+  auto set = real_set();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        LookupOptions hp;
+        hp.parent = "31";
+        auto r = set->find("commune")->lookup("Hồng Bàng", hp);
+        auto x = set->crosswalk_commune("11341");
+        if (!r.ok() || (*r)->code != "11311" || !x.ok() || x->new_codes.size() != 3) ++failures;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
 }
