@@ -588,7 +588,7 @@ def ethnic_religion_catalogs(src, out):
 # Curated Vietnamese names for the countries vendors most often send; the rest use the
 # Vietnamese translation shipped with iso-codes.
 COUNTRY_VI = {
-    "VN": ("Việt Nam", ["Viet Nam", "Vietnam", "VN", "VNM"]),
+    "VN": ("Việt Nam", ["Viet Nam", "Vietnam"]),
     "CN": ("Trung Quốc", ["Trung Hoa"]),
     "LA": ("Lào", ["Laos"]),
     "KH": ("Campuchia", ["Cambodia", "Căm-pu-chia"]),
@@ -627,7 +627,8 @@ def nationality_catalog(out):
     es = []
     for c in countries:
         en = c.get("common_name") or c["name"]
-        syn = [c["name"], c.get("official_name", ""), c.get("common_name", ""), c["alpha_3"]]
+        # Alpha-3 codes are a code system, not synonyms: "NGA" (Nigeria) would fold onto "Nga".
+        syn = [c["name"], c.get("official_name", ""), c.get("common_name", "")]
         tr = vi(c["name"]) if vi else c["name"]
         name, extra = COUNTRY_VI.get(c["alpha_2"], (tr, []))
         syn = extra + [tr] + syn
@@ -642,8 +643,8 @@ def nationality_catalog(out):
             "ISO 3166-1 countries; canonical code = alpha-2. Vietnamese names: curated for Việt Nam, "
             "its neighbours and the countries vendors most often send (see COUNTRY_VI in "
             "scripts/build-catalogs.py); for the others the Vietnamese translation shipped with "
-            "iso-codes (its wording is sometimes dated). English ISO names, alpha-3 codes and the "
-            "iso-codes Vietnamese name are synonyms. Stateless persons have no code here."),
+            "iso-codes (its wording is sometimes dated). English ISO names and the "
+            "iso-codes Vietnamese name are synonyms; alpha-3 is code system iso3166_alpha3. Stateless persons have no code here."),
         "source": "Debian package iso-codes (iso_3166-1.json and the vi translation iso_3166-1.mo), "
                   "https://salsa.debian.org/iso-codes-team/iso-codes",
         "licence": "iso-codes data: LGPL-2.1-or-later (see SOURCES.md); curated Vietnamese names: project-local",

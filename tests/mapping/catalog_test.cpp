@@ -271,6 +271,10 @@ TEST_CASE("small catalogs", "[catalog]") {
   CHECK((*cat("gender").lookup("2", csdl))->code == "F");
   CHECK((*cat("nationality").lookup("Việt Nam", {}))->code == "VN");
   CHECK((*cat("nationality").lookup("Lào", {}))->code == "LA");
+  CHECK((*cat("nationality").lookup("Nga", {}))->code == "RU");  // not Nigeria's alpha-3 NGA
+  LookupOptions alpha3;
+  alpha3.code_system = "iso3166_alpha3";
+  CHECK((*cat("nationality").lookup("VNM", alpha3))->code == "VN");
   CHECK((*cat("rating_tt22").lookup("Chưa đạt", {}))->code == "4");
   CHECK((*cat("rating_tt27").lookup("Hoàn thành tốt", {}))->code == "HTT");
   CHECK((*cat("school_level").lookup("THCS", {}))->code == "03");
