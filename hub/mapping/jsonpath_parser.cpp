@@ -11,6 +11,7 @@ namespace hub::jsonpath {
 namespace {
 
 constexpr int64_t kMaxSafeInt = (int64_t{1} << 53) - 1;  // RFC 9535 I-JSON integer range
+constexpr int kMaxNesting = 64;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -435,6 +436,19 @@ class Parser {
   }
 
   ExprPtr parse_or() {
+    // Every nested expression (parentheses, function arguments, filters inside filters)
+    // passes through here; bounding the depth keeps hostile queries from exhausting the stack.
+    if (depth_ >= kMaxNesting) {
+      fail_msg(pos_, "expression nested more than " + std::to_string(kMaxNesting) + " levels deep");
+      return nullptr;
+    }
+    ++depth_;
+    ExprPtr e = parse_or_inner();
+    --depth_;
+    return e;
+  }
+
+  ExprPtr parse_or_inner() {
     ExprPtr first = parse_and();
     if (!first) return nullptr;
     ExprPtr node;
@@ -759,6 +773,7 @@ class Parser {
   std::string_view src_;
   rapidjson::MemoryPoolAllocator<>& pool_;
   size_t pos_ = 0;
+  int depth_ = 0;
   size_t err_pos_ = 0;
   std::string err_msg_;
 };
