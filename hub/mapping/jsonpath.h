@@ -1,0 +1,59 @@
+#pragma once
+// JSONPath (RFC 9535) queries over RapidJSON documents. Mapping rules name their source fields
+// with JSONPath, and the mapping engine evaluates the same few queries against every record, so
+// a Query is compiled once (syntax, function well-typedness, literal regexes) and then only
+// walks the document.
+//
+// Thread-safety: a Query is immutable after parse(); copies share the compiled form, and every
+// const member function may be called from many threads at once.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "hub/common/result.h"
+
+namespace hub::jsonpath {
+
+// One selected node: the value (owned by the queried document) and its RFC 9535 normalized
+// path, e.g. $['a'][0].
+struct Node {
+  const rapidjson::Value* value;
+  std::string path;
+};
+
+struct CompiledQuery;  // defined in jsonpath_ast.h; opaque to users
+
+class Query {
+ public:
+  // Compiles `text`. On failure the error has code "jsonpath.syntax", `offset` = 0-based
+  // character (code point) offset of the problem, `path` = the query text, and a message
+  // saying what was expected there. Ill-typed function use is a syntax error too.
+  static Result<Query> parse(std::string_view text);
+
+  // Appends the selected values in RFC order. Builds no paths; this is the hot path.
+  void select(const rapidjson::Value& root, std::vector<const rapidjson::Value*>& out) const;
+
+  // Like select() but also returns each node's normalized path.
+  std::vector<Node> select_with_paths(const rapidjson::Value& root) const;
+
+  // First selected value, or nullptr. Stops at the first hit; singular queries just walk.
+  const rapidjson::Value* select_one(const rapidjson::Value& root) const;
+
+  // True for an RFC "singular query": only name and index segments, so at most one result.
+  bool is_singular() const;
+
+  const std::string& text() const;
+
+ private:
+  explicit Query(std::shared_ptr<const CompiledQuery> compiled);
+  std::shared_ptr<const CompiledQuery> compiled_;
+};
+
+// The RFC 9535 normalized-path spelling of a member name, e.g. a'b -> ['a\'b'].
+void append_normalized_name(std::string& out, std::string_view name);
+
+}  // namespace hub::jsonpath
