@@ -27,6 +27,8 @@ env_file=$run/env
 pg_running() { runuser -u $pg_user -- "$pg_bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; }
 redis_running() { redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG; }
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 psql_admin() { runuser -u $pg_user -- psql -h /tmp -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAtX "$@"; }
 
 start_postgres() {
@@ -48,6 +50,10 @@ CONF
   if pg_running; then
     echo "services: PostgreSQL already running on port $pg_port"
   else
+    if port_busy "$pg_port"; then
+      echo "services: port $pg_port is taken by another program; choose another with HUB_PG_PORT=<port>" >&2
+      exit 1
+    fi
     runuser -u $pg_user -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 start >/dev/null
     echo "services: PostgreSQL started on 127.0.0.1:$pg_port (data $pg_data)"
   fi
@@ -67,6 +73,10 @@ start_redis() {
   if redis_running; then
     echo "services: Redis already running on port $redis_port"
     return
+  fi
+  if port_busy "$redis_port"; then
+    echo "services: port $redis_port is taken by another program; choose another with HUB_REDIS_PORT=<port>" >&2
+    exit 1
   fi
   # Redis only holds locks, rate-limit counters and caches: nothing there must survive a restart.
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --daemonize yes \
