@@ -424,8 +424,9 @@ class Checker {
       return true;
     std::string allowed;
     for (const auto& e : f.enum_values) allowed += (allowed.empty() ? "" : ", ") + e;
-    // Enum values are codes, not personal data, so repeating the value helps the vendor.
-    add(f, "schema.not_in_enum", "'" + std::string(s) + "' is not one of: " + allowed);
+    // Repeating a wrong code helps the vendor, except in a sensitive field (blood type ...).
+    std::string shown = f.sensitive ? "a value shaped '" + text::value_shape(s) + "'" : "'" + std::string(s) + "'";
+    add(f, "schema.not_in_enum", shown + " is not one of: " + allowed);
     return false;
   }
 

@@ -361,6 +361,11 @@ TEST_CASE("schema: messages say what was expected and keep personal data out", "
   REQUIRE(vs.size() == 1);
   CHECK_THAT(vs[0].message, !Catch::Contains("0912 345 678"));
 
+  vs = check("student", with(student, "blood_type", R"("Rh-")"));
+  REQUIRE(vs.size() == 1);
+  CHECK(vs[0].code == "schema.not_in_enum");
+  CHECK_THAT(vs[0].message, !Catch::Contains("Rh-"));
+
   vs = check("subject_result", with(valid_records().at("subject_result"), "term", R"("HK3")"));
   REQUIRE(vs.size() == 1);
   CHECK_THAT(vs[0].message, Catch::Contains("GK1, HK1, GK2, HK2, CN"));
