@@ -1,0 +1,14 @@
+#pragma once
+// Vietnamese wording of the hub's stable error codes, for partners' staff who read Vietnamese.
+// The English message of each error stays specific (it names values and formats); the
+// Vietnamese one says what the code means. Pure lookups; thread-safe.
+
+#include <string>
+#include <string_view>
+
+namespace hub::mapping {
+
+// The Vietnamese message for `code`; a general one for codes not in the table.
+std::string vietnamese_message(std::string_view code);
+
+}  // namespace hub::mapping

@@ -1,0 +1,45 @@
+#pragma once
+// Transforms: the steps of a mapping field's `transform:` pipeline, each compiled once from its
+// YAML form (a name, or a one-key map {name: argument}) into a function on scalar values.
+// Every transform is listed in one table (transform_names()); an unknown name is a load error.
+// Compiled transforms are immutable and thread-safe.
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "hub/common/result.h"
+
+namespace hub::mapping {
+
+// A value flowing through a pipeline: JSON scalars (null, string, integer, number, boolean).
+using Scalar = std::variant<std::monostate, std::string, long long, double, bool>;
+
+bool is_null(const Scalar& v);
+// Text form used by text transforms and error messages: integers without ".0".
+std::string scalar_text(const Scalar& v);
+
+using TransformFn = std::function<Result<Scalar>(const Scalar&)>;
+
+struct Transform {
+  std::string name;
+  TransformFn apply;
+  // True for transforms whose input/output is a personal ID: error values are masked.
+  bool sensitive = false;
+};
+
+struct TransformOptions {
+  int date_pivot = 50;  // two-digit years below it are 20yy
+  std::function<bool(std::string_view)> is_personal_id_prefix;  // from the catalogs
+};
+
+// Compiles one pipeline step. Error message says what is wrong; the caller adds file:line:col.
+Result<Transform> compile_transform(const YAML::Node& step, const TransformOptions& options);
+
+// Every transform name, for documentation and "did you mean" messages.
+const std::vector<std::string>& transform_names();
+
+}  // namespace hub::mapping
