@@ -1,0 +1,735 @@
+#include "hub/mapping/mapping.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "hub/common/crypto.h"
+#include "hub/mapping/jsonpath.h"
+#include "hub/mapping/messages.h"
+#include "hub/mapping/text.h"
+#include "hub/mapping/transforms.h"
+#include "hub/mapping/validators.h"
+
+namespace hub::mapping {
+
+// ---- compiled form -------------------------------------------------------------------------
+
+// A JSONPath with the node it starts from: `$` the current context (the vendor record, or the
+// element of a `foreach`), `$record` the vendor record, `$root` the whole document.
+struct PathRef {
+  enum class Base { kContext, kRecord, kRoot } base = Base::kContext;
+  std::string text;
+  std::optional<jsonpath::Query> query;
+};
+
+struct Condition {
+  PathRef path;
+  enum class Op { kExists, kMissing, kEquals, kNotEquals, kIn } op = Op::kExists;
+  std::vector<std::string> values;
+};
+
+struct CatalogRule {
+  const catalog::Catalog* catalog = nullptr;
+  catalog::LookupOptions options;
+  std::optional<Date> valid_on;  // codes are read as valid on this date (default: today)
+  bool crosswalk = false;        // pre-reform commune codes are turned into current ones
+};
+
+struct FieldRule {
+  std::string name;
+  const schema::FieldSchema* schema = nullptr;
+  std::optional<PathRef> from;
+  std::optional<Scalar> constant;
+  std::optional<Scalar> default_value;
+  std::vector<Transform> transforms;
+  std::optional<CatalogRule> catalog;
+  std::string ref;  // local name of another record of the same vendor record
+  bool required = false;
+  bool sensitive = false;
+  std::optional<Condition> when;
+};
+
+struct EmitRule {
+  std::string entity;
+  std::string as;
+  const schema::EntitySchema* schema = nullptr;
+  std::optional<PathRef> foreach;
+  std::optional<PathRef> child_key;  // relative to the foreach element
+  std::optional<Condition> when;
+  std::vector<FieldRule> fields;
+};
+
+struct CompiledMapping {
+  std::string partner, feed, version, file;
+  PathRef records;
+  PathRef source_id;
+  std::vector<EmitRule> emits;
+  std::shared_ptr<const catalog::CatalogSet> catalogs;
+  std::shared_ptr<const schema::SchemaSet> schemas;
+};
+
+// ---- loading -------------------------------------------------------------------------------
+
+namespace {
+
+struct Compiler {
+  std::string file;
+  const LoadContext& ctx;
+
+  // Errors carry file:line:column of the YAML node they are about.
+  Error at(const YAML::Node& node, const std::string& what) const {
+    auto m = node.Mark();
+    std::string where = file;
+    if (!m.is_null()) where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    return make_error("mapping.invalid", where + ": " + what, file);
+  }
+
+  static void check_keys(const YAML::Node& map, const std::set<std::string>& allowed,
+                         const std::string& where, std::optional<YAML::Node>& bad, std::string& bad_key) {
+    for (const auto& kv : map) {
+      if (!allowed.count(kv.first.Scalar())) {
+        bad = kv.first;
+        bad_key = kv.first.Scalar();
+        return;
+      }
+    }
+  }
+
+  Status keys(const YAML::Node& map, const std::set<std::string>& allowed, const std::string& what) const {
+    std::optional<YAML::Node> bad;
+    std::string key;
+    check_keys(map, allowed, what, bad, key);
+    if (!bad) return Status::Ok();
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return at(*bad, "unknown key '" + key + "' in " + what + "; allowed: " + list);
+  }
+
+  Result<PathRef> path(const YAML::Node& node) const {
+    if (!node.IsScalar()) return at(node, "expected a JSONPath such as $.hoTen");
+    PathRef p;
+    std::string text = node.Scalar();
+    p.text = text;
+    if (text.rfind("$root", 0) == 0) {
+      p.base = PathRef::Base::kRoot;
+      text = "$" + text.substr(5);
+    } else if (text.rfind("$record", 0) == 0) {
+      p.base = PathRef::Base::kRecord;
+      text = "$" + text.substr(7);
+    }
+    auto q = jsonpath::Query::parse(text);
+    if (!q)
+      return at(node, "invalid JSONPath '" + p.text + "': " + q.error().message + " (at character " +
+                          std::to_string(q.error().offset) + ")");
+    p.query = std::move(q.value());
+    return p;
+  }
+
+  Result<Condition> condition(const YAML::Node& node) const {
+    if (!node.IsMap() || !node["path"])
+      return at(node, "a condition is {path: <JSONPath>, equals|not_equals|in|exists: ...}");
+    if (auto st = keys(node, {"path", "equals", "not_equals", "in", "exists"}, "a condition"); !st)
+      return st.error();
+    Condition c;
+    auto p = path(node["path"]);
+    if (!p) return p.error();
+    c.path = std::move(p.value());
+    if (node["equals"]) {
+      c.op = Condition::Op::kEquals;
+      c.values = {node["equals"].Scalar()};
+    } else if (node["not_equals"]) {
+      c.op = Condition::Op::kNotEquals;
+      c.values = {node["not_equals"].Scalar()};
+    } else if (node["in"]) {
+      if (!node["in"].IsSequence()) return at(node["in"], "'in' takes a list of values");
+      c.op = Condition::Op::kIn;
+      for (const auto& v : node["in"]) c.values.push_back(v.Scalar());
+    } else if (node["exists"]) {
+      c.op = node["exists"].as<bool>(true) ? Condition::Op::kExists : Condition::Op::kMissing;
+    }
+    return c;
+  }
+
+  static Scalar scalar_of(const YAML::Node& n) {
+    if (n.IsNull()) return Scalar();
+    const std::string& s = n.Scalar();
+    // Quoted YAML strings stay strings ("01" is a code, not the number 1).
+    if (n.Tag() == "!") return Scalar(s);
+    try {
+      if (s == "true" || s == "false") return Scalar(s == "true");
+      size_t pos = 0;
+      long long i = std::stoll(s, &pos);
+      if (pos == s.size()) return Scalar(i);
+      double d = std::stod(s, &pos);
+      if (pos == s.size()) return Scalar(d);
+    } catch (const std::exception&) {
+    }
+    return Scalar(s);
+  }
+
+  Result<FieldRule> field(const std::string& name, const YAML::Node& spec, const EmitRule& emit,
+                          const std::set<std::string>& known_refs,
+                          const std::map<std::string, std::string>& code_systems,
+                          const TransformOptions& topts, std::optional<Date> default_valid_on) const {
+    FieldRule f;
+    f.name = name;
+    f.schema = emit.schema->field(name);
+    if (!f.schema) {
+      std::string list;
+      for (const auto& fs : emit.schema->fields) list += (list.empty() ? "" : ", ") + fs.name;
+      return at(spec, "'" + name + "' is not a field of the canonical " + emit.entity + " (fields: " + list + ")");
+    }
+    f.sensitive = f.schema->sensitive || f.schema->type == schema::FieldType::kPersonalId;
+    // Shorthand `full_name: $.hoTen` means {from: $.hoTen}. (A yaml-cpp Node assigned after
+    // construction writes through to the node it refers to, hence the fresh node.)
+    YAML::Node s;
+    if (spec.IsScalar()) {
+      s = YAML::Node(YAML::NodeType::Map);
+      s["from"] = spec;
+    } else {
+      s = spec;
+    }
+    if (!s.IsMap()) return at(spec, "a field is a JSONPath or a map with from/value/transform/catalog/...");
+    if (auto st = keys(s, {"from", "value", "default", "required", "transform", "catalog", "code_system",
+                           "by", "valid_on", "crosswalk", "ref", "when"},
+                       "field '" + name + "'");
+        !st)
+      return st.error();
+    int sources = (s["from"] ? 1 : 0) + (s["value"] ? 1 : 0) + (s["ref"] ? 1 : 0);
+    if (sources != 1) return at(spec, "field '" + name + "' needs exactly one of from, value or ref");
+    if (s["from"]) {
+      auto p = path(s["from"]);
+      if (!p) return p.error();
+      f.from = std::move(p.value());
+    }
+    if (s["value"]) f.constant = scalar_of(s["value"]);
+    if (s["default"]) f.default_value = scalar_of(s["default"]);
+    if (s["ref"]) {
+      f.ref = s["ref"].Scalar();
+      if (!known_refs.count(f.ref))
+        return at(s["ref"], "ref '" + f.ref + "' names no record emitted before this one (give that emit `as: " + f.ref + "`)");
+      if (f.schema->type != schema::FieldType::kRef)
+        return at(s["ref"], "'" + name + "' is not a reference field of " + emit.entity);
+    }
+    f.required = s["required"] ? s["required"].as<bool>(false) : f.schema->required;
+    if (s["transform"]) {
+      const YAML::Node& t = s["transform"];
+      std::vector<YAML::Node> steps;
+      if (t.IsSequence())
+        for (const auto& step : t) steps.push_back(step);
+      else
+        steps.push_back(t);
+      for (const auto& step : steps) {
+        auto compiled = compile_transform(step, topts);
+        if (!compiled) return at(step, compiled.error().message);
+        if (compiled->sensitive) f.sensitive = true;
+        f.transforms.push_back(std::move(compiled.value()));
+      }
+    }
+    std::string catalog_name = s["catalog"] ? s["catalog"].Scalar()
+                                            : (f.schema->type == schema::FieldType::kCode ? f.schema->catalog : "");
+    if (!catalog_name.empty() && !s["value"] && !s["ref"]) {
+      CatalogRule c;
+      c.catalog = ctx.catalogs->find(catalog_name);
+      if (!c.catalog) return at(s["catalog"] ? s["catalog"] : spec, "unknown catalog '" + catalog_name + "'");
+      auto cs = code_systems.find(catalog_name);
+      if (s["code_system"]) c.options.code_system = s["code_system"].Scalar();
+      else if (cs != code_systems.end()) c.options.code_system = cs->second;
+      if (!c.options.code_system.empty()) {
+        bool known = c.options.code_system == c.catalog->canonical_code_system();
+        for (const auto& sys : c.catalog->code_systems()) known = known || sys.id == c.options.code_system;
+        if (!known) return at(s["code_system"] ? s["code_system"] : spec,
+                              "catalog '" + catalog_name + "' has no code system '" + c.options.code_system + "'");
+        if (c.options.code_system == c.catalog->canonical_code_system()) c.options.code_system.clear();
+      }
+      std::string by = s["by"] ? s["by"].Scalar() : "any";
+      if (by == "code") c.options.by = catalog::LookupBy::kCode;
+      else if (by == "name") c.options.by = catalog::LookupBy::kName;
+      else if (by == "any") c.options.by = catalog::LookupBy::kAny;
+      else return at(s["by"], "'by' is code, name or any");
+      c.valid_on = default_valid_on;
+      if (s["valid_on"]) {
+        c.valid_on = Date::parse_iso(s["valid_on"].Scalar());
+        if (!c.valid_on) return at(s["valid_on"], "valid_on must be a date YYYY-MM-DD");
+      }
+      c.crosswalk = s["crosswalk"] && s["crosswalk"].as<bool>(false);
+      if (c.crosswalk && catalog_name != "commune")
+        return at(s["crosswalk"], "crosswalk applies to the commune catalog only");
+      f.catalog = c;
+    } else if (s["code_system"] || s["by"] || s["crosswalk"] || s["valid_on"]) {
+      return at(spec, "code_system, by, valid_on and crosswalk need a catalog");
+    }
+    if (s["when"]) {
+      auto c = condition(s["when"]);
+      if (!c) return c.error();
+      f.when = std::move(c.value());
+    }
+    return f;
+  }
+
+  Result<std::unique_ptr<CompiledMapping>> compile(const YAML::Node& root, const std::string& text) const {
+    if (!root.IsMap()) return at(root, "a mapping file is a YAML map with partner, feed, records, source_id, emit");
+    if (auto st = keys(root, {"partner", "feed", "version", "description", "records", "source_id",
+                              "code_systems", "options", "emit"},
+                       "the mapping");
+        !st)
+      return st.error();
+    for (const char* k : {"partner", "feed", "records", "source_id", "emit"})
+      if (!root[k]) return at(root, std::string("missing '") + k + "'");
+    auto m = std::make_unique<CompiledMapping>();
+    m->file = file;
+    m->catalogs = ctx.catalogs;
+    m->schemas = ctx.schemas;
+    m->partner = root["partner"].Scalar();
+    m->feed = root["feed"].Scalar();
+    std::string declared = root["version"] ? root["version"].Scalar() : "0";
+    m->version = declared + "#" + crypto::to_hex(crypto::sha256(text)).substr(0, 8);
+    auto records = path(root["records"]);
+    if (!records) return records.error();
+    m->records = std::move(records.value());
+    auto sid = path(root["source_id"]);
+    if (!sid) return sid.error();
+    m->source_id = std::move(sid.value());
+
+    std::map<std::string, std::string> code_systems;
+    if (root["code_systems"]) {
+      if (!root["code_systems"].IsMap()) return at(root["code_systems"], "code_systems maps a catalog to the vendor's code system");
+      for (const auto& kv : root["code_systems"]) {
+        if (!ctx.catalogs->find(kv.first.Scalar())) return at(kv.first, "unknown catalog '" + kv.first.Scalar() + "'");
+        code_systems[kv.first.Scalar()] = kv.second.Scalar();
+      }
+    }
+    TransformOptions topts;
+    auto catalogs = ctx.catalogs;
+    topts.is_personal_id_prefix = [catalogs](std::string_view p) { return catalogs->is_personal_id_prefix(p); };
+    std::optional<Date> default_valid_on;
+    if (const auto& opts = root["options"]) {
+      if (auto st = keys(opts, {"date_pivot", "codes_valid_on"}, "options"); !st) return st.error();
+      if (opts["date_pivot"]) topts.date_pivot = opts["date_pivot"].as<int>(50);
+      if (opts["codes_valid_on"]) {
+        default_valid_on = Date::parse_iso(opts["codes_valid_on"].Scalar());
+        if (!default_valid_on) return at(opts["codes_valid_on"], "codes_valid_on must be a date YYYY-MM-DD");
+      }
+    }
+
+    if (!root["emit"].IsSequence() || root["emit"].size() == 0)
+      return at(root["emit"], "emit is a list of the canonical records made from each vendor record");
+    std::set<std::string> known_refs;
+    for (const auto& e : root["emit"]) {
+      if (!e.IsMap()) return at(e, "each emit is a map with entity, fields ...");
+      if (auto st = keys(e, {"entity", "as", "foreach", "key", "when", "fields"}, "an emit"); !st) return st.error();
+      if (!e["entity"] || !e["fields"]) return at(e, "an emit needs 'entity' and 'fields'");
+      EmitRule rule;
+      rule.entity = e["entity"].Scalar();
+      rule.schema = ctx.schemas->find(rule.entity);
+      if (!rule.schema) return at(e["entity"], "unknown canonical entity '" + rule.entity + "'");
+      rule.as = e["as"] ? e["as"].Scalar() : rule.entity;
+      for (const auto& other : m->emits)
+        if (other.as == rule.as) return at(e, "two emits are named '" + rule.as + "'; give one an `as:`");
+      if (e["foreach"]) {
+        auto p = path(e["foreach"]);
+        if (!p) return p.error();
+        rule.foreach = std::move(p.value());
+      }
+      if (e["key"]) {
+        if (!rule.foreach) return at(e["key"], "'key' names exploded children; it needs 'foreach'");
+        auto p = path(e["key"]);
+        if (!p) return p.error();
+        rule.child_key = std::move(p.value());
+      }
+      if (e["when"]) {
+        auto c = condition(e["when"]);
+        if (!c) return c.error();
+        rule.when = std::move(c.value());
+      }
+      if (!e["fields"].IsMap()) return at(e["fields"], "fields maps canonical field names to their source");
+      for (const auto& kv : e["fields"]) {
+        auto f = field(kv.first.Scalar(), kv.second, rule, known_refs, code_systems, topts, default_valid_on);
+        if (!f) return f.error();
+        rule.fields.push_back(std::move(f.value()));
+      }
+      known_refs.insert(rule.as);
+      m->emits.push_back(std::move(rule));
+    }
+    return m;
+  }
+};
+
+// ---- running -------------------------------------------------------------------------------
+
+struct Contexts {
+  const rapidjson::Value* root;
+  const rapidjson::Value* record;
+  const rapidjson::Value* current;
+  const std::string* record_path;
+  std::string current_path;  // normalized path of `current`
+};
+
+const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
+  switch (p.base) {
+    case PathRef::Base::kRoot: return *c.root;
+    case PathRef::Base::kRecord: return *c.record;
+    case PathRef::Base::kContext: break;
+  }
+  return *c.current;
+}
+
+// Normalized path of the node `p` selects, for error reports (computed only when reporting).
+std::string node_path(const PathRef& p, const Contexts& c) {
+  auto nodes = p.query->select_with_paths(base_of(p, c));
+  std::string rel = nodes.empty() ? p.query->text() : nodes.front().path;
+  std::string prefix = p.base == PathRef::Base::kRoot ? "$"
+                       : p.base == PathRef::Base::kRecord ? *c.record_path
+                                                          : c.current_path;
+  return prefix + rel.substr(1);
+}
+
+std::optional<Scalar> to_scalar(const rapidjson::Value& v) {
+  if (v.IsNull()) return Scalar();
+  if (v.IsString()) return Scalar(std::string(v.GetString(), v.GetStringLength()));
+  if (v.IsBool()) return Scalar(v.GetBool());
+  if (v.IsInt64()) return Scalar(static_cast<long long>(v.GetInt64()));
+  if (v.IsNumber()) return Scalar(v.GetDouble());
+  return std::nullopt;
+}
+
+void put(rapidjson::Document& doc, const std::string& key, const Scalar& v) {
+  auto& a = doc.GetAllocator();
+  rapidjson::Value k(key.c_str(), static_cast<rapidjson::SizeType>(key.size()), a);
+  rapidjson::Value val;
+  if (std::holds_alternative<std::string>(v)) {
+    const auto& s = std::get<std::string>(v);
+    val.SetString(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+  } else if (std::holds_alternative<long long>(v)) {
+    val.SetInt64(std::get<long long>(v));
+  } else if (std::holds_alternative<double>(v)) {
+    val.SetDouble(std::get<double>(v));
+  } else if (std::holds_alternative<bool>(v)) {
+    val.SetBool(std::get<bool>(v));
+  }
+  doc.AddMember(k, val, a);
+}
+
+bool holds(const Condition& cond, const Contexts& c) {
+  const rapidjson::Value* v = cond.path.query->select_one(base_of(cond.path, c));
+  bool present = v && !v->IsNull();
+  switch (cond.op) {
+    case Condition::Op::kExists: return present;
+    case Condition::Op::kMissing: return !present;
+    default: break;
+  }
+  std::string text;
+  if (present) {
+    auto s = to_scalar(*v);
+    if (s) text = scalar_text(*s);
+  }
+  bool in = false;
+  for (const auto& x : cond.values) in = in || (present && x == text);
+  return cond.op == Condition::Op::kNotEquals ? !in : in;
+}
+
+struct RecordBuilder {
+  const CompiledMapping& m;
+  RecordResult& result;
+
+  void issue(const Error& e, const EmitRule& emit, const FieldRule* f, const std::string& path,
+             const std::string& raw_value, bool sensitive, bool review = false) {
+    FieldIssue i;
+    i.code = e.code;
+    i.entity = emit.entity;
+    i.field = f ? f->name : "";
+    i.path = path;
+    i.value = sensitive ? validate::mask_personal_id(raw_value) : raw_value;
+    i.message = e.message;
+    i.message_vi = vietnamese_message(e.code);
+    i.review = review;
+    result.issues.push_back(std::move(i));
+  }
+
+  // One field: read, default, transform, code, check. Returns nullopt when nothing to write.
+  std::optional<Scalar> field_value(const FieldRule& f, const EmitRule& emit, const Contexts& c) {
+    if (f.when && !holds(*f.when, c)) return std::nullopt;
+    Scalar v;
+    if (f.constant) v = *f.constant;
+    if (f.from) {
+      const rapidjson::Value* node = f.from->query->select_one(base_of(*f.from, c));
+      if (node) {
+        auto s = to_scalar(*node);
+        if (!s) {
+          issue(make_error("value.not_scalar", "expected a single value here, found an " +
+                                                   std::string(node->IsArray() ? "array" : "object")),
+                emit, &f, node_path(*f.from, c), "", false);
+          return std::nullopt;
+        }
+        v = std::move(*s);
+      }
+    }
+    // Blank text counts as missing: vendors send "" for "unknown".
+    if (std::holds_alternative<std::string>(v) && text::trim(std::get<std::string>(v)).empty()) v = Scalar();
+    if (is_null(v) && f.default_value) v = *f.default_value;
+    std::string raw = scalar_text(v);
+    for (const auto& t : f.transforms) {
+      auto r = t.apply(v);
+      if (!r) {
+        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw, f.sensitive);
+        return std::nullopt;
+      }
+      v = std::move(r.value());
+    }
+    if (!is_null(v) && f.catalog) {
+      auto coded = code(v, f, emit, c, raw);
+      if (!coded) return std::nullopt;
+      v = std::move(*coded);
+    }
+    if (is_null(v)) {
+      if (f.required)
+        issue(make_error("value.required", "the field is required but the vendor record has no value for it"),
+              emit, &f, f.from ? node_path(*f.from, c) : "", "", false);
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<Scalar> code(const Scalar& v, const FieldRule& f, const EmitRule& emit, const Contexts& c,
+                             const std::string& raw) {
+    const CatalogRule& rule = *f.catalog;
+    catalog::LookupOptions opts = rule.options;
+    Date today = Date::today();
+    opts.as_of = rule.valid_on.value_or(today);
+    std::string path = f.from ? node_path(*f.from, c) : "";
+    auto found = rule.catalog->lookup(scalar_text(v), opts);
+    if (!found) {
+      issue(found.error(), emit, &f, path, raw, f.sensitive);
+      return std::nullopt;
+    }
+    const catalog::Entry* entry = found.value();
+    if (!rule.crosswalk || entry->valid_on(today)) return Scalar(entry->code);
+    // A pre-reform commune: follow the crosswalk; a split commune goes to a person.
+    auto cw = m.catalogs->crosswalk_commune(entry->code);
+    if (!cw) {
+      issue(make_error("catalog.crosswalk_missing", cw.error().message), emit, &f, path, raw, false);
+      return std::nullopt;
+    }
+    if (cw->kind == catalog::CrosswalkResult::Kind::kPartial) {
+      std::string list;
+      for (const auto& code : cw->new_codes) list += (list.empty() ? "" : ", ") + code;
+      issue(make_error("catalog.crosswalk_partial",
+                       "old commune " + entry->code + " (" + entry->name +
+                           ") was split on 2025-07-01; its people now belong to one of " + list +
+                           ": an operator must choose"),
+            emit, &f, path, raw, false, true);
+      return std::nullopt;
+    }
+    return Scalar(cw->new_codes.front());
+  }
+
+  void emit_one(const EmitRule& emit, const Contexts& c, const std::string& source_id) {
+    if (emit.when && !holds(*emit.when, c)) return;
+    MappedRecord rec;
+    rec.entity = emit.entity;
+    rec.local_name = emit.as;
+    rec.source_id = source_id;
+    rec.fields.SetObject();
+    for (const auto& f : emit.fields) {
+      if (!f.ref.empty()) {
+        auto& a = rec.fields.GetAllocator();
+        rapidjson::Value ref(rapidjson::kObjectType);
+        ref.AddMember("$ref", rapidjson::Value(f.ref.c_str(), a), a);
+        rec.fields.AddMember(rapidjson::Value(f.name.c_str(), a), ref, a);
+        continue;
+      }
+      if (auto v = field_value(f, emit, c)) put(rec.fields, f.name, *v);
+    }
+    for (const auto& viol : schema::validate(*emit.schema, rec.fields, m.catalogs.get())) {
+      // Fields already reported by their own pipeline are not reported twice.
+      bool already = false;
+      for (const auto& i : result.issues) already = already || (i.entity == emit.entity && i.field == viol.field);
+      if (!already)
+        issue(make_error(viol.code, viol.message), emit, nullptr, c.current_path, "", false);
+      if (!already) result.issues.back().field = viol.field;
+    }
+    check_personal_id(rec, emit, c);
+    result.records.push_back(std::move(rec));
+  }
+
+  // The 12-digit ID encodes the century and gender and the birth year: they must agree with
+  // the record's own birth date and gender.
+  void check_personal_id(const MappedRecord& rec, const EmitRule& emit, const Contexts& c) {
+    const auto& f = rec.fields;
+    if (!f.HasMember("personal_id") || !f["personal_id"].IsString()) return;
+    std::string id = f["personal_id"].GetString();
+    auto info = validate::personal_id(id, {});
+    if (!info) return;  // format problems are reported by the field itself
+    std::optional<Date> birth;
+    if (f.HasMember("birth_date") && f["birth_date"].IsString()) birth = Date::parse_iso(f["birth_date"].GetString());
+    std::optional<char> gender;
+    if (f.HasMember("gender") && f["gender"].IsString()) {
+      std::string g = f["gender"].GetString();
+      if (g == "M" || g == "F") gender = g[0];
+    }
+    if (auto st = validate::personal_id_consistent(*info, birth, gender); !st) {
+      const FieldRule* rule = nullptr;
+      for (const auto& fr : emit.fields) if (fr.name == "personal_id") rule = &fr;
+      issue(st.error(), emit, rule, rule && rule->from ? node_path(*rule->from, c) : c.current_path, id, true);
+    }
+  }
+};
+
+std::string scalar_id(const rapidjson::Value* v) {
+  if (!v) return "";
+  auto s = to_scalar(*v);
+  return s ? std::string(text::trim(scalar_text(*s))) : "";
+}
+
+}  // namespace
+
+// ---- Mapping -------------------------------------------------------------------------------
+
+Mapping::Mapping(std::unique_ptr<CompiledMapping> compiled) : compiled_(std::move(compiled)) {}
+Mapping::~Mapping() = default;
+
+const std::string& Mapping::partner() const { return compiled_->partner; }
+const std::string& Mapping::feed() const { return compiled_->feed; }
+const std::string& Mapping::version() const { return compiled_->version; }
+const std::string& Mapping::file() const { return compiled_->file; }
+
+std::vector<std::string> Mapping::entities() const {
+  std::vector<std::string> out;
+  for (const auto& e : compiled_->emits)
+    if (std::find(out.begin(), out.end(), e.entity) == out.end()) out.push_back(e.entity);
+  return out;
+}
+
+Result<std::shared_ptr<const Mapping>> Mapping::load_text(const std::string& text,
+                                                          const std::string& file_name,
+                                                          const LoadContext& context) {
+  Compiler compiler{file_name, context};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return make_error("mapping.invalid", file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                             std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg,
+                      file_name);
+  }
+  try {
+    auto compiled = compiler.compile(root, text);
+    if (!compiled) return compiled.error();
+    return std::shared_ptr<const Mapping>(new Mapping(std::move(compiled.value())));
+  } catch (const YAML::Exception& e) {
+    return make_error("mapping.invalid", file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                             std::to_string(e.mark.column + 1) + ": " + e.msg,
+                      file_name);
+  }
+}
+
+Result<std::shared_ptr<const Mapping>> Mapping::load_file(const std::string& path,
+                                                          const LoadContext& context) {
+  std::ifstream in(path);
+  if (!in) return make_error("mapping.unreadable", path + ": cannot read the file", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_text(ss.str(), path, context);
+}
+
+RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjson::Value& record,
+                                 std::size_t index, const std::string& record_path) const {
+  const CompiledMapping& m = *compiled_;
+  RecordResult result;
+  result.index = index;
+  result.path = record_path;
+  RecordBuilder b{m, result};
+  Contexts c{&document, &record, &record, &record_path, record_path};
+  if (!record.IsObject()) {
+    result.issues.push_back({"record.not_object", "", "", record_path, "", "each vendor record must be a JSON object",
+                             vietnamese_message("record.not_object"), false});
+    result.status = RecordStatus::kRejected;
+    return result;
+  }
+  result.source_id = scalar_id(m.source_id.query->select_one(base_of(m.source_id, c)));
+  if (result.source_id.empty()) {
+    result.issues.push_back({"record.source_id_missing", "", "", node_path(m.source_id, c), "",
+                             "the record has no source id at " + m.source_id.text,
+                             vietnamese_message("record.source_id_missing"), false});
+    result.status = RecordStatus::kRejected;
+    return result;
+  }
+  for (const auto& emit : m.emits) {
+    if (!emit.foreach) {
+      b.emit_one(emit, c, result.source_id);
+      continue;
+    }
+    auto children = emit.foreach->query->select_with_paths(base_of(*emit.foreach, c));
+    std::string prefix = emit.foreach->base == PathRef::Base::kRoot ? "$"
+                         : emit.foreach->base == PathRef::Base::kRecord ? record_path
+                                                                      : c.current_path;
+    for (std::size_t i = 0; i < children.size(); ++i) {
+      Contexts child{&document, &record, children[i].value, &record_path, prefix + children[i].path.substr(1)};
+      std::string key = emit.child_key ? scalar_id(emit.child_key->query->select_one(base_of(*emit.child_key, child)))
+                                       : std::to_string(i);
+      if (key.empty()) key = std::to_string(i);
+      b.emit_one(emit, child, result.source_id + "/" + emit.as + "/" + key);
+    }
+  }
+  bool rejected = false, review = false;
+  for (const auto& i : result.issues) (i.review ? review : rejected) = true;
+  result.status = rejected ? RecordStatus::kRejected : review ? RecordStatus::kReview : RecordStatus::kMapped;
+  return result;
+}
+
+MappingOutput Mapping::run(const rapidjson::Value& document) const {
+  MappingOutput out;
+  out.mapping_version = compiled_->version;
+  auto records = compiled_->records.query->select_with_paths(document);
+  if (records.empty()) {
+    out.document_error = make_error("mapping.no_records",
+                                    "the document has no records at " + compiled_->records.text, "$");
+    return out;
+  }
+  out.results.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i)
+    out.results.push_back(run_record(document, *records[i].value, i, records[i].path));
+  return out;
+}
+
+const char* status_name(RecordStatus s) {
+  switch (s) {
+    case RecordStatus::kMapped: return "mapped";
+    case RecordStatus::kReview: return "review";
+    case RecordStatus::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+void write_issue(json::JsonWriter& w, const FieldIssue& i) {
+  w.begin_object().kv("code", i.code).kv("entity", i.entity).kv("field", i.field).kv("path", i.path);
+  if (!i.value.empty()) w.kv("value", i.value);
+  w.kv("message", i.message).kv("message_vi", i.message_vi).kv("review", i.review).end_object();
+}
+
+void write_output(json::JsonWriter& w, const MappingOutput& out) {
+  w.begin_object().kv("mapping_version", out.mapping_version);
+  if (out.document_error) {
+    w.key("error").begin_object().kv("code", out.document_error->code)
+        .kv("message", out.document_error->message).end_object();
+  }
+  w.key("results").begin_array();
+  for (const auto& r : out.results) {
+    w.begin_object().kv("index", static_cast<long long>(r.index)).kv("source_id", r.source_id)
+        .kv("path", r.path).kv("status", status_name(r.status)).key("records").begin_array();
+    for (const auto& rec : r.records) {
+      w.begin_object().kv("entity", rec.entity).kv("as", rec.local_name).kv("source_id", rec.source_id)
+          .key("fields").value(rec.fields).end_object();
+    }
+    w.end_array().key("errors").begin_array();
+    for (const auto& i : r.issues) write_issue(w, i);
+    w.end_array().end_object();
+  }
+  w.end_array().end_object();
+}
+
+}  // namespace hub::mapping

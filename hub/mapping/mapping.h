@@ -1,0 +1,98 @@
+#pragma once
+// Mapping: one vendor feed's YAML mapping file (mappings/partners/<partner>/<feed>.yaml),
+// compiled once, then run against vendor documents. A vendor record becomes one or more
+// canonical records (student, admission_application, subject_result ...), each field taken by
+// JSONPath, cleaned by a transform pipeline, coded through a shared catalog, and validated
+// against mappings/schema/<entity>.yaml. Problems are reported per record and field, never by
+// dropping anything: each record ends mapped, review or rejected. The language is documented
+// in docs/mappings.md. A compiled Mapping is immutable; run() is thread-safe.
+
+#include <rapidjson/document.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hub/common/json.h"
+#include "hub/common/result.h"
+#include "hub/mapping/catalog.h"
+#include "hub/mapping/schema.h"
+
+namespace hub::mapping {
+
+struct FieldIssue {
+  std::string code;        // stable, e.g. "date.impossible"
+  std::string entity;      // canonical entity concerned
+  std::string field;       // canonical field ("" for the whole record)
+  std::string path;        // normalized JSONPath of the vendor value, e.g. $['hoSo'][3]['ngaySinh']
+  std::string value;       // the offending value, masked when it is personal
+  std::string message;     // English
+  std::string message_vi;  // Vietnamese
+  bool review = false;     // needs a person's decision rather than a correction by the partner
+};
+
+struct MappedRecord {
+  std::string entity;
+  std::string local_name;  // the emit's `as`: how other records of this vendor record refer to it
+  std::string source_id;   // the vendor record's id, plus "/<as>/<key>" for exploded children
+  rapidjson::Document fields;  // canonical field -> value; references are {"$ref": local name}
+};
+
+enum class RecordStatus { kMapped, kReview, kRejected };
+const char* status_name(RecordStatus s);
+
+struct RecordResult {
+  std::size_t index = 0;
+  std::string source_id;
+  std::string path;  // normalized path of the vendor record
+  RecordStatus status = RecordStatus::kMapped;
+  std::vector<MappedRecord> records;
+  std::vector<FieldIssue> issues;
+};
+
+struct MappingOutput {
+  std::string mapping_version;
+  std::vector<RecordResult> results;
+  std::optional<Error> document_error;  // the document as a whole is unusable
+};
+
+struct LoadContext {
+  std::shared_ptr<const catalog::CatalogSet> catalogs;
+  std::shared_ptr<const schema::SchemaSet> schemas;
+};
+
+struct CompiledMapping;  // defined in mapping.cpp
+
+class Mapping {
+ public:
+  // Errors are "file:line:column: what is wrong" with code mapping.*; nothing is half-loaded.
+  static Result<std::shared_ptr<const Mapping>> load_file(const std::string& path,
+                                                          const LoadContext& context);
+  static Result<std::shared_ptr<const Mapping>> load_text(const std::string& text,
+                                                          const std::string& file_name,
+                                                          const LoadContext& context);
+
+  MappingOutput run(const rapidjson::Value& document) const;
+  // One vendor record on its own (NDJSON lines): `document` is what $root refers to.
+  RecordResult run_record(const rapidjson::Value& document, const rapidjson::Value& record,
+                          std::size_t index, const std::string& record_path) const;
+
+  const std::string& partner() const;
+  const std::string& feed() const;
+  const std::string& version() const;  // "<version from the file>#<8 hex of its SHA-256>"
+  const std::string& file() const;
+  std::vector<std::string> entities() const;  // canonical entities it emits
+
+  ~Mapping();
+
+ private:
+  explicit Mapping(std::unique_ptr<CompiledMapping> compiled);
+  std::unique_ptr<CompiledMapping> compiled_;
+};
+
+// {"mapping_version":..., "results":[{"index","source_id","status","records":[...],"errors":[...]}]}
+void write_output(json::JsonWriter& w, const MappingOutput& out);
+void write_issue(json::JsonWriter& w, const FieldIssue& issue);
+
+}  // namespace hub::mapping
