@@ -13,6 +13,7 @@
 #include "hub/http/authenticator.h"
 #include "hub/http/routes.h"
 #include "hub/http/server.h"
+#include "hub/mapping/mapping_registry.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
@@ -82,7 +83,17 @@ int main(int argc, char** argv) {
   hub::AuditLog audit(pg);
   hub::PartnerStore partners(pg, config.auth.default_token_ttl_days);
   hub::Authenticator auth(partners, audit, redis, config);
-  hub::Components components{config, pg, redis, audit, partners};
+  hub::mapping::MappingRegistry mappings(config.mappings.dir);
+  auto loaded = mappings.reload();
+  if (!loaded.errors.empty() && mappings.current()->generation == 0) {
+    // Without catalogs and schemas nothing can be mapped: refuse to start half-blind.
+    hub::log::error("cannot load catalogs or schemas", {{"error", loaded.errors.front().message}});
+    return 1;
+  }
+  for (const auto& e : loaded.errors) hub::log::error("mapping not loaded", {{"error", e.message}});
+  hub::log::info("mappings loaded", {{"count", std::to_string(loaded.mappings_loaded)},
+                                     {"dir", config.mappings.dir}});
+  hub::Components components{config, pg, redis, audit, partners, mappings};
   hub::Router router;
   hub::register_routes(router, components);
   hub::HttpServer server(config, router, auth);
@@ -105,7 +116,11 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      hub::log::info("SIGHUP received: nothing to reload yet");
+      auto report = mappings.reload();
+      for (const auto& e : report.errors) hub::log::error("mapping not reloaded", {{"error", e.message}});
+      hub::log::info("mappings reloaded", {{"loaded", std::to_string(report.mappings_loaded)},
+                                           {"errors", std::to_string(report.errors.size())},
+                                           {"generation", std::to_string(report.generation)}});
       continue;
     }
     hub::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},

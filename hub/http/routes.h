@@ -5,6 +5,7 @@
 #include "hub/common/config.h"
 #include "hub/common/redis.h"
 #include "hub/http/router.h"
+#include "hub/mapping/mapping_registry.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
@@ -17,6 +18,7 @@ struct Components {
   RedisPool& redis;
   AuditLog& audit;
   PartnerStore& partners;
+  mapping::MappingRegistry& mappings;
 };
 
 void register_routes(Router& router, Components& c);

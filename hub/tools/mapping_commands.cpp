@@ -1,0 +1,205 @@
+// hubctl jsonpath | mapping check|run | catalog list|show|lookup: explore vendor payloads and
+// test mapping files before they go live. None of these needs PostgreSQL or Redis.
+
+#include <rapidjson/error/en.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "hub/common/json.h"
+#include "hub/mapping/jsonpath.h"
+#include "hub/mapping/mapping_registry.h"
+#include "hub/tools/cli_context.h"
+
+namespace hub::cli {
+namespace {
+
+std::string read_input(const std::string& file) {
+  if (file.empty() || file == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(file);
+  if (!in) throw CommandFailed(kExitFailed, "cannot read " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+rapidjson::Document parse_json(const std::string& text, const std::string& name) {
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  if (d.HasParseError())
+    throw CommandFailed(kExitFailed, (name.empty() ? std::string("stdin") : name) + ": not valid JSON: " +
+                                         rapidjson::GetParseError_En(d.GetParseError()) + " at byte " +
+                                         std::to_string(d.GetErrorOffset()));
+  return d;
+}
+
+mapping::LoadContext context(CliContext& ctx) {
+  auto c = mapping::load_context(ctx.config().mappings.dir);
+  if (!c) throw CommandFailed(kExitFailed, c.error().message);
+  return c.value();
+}
+
+std::shared_ptr<const mapping::Mapping> load_mapping(CliContext& ctx, const std::string& file) {
+  auto m = mapping::Mapping::load_file(file, context(ctx));
+  if (!m) throw CommandFailed(kExitUsage, m.error().message);
+  return m.value();
+}
+
+void print_entry(const catalog::Entry& e) {
+  json::JsonWriter w;
+  w.begin_object().kv("code", e.code).kv("name", e.name);
+  if (!e.name_en.empty()) w.kv("name_en", e.name_en);
+  if (!e.parent.empty()) w.kv("parent", e.parent);
+  if (!e.level.empty()) w.kv("level", e.level);
+  if (!e.codes.empty()) {
+    w.key("codes").begin_object();
+    for (const auto& [k, v] : e.codes) w.kv(k, v);
+    w.end_object();
+  }
+  if (!e.synonyms.empty()) w.key("synonyms").strings(e.synonyms);
+  if (e.valid_from) w.kv("valid_from", e.valid_from->iso());
+  if (e.valid_to) w.kv("valid_to", e.valid_to->iso());
+  w.end_object();
+  std::cout << w.str() << "\n";
+}
+
+}  // namespace
+
+void add_mapping_commands(CLI::App& app, CliContext& ctx) {
+  {
+    auto* cmd = app.add_subcommand("jsonpath", "select from a JSON document with an RFC 9535 JSONPath (like jq)");
+    auto query = std::make_shared<std::string>();
+    auto file = std::make_shared<std::string>();
+    auto paths = std::make_shared<bool>(false);
+    cmd->add_option("query", *query, "the JSONPath, e.g. '$.hoSo[?@.gioiTinh == \"Nữ\"].hoTen'")->required();
+    cmd->add_option("file", *file, "JSON file (default: standard input)");
+    cmd->add_flag("--paths", *paths, "print the normalized paths instead of the values");
+    cmd->callback([query, file, paths] {
+      auto q = jsonpath::Query::parse(*query);
+      if (!q) {
+        std::cerr << *query << "\n" << std::string(q.error().offset, ' ') << "^\n";
+        throw CommandFailed(kExitUsage, "invalid JSONPath at character " + std::to_string(q.error().offset) +
+                                            ": " + q.error().message);
+      }
+      auto doc = parse_json(read_input(*file), *file);
+      json::JsonWriter w;
+      w.begin_array();
+      for (const auto& node : q->select_with_paths(doc)) {
+        if (*paths) w.value(node.path);
+        else w.value(*node.value);
+      }
+      w.end_array();
+      std::cout << w.str() << "\n";
+    });
+  }
+
+  auto* mapping_cmd = app.add_subcommand("mapping", "check and try mapping files");
+  mapping_cmd->require_subcommand(1);
+  {
+    auto* cmd = mapping_cmd->add_subcommand("check", "validate a mapping file (exit 2 with file:line:column if wrong)");
+    auto file = std::make_shared<std::string>();
+    cmd->add_option("file", *file, "mappings/partners/<partner>/<feed>.yaml")->required();
+    cmd->callback([&ctx, file] {
+      auto m = load_mapping(ctx, *file);
+      std::cout << *file << ": ok (partner " << m->partner() << ", feed " << m->feed() << ", version "
+                << m->version() << ", emits";
+      for (const auto& e : m->entities()) std::cout << " " << e;
+      std::cout << ")\n";
+    });
+  }
+  {
+    auto* cmd = mapping_cmd->add_subcommand("run", "map a vendor payload and print canonical records and errors");
+    auto file = std::make_shared<std::string>();
+    auto payload = std::make_shared<std::string>();
+    cmd->add_option("file", *file, "the mapping file")->required();
+    cmd->add_option("payload", *payload, "vendor JSON document (default: standard input)");
+    cmd->callback([&ctx, file, payload] {
+      auto m = load_mapping(ctx, *file);
+      auto doc = parse_json(read_input(*payload), *payload);
+      auto out = m->run(doc);
+      json::JsonWriter w;
+      mapping::write_output(w, out);
+      std::cout << w.str() << "\n";
+      if (out.document_error) throw CommandFailed(kExitFailed, out.document_error->message);
+    });
+  }
+
+  auto* catalog_cmd = app.add_subcommand("catalog", "look at the shared catalogs");
+  catalog_cmd->require_subcommand(1);
+  {
+    auto* cmd = catalog_cmd->add_subcommand("list", "list the catalogs");
+    cmd->callback([&ctx] {
+      auto c = context(ctx);
+      std::printf("%-20s %8s  %s\n", "CATALOG", "ENTRIES", "TITLE");
+      for (const auto* cat : c.catalogs->list())
+        std::printf("%-20s %8zu  %s\n", cat->name().c_str(), cat->entries().size(), cat->title_vi().c_str());
+    });
+  }
+  {
+    auto* cmd = catalog_cmd->add_subcommand("show", "show a catalog's description and entries (JSON lines)");
+    auto name = std::make_shared<std::string>();
+    auto limit = std::make_shared<int>(50);
+    cmd->add_option("name", *name)->required();
+    cmd->add_option("--limit", *limit, "entries to print (default 50, 0 = all)");
+    cmd->callback([&ctx, name, limit] {
+      auto c = context(ctx);
+      const auto* cat = c.catalogs->find(*name);
+      if (!cat) throw CommandFailed(kExitFailed, "no catalog named '" + *name + "' (hubctl catalog list)");
+      std::cerr << cat->title_vi() << " / " << cat->title_en() << "\n" << cat->description() << "\nsource: "
+                << cat->source() << "\nlicence: " << cat->licence() << "\ncode systems:";
+      for (const auto& s : cat->code_systems()) std::cerr << " " << s.id << "(" << s.status << ")";
+      std::cerr << "\nentries: " << cat->entries().size() << "\n";
+      int n = 0;
+      for (const auto& e : cat->entries()) {
+        if (*limit > 0 && n++ >= *limit) break;
+        print_entry(e);
+      }
+    });
+  }
+  {
+    auto* cmd = catalog_cmd->add_subcommand("lookup", "find an entry by code, name or synonym");
+    auto name = std::make_shared<std::string>();
+    auto value = std::make_shared<std::string>();
+    auto system = std::make_shared<std::string>();
+    auto by = std::make_shared<std::string>("any");
+    auto as_of = std::make_shared<std::string>();
+    auto parent = std::make_shared<std::string>();
+    cmd->add_option("catalog", *name)->required();
+    cmd->add_option("value", *value)->required();
+    cmd->add_option("--code-system", *system, "the code system of the value (default: the catalog's own)");
+    cmd->add_option("--by", *by, "code | name | any")->check(CLI::IsMember({"code", "name", "any"}));
+    cmd->add_option("--as-of", *as_of, "date the value refers to (YYYY-MM-DD), e.g. for pre-2025 communes");
+    cmd->add_option("--parent", *parent, "restrict to entries under this parent code (e.g. a province)");
+    cmd->callback([&ctx, name, value, system, by, as_of, parent] {
+      auto c = context(ctx);
+      const auto* cat = c.catalogs->find(*name);
+      if (!cat) throw CommandFailed(kExitFailed, "no catalog named '" + *name + "' (hubctl catalog list)");
+      catalog::LookupOptions opts;
+      opts.code_system = *system;
+      opts.by = *by == "code" ? catalog::LookupBy::kCode : *by == "name" ? catalog::LookupBy::kName : catalog::LookupBy::kAny;
+      opts.parent = *parent;
+      if (!as_of->empty()) {
+        opts.as_of = Date::parse_iso(*as_of);
+        if (!opts.as_of) throw CommandFailed(kExitUsage, "--as-of must be YYYY-MM-DD");
+      }
+      auto r = cat->lookup(*value, opts);
+      if (!r) throw CommandFailed(kExitFailed, r.error().message + " [" + r.error().code + "]");
+      print_entry(*r.value());
+      if (*name == "commune" && !r.value()->valid_on(Date::today())) {
+        auto cw = c.catalogs->crosswalk_commune(r.value()->code);
+        if (cw) {
+          std::cout << "crosswalk: " << (cw->kind == catalog::CrosswalkResult::Kind::kPartial ? "split (review) into" : "now");
+          for (const auto& code : cw->new_codes) std::cout << " " << code;
+          std::cout << "\n";
+        }
+      }
+    });
+  }
+}
+
+}  // namespace hub::cli
