@@ -13,7 +13,10 @@
 #include "hub/http/authenticator.h"
 #include "hub/http/routes.h"
 #include "hub/http/server.h"
+#include "hub/ingest/ingest_service.h"
 #include "hub/mapping/mapping_registry.h"
+#include "hub/resolve/identity_resolver.h"
+#include "hub/store/record_queries.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
@@ -93,7 +96,10 @@ int main(int argc, char** argv) {
   for (const auto& e : loaded.errors) hub::log::error("mapping not loaded", {{"error", e.message}});
   hub::log::info("mappings loaded", {{"count", std::to_string(loaded.mappings_loaded)},
                                      {"dir", config.mappings.dir}});
-  hub::Components components{config, pg, redis, audit, partners, mappings};
+  hub::resolve::ExactResolver resolver;
+  hub::IngestService ingest(pg, mappings, resolver, config);
+  hub::RecordQueries records(pg);
+  hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records};
   hub::Router router;
   hub::register_routes(router, components);
   hub::HttpServer server(config, router, auth);
@@ -105,6 +111,7 @@ int main(int argc, char** argv) {
                                       {"error", e.what()}});
     return 1;
   }
+  ingest.start_workers(config.ingest.workers);
   hub::log::info("hub listening",
                  {{"listen", config.http.host + ":" + std::to_string(config.http.port)},
                   {"threads", std::to_string(config.http.threads)},
@@ -126,6 +133,7 @@ int main(int argc, char** argv) {
     hub::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                                      {"in_flight", std::to_string(server.in_flight())}});
     server.drain_and_stop(kDrainTimeoutMs);
+    ingest.stop_workers();  // a batch cut short resumes from its last committed chunk
     hub::log::info("stopped");
     return 0;
   }

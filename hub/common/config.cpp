@@ -111,6 +111,13 @@ const std::vector<Setting>& settings() {
       make_double("rate_limit.requests_per_second", 0.01, 1e6,
                   [](Config& c, double v) { c.rate_limit.requests_per_second = v; }),
       make_double("rate_limit.burst", 1, 1e7, [](Config& c, double v) { c.rate_limit.burst = v; }),
+      make_int("ingest.sync_max_records", 1, 100000,
+               [](Config& c, long long v) { c.ingest.sync_max_records = int(v); }),
+      make_int("ingest.chunk_records", 1, 10000,
+               [](Config& c, long long v) { c.ingest.chunk_records = int(v); }),
+      make_int("ingest.workers", 0, 64, [](Config& c, long long v) { c.ingest.workers = int(v); }),
+      make_int("ingest.lease_seconds", 2, 3600,
+               [](Config& c, long long v) { c.ingest.lease_seconds = int(v); }),
       make_string("log.level", "one of trace, debug, info, warn, error, off",
                   [](Config& c, const std::string& v) {
                     static const std::set<std::string> kLevels = {"trace", "debug", "info",

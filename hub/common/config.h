@@ -56,6 +56,13 @@ struct Config {
     double burst = 200;
   } rate_limit;
 
+  struct Ingest {
+    int sync_max_records = 1000;
+    int chunk_records = 500;
+    int workers = 1;
+    int lease_seconds = 30;
+  } ingest;
+
   struct Log {
     std::string level = "info";
   } log;

@@ -39,6 +39,7 @@ void register_routes(Router& router, Components& c) {
 
   register_admin_routes(router, c);
   register_mapping_routes(router, c);
+  register_ingest_routes(router, c);
 }
 
 }  // namespace hub

@@ -5,7 +5,9 @@
 #include "hub/common/config.h"
 #include "hub/common/redis.h"
 #include "hub/http/router.h"
+#include "hub/ingest/ingest_service.h"
 #include "hub/mapping/mapping_registry.h"
+#include "hub/store/record_queries.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
@@ -19,6 +21,8 @@ struct Components {
   AuditLog& audit;
   PartnerStore& partners;
   mapping::MappingRegistry& mappings;
+  IngestService& ingest;
+  RecordQueries& records;
 };
 
 void register_routes(Router& router, Components& c);

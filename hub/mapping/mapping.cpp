@@ -681,10 +681,14 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   return result;
 }
 
+std::vector<jsonpath::Node> Mapping::select_records(const rapidjson::Value& document) const {
+  return compiled_->records.query->select_with_paths(document);
+}
+
 MappingOutput Mapping::run(const rapidjson::Value& document) const {
   MappingOutput out;
   out.mapping_version = compiled_->version;
-  auto records = compiled_->records.query->select_with_paths(document);
+  auto records = select_records(document);
   if (records.empty()) {
     out.document_error = make_error("mapping.no_records",
                                     "the document has no records at " + compiled_->records.text, "$");

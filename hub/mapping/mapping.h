@@ -17,6 +17,7 @@
 #include "hub/common/json.h"
 #include "hub/common/result.h"
 #include "hub/mapping/catalog.h"
+#include "hub/mapping/jsonpath.h"
 #include "hub/mapping/schema.h"
 
 namespace hub::mapping {
@@ -74,6 +75,8 @@ class Mapping {
                                                           const LoadContext& context);
 
   MappingOutput run(const rapidjson::Value& document) const;
+  // The vendor records of a document (the `records:` path), with their normalized paths.
+  std::vector<jsonpath::Node> select_records(const rapidjson::Value& document) const;
   // One vendor record on its own (NDJSON lines): `document` is what $root refers to.
   RecordResult run_record(const rapidjson::Value& document, const rapidjson::Value& record,
                           std::size_t index, const std::string& record_path) const;

@@ -1,0 +1,410 @@
+#include "hub/ingest/ingest_service.h"
+
+#include <rapidjson/error/en.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+
+#include "hub/common/crypto.h"
+#include "hub/common/json.h"
+#include "hub/common/log.h"
+#include "hub/common/scopes.h"
+#include "hub/http/problem.h"
+#include "hub/mapping/messages.h"
+
+namespace hub {
+namespace {
+
+constexpr int kChunkAttempts = 5;
+
+struct LeaseLost : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+bool is_ndjson(const std::string& content_type) {
+  return content_type == "application/x-ndjson" || content_type == "application/ndjson";
+}
+
+// The vendor records of a payload. For a JSON document they are what the mapping's `records:`
+// path selects; for NDJSON each non-blank line is one record (its path is $[<line number - 1>]),
+// and a line that is not JSON is a record rejected on its own.
+struct Payload {
+  rapidjson::Document document;
+  std::vector<rapidjson::Document> lines;
+  struct Record {
+    const rapidjson::Value* value = nullptr;  // null: the NDJSON line is malformed
+    const rapidjson::Value* root = nullptr;
+    std::string path;
+    std::string parse_error;
+  };
+  std::vector<Record> records;
+};
+
+// Parses the body; throws ProblemError 400 for a malformed JSON document.
+void parse_payload(const std::string& body, const std::string& content_type,
+                   const mapping::Mapping& m, Payload& p) {
+  if (!is_ndjson(content_type)) {
+    p.document.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+    if (p.document.HasParseError()) {
+      Problem prob{ProblemKind::kBadRequest, "request.malformed_json",
+                   std::string("the body is not valid JSON: ") + rapidjson::GetParseError_En(p.document.GetParseError()) +
+                       " at byte " + std::to_string(p.document.GetErrorOffset()),
+                   "", static_cast<long long>(p.document.GetErrorOffset()), {}};
+      throw ProblemError(prob);
+    }
+    for (auto& node : m.select_records(p.document))
+      p.records.push_back({node.value, &p.document, node.path, ""});
+    return;
+  }
+  std::size_t start = 0, line_no = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  while (start <= body.size()) {
+    std::size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    ++line_no;
+    std::string_view line(body.data() + start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) spans.emplace_back(start, end - start);
+    start = end + 1;
+  }
+  p.lines.resize(spans.size());
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    auto& d = p.lines[i];
+    d.Parse<rapidjson::kParseFullPrecisionFlag>(body.data() + spans[i].first, spans[i].second);
+    Payload::Record r;
+    r.path = "$[" + std::to_string(i) + "]";
+    if (d.HasParseError()) {
+      r.parse_error = std::string("line ") + std::to_string(i + 1) + " is not valid JSON: " +
+                      rapidjson::GetParseError_En(d.GetParseError()) + " at byte " + std::to_string(d.GetErrorOffset());
+    } else {
+      r.value = &d;
+      r.root = &d;
+    }
+    p.records.push_back(std::move(r));
+  }
+}
+
+mapping::RecordResult map_record(const mapping::Mapping& m, const Payload::Record& r, std::size_t index) {
+  if (!r.value) {
+    mapping::RecordResult bad;
+    bad.index = index;
+    bad.path = r.path;
+    bad.status = mapping::RecordStatus::kRejected;
+    bad.issues.push_back({"record.malformed_json", "", "", r.path, "", r.parse_error,
+                          mapping::vietnamese_message("record.malformed_json"), false});
+    return bad;
+  }
+  return m.run_record(*r.root, *r.value, index, r.path);
+}
+
+std::string make_worker_id() {
+  char host[128] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + crypto::to_hex(crypto::random_bytes(3));
+}
+
+}  // namespace
+
+IngestService::IngestService(PgPool& pg, mapping::MappingRegistry& mappings,
+                             resolve::IdentityResolver& resolver, const Config& config)
+    : pg_(pg), mappings_(mappings), store_(resolver), config_(config), worker_id_(make_worker_id()) {}
+
+IngestService::~IngestService() { stop_workers(); }
+
+IngestReply IngestService::submit(const IngestCaller& caller, const std::string& feed,
+                                  const std::string& body, const std::string& content_type,
+                                  const std::string& idempotency_key, const std::string& request_id) {
+  auto snapshot = mappings_.current();
+  auto m = snapshot->find(caller.partner_name, feed);
+  if (!m)
+    fail(ProblemKind::kNotFound, "ingest.unknown_feed",
+         "partner '" + caller.partner_name + "' has no feed '" + feed + "' (no mapping file mappings/partners/" +
+             caller.partner_name + "/" + feed + ".yaml is loaded)",
+         "feed");
+  for (const auto& entity : m->entities())
+    if (!has_scope(caller.scopes, "ingest:" + entity))
+      fail(ProblemKind::kForbidden, "auth.scope",
+           "feed '" + feed + "' writes " + entity + " records; partner '" + caller.partner_name +
+               "' lacks the scope 'ingest:" + entity + "'");
+  if (body.empty()) fail(ProblemKind::kBadRequest, "request.empty_body", "the body is empty; send the vendor document");
+  if (idempotency_key.size() > 255)
+    fail(ProblemKind::kBadRequest, "request.idempotency_key", "the Idempotency-Key is longer than 255 characters",
+         "Idempotency-Key");
+
+  std::string hash = crypto::sha256(body);
+  // A retried push is answered before anything else, whatever its body holds.
+  auto prior_batch = [&]() -> std::optional<long long> {
+    if (idempotency_key.empty()) return std::nullopt;
+    return pg_.with_transaction([&](pqxx::work& tx) -> std::optional<long long> {
+      auto prior = tx.exec_params(
+          "select id, body_sha256 = $3 from inbox_batch where partner_id = $1 and idempotency_key = $2",
+          caller.partner_id, idempotency_key, pqxx::binarystring(hash));
+      if (prior.empty()) return std::nullopt;
+      if (!prior[0][1].as<bool>())
+        fail(ProblemKind::kConflict, "idempotency.conflict",
+             "this Idempotency-Key was used with a different body; use a new key for new data",
+             "Idempotency-Key");
+      return prior[0][0].as<long long>();
+    });
+  };
+  std::optional<long long> replay_of = prior_batch();
+
+  Payload payload;
+  if (!replay_of) parse_payload(body, content_type, *m, payload);
+  if (!replay_of && payload.records.empty())
+    fail(ProblemKind::kUnprocessable, "ingest.no_records",
+         is_ndjson(content_type) ? "the NDJSON body has no records"
+                                 : "the document has no records where the mapping expects them",
+         "$");
+  bool sync = static_cast<int>(payload.records.size()) <= config_.ingest.sync_max_records;
+
+  // The payload is stored (and committed) before any processing, with its idempotency key.
+  long long batch_id = 0;
+  if (!replay_of) pg_.with_transaction([&](pqxx::work& tx) {
+    auto row = tx.exec_params(
+        "insert into inbox_batch(partner_id, feed, content_type, body, body_sha256, idempotency_key,"
+        " request_id, status, record_count, lease_owner, lease_until, started_at)"
+        " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+        "   case when $10::text is null then null else now() + make_interval(secs => $11) end,"
+        "   case when $10::text is null then null else now() end)"
+        " on conflict (partner_id, idempotency_key) where idempotency_key is not null do nothing returning id",
+        caller.partner_id, feed, is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
+        pqxx::binarystring(body), pqxx::binarystring(hash),
+        idempotency_key.empty() ? nullptr : idempotency_key.c_str(), request_id,
+        sync ? "processing" : "received", static_cast<int>(payload.records.size()),
+        sync ? worker_id_.c_str() : nullptr, config_.ingest.lease_seconds);
+    if (!row.empty()) batch_id = row[0][0].as<long long>();
+  });
+  // The same key raced in from a concurrent request: that one wins, this is its replay.
+  if (!replay_of && batch_id == 0) replay_of = prior_batch();
+
+  IngestReply reply;
+  if (replay_of) {
+    reply.replayed = true;
+    batch_id = *replay_of;
+    sync = false;
+    auto done = pg_.with_transaction([&](pqxx::work& tx) {
+      return tx.exec_params1("select status = 'done' and record_count <= $2 from inbox_batch where id = $1",
+                             batch_id, config_.ingest.sync_max_records)[0].as<bool>();
+    });
+    sync = done;
+  } else if (sync) {
+    try {
+      process(batch_id);
+    } catch (const std::exception& e) {
+      // Stored, so not lost: a worker finishes it once its lease expires. Tell the partner where.
+      log::warn("batch left for a worker", {{"batch", std::to_string(batch_id)}, {"error", e.what()}});
+      sync = false;
+    }
+  }
+  reply.location = "/v1/batches/" + std::to_string(batch_id);
+  if (sync) {
+    reply.status = 200;
+    reply.body = batch_json(batch_id, caller.partner_id, 0, config_.ingest.sync_max_records);
+  } else {
+    reply.status = 202;
+    reply.body = batch_json(batch_id, caller.partner_id, 0, 0);
+  }
+  return reply;
+}
+
+void IngestService::process(long long batch_id) {
+  std::string partner_name, feed, content_type, body;
+  long long partner_id = 0;
+  std::vector<std::string> units;
+  int next_index = 0;
+  bool mine = pg_.with_transaction([&](pqxx::work& tx) {
+    auto rows = tx.exec_params(
+        "select b.partner_id, p.name, p.units::text, b.feed, b.content_type, b.body, b.next_index"
+        " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and b.lease_owner = $2",
+        batch_id, worker_id_);
+    if (rows.empty()) return false;
+    partner_id = rows[0][0].as<long long>();
+    partner_name = rows[0][1].c_str();
+    units = json::parse_string_array(rows[0][2].c_str());
+    feed = rows[0][3].c_str();
+    content_type = rows[0][4].c_str();
+    body = pqxx::binarystring(rows[0][5]).str();
+    next_index = rows[0][6].as<int>();
+    return true;
+  });
+  if (!mine) return;
+
+  auto snapshot = mappings_.current();  // this batch finishes with the mappings it started with
+  auto m = snapshot->find(partner_name, feed);
+  auto finish = [&](const std::string& status, const std::string& error_json) {
+    pg_.with_transaction([&](pqxx::work& tx) {
+      tx.exec_params(
+          "update inbox_batch set status = $3, finished_at = now(), lease_owner = null, lease_until = null,"
+          " error = $4::jsonb, mapping_version = coalesce(mapping_version, $5),"
+          " counts = coalesce((select jsonb_object_agg(status, n) from (select status, count(*) n"
+          "   from batch_record where batch_id = $1 group by status) c), '{}')"
+          " where id = $1 and lease_owner = $2",
+          batch_id, worker_id_, status, error_json.empty() ? nullptr : error_json.c_str(),
+          m ? m->version().c_str() : nullptr);
+    });
+  };
+  if (!m) {
+    json::JsonWriter e;
+    e.begin_object().kv("code", "ingest.unknown_feed").kv("message", "the mapping of feed '" + feed +
+                                                                          "' is no longer loaded").end_object();
+    finish("failed", e.str());
+    return;
+  }
+  Payload payload;
+  try {
+    parse_payload(body, content_type, *m, payload);
+  } catch (const ProblemError& e) {
+    json::JsonWriter err;
+    err.begin_object().kv("code", e.problem.code).kv("message", e.problem.detail).end_object();
+    finish("failed", err.str());
+    return;
+  }
+
+  ChunkContext ctx{partner_id, partner_name, units, batch_id, m->version(), snapshot.get()};
+  const int total = static_cast<int>(payload.records.size());
+  const int chunk = config_.ingest.chunk_records;
+  for (int start = next_index; start < total; start += chunk) {
+    if (stopping_) {
+      // Shutting down: hand the rest of the batch to whichever process claims it next.
+      pg_.with_transaction([&](pqxx::work& tx) {
+        tx.exec_params("update inbox_batch set lease_until = now() where id = $1 and lease_owner = $2",
+                       batch_id, worker_id_);
+      });
+      return;
+    }
+    int end = std::min(total, start + chunk);
+    for (int attempt = 1;; ++attempt) {
+      std::vector<mapping::RecordResult> results;
+      results.reserve(end - start);
+      for (int i = start; i < end; ++i) results.push_back(map_record(*m, payload.records[i], i));
+      try {
+        pg_.with_transaction([&](pqxx::work& tx) {
+          // Fencing: only the lease holder that is exactly at `start` may write this chunk.
+          auto fenced = tx.exec_params(
+              "update inbox_batch set next_index = $4, lease_until = now() + make_interval(secs => $5),"
+              " mapping_version = coalesce(mapping_version, $6)"
+              " where id = $1 and lease_owner = $2 and next_index = $3",
+              batch_id, worker_id_, start, end, config_.ingest.lease_seconds, m->version());
+          if (fenced.affected_rows() != 1) throw LeaseLost("lease lost");
+          store_.apply(tx, ctx, results);
+        });
+        break;
+      } catch (const LeaseLost&) {
+        log::warn("batch lease lost; another process continues it", {{"batch", std::to_string(batch_id)}});
+        return;
+      } catch (const ChunkConflict& e) {
+        if (attempt >= kChunkAttempts) throw;
+      } catch (const pqxx::sql_error& e) {
+        // Deadlocks, serialization failures and unique violations between concurrent writers
+        // are retried; anything else is a bug worth stopping for.
+        std::string state = e.sqlstate();
+        if (attempt >= kChunkAttempts || (state != "40P01" && state != "40001" && state != "23505")) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    }
+  }
+  finish("done", "");
+}
+
+bool IngestService::process_next() {
+  auto id = pg_.with_transaction([&](pqxx::work& tx) -> std::optional<long long> {
+    auto rows = tx.exec_params(
+        "update inbox_batch set status = 'processing', lease_owner = $1,"
+        " lease_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now())"
+        " where id = (select id from inbox_batch where status = 'received'"
+        "   or (status = 'processing' and lease_until < now()) order by id limit 1 for update skip locked)"
+        " returning id",
+        worker_id_, config_.ingest.lease_seconds);
+    if (rows.empty()) return std::nullopt;
+    return rows[0][0].as<long long>();
+  });
+  if (!id) return false;
+  log::info("batch claimed", {{"batch", std::to_string(*id)}, {"worker", worker_id_}});
+  process(*id);
+  return true;
+}
+
+void IngestService::start_workers(int count) {
+  for (int i = 0; i < count; ++i) {
+    workers_.emplace_back([this] {
+      while (!stopping_) {
+        bool worked = false;
+        try {
+          worked = process_next();
+        } catch (const std::exception& e) {
+          log::warn("ingest worker error", {{"error", e.what()}});
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        if (!worked)
+          for (int t = 0; t < 10 && !stopping_; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+}
+
+void IngestService::stop_workers() {
+  stopping_ = true;
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
+  workers_.clear();
+}
+
+std::string IngestService::batch_json(long long batch_id, long long partner_id, int offset, int limit) {
+  return pg_.with_transaction([&](pqxx::work& tx) -> std::string {
+    auto b = tx.exec_params(
+        "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
+        " coalesce(b.mapping_version, ''), to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " to_char(b.finished_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(b.error::text, '')"
+        " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and ($2 < 0 or b.partner_id = $2)",
+        batch_id, partner_id);
+    if (b.empty()) return "";
+    const auto& r = b[0];
+    int total = r[4].is_null() ? 0 : r[4].as<int>();
+    json::JsonWriter w;
+    w.begin_object().kv("batch_id", r[0].as<long long>()).kv("partner", r[1].c_str()).kv("feed", r[2].c_str())
+        .kv("status", r[3].c_str()).kv("record_count", total).kv("processed", r[5].as<int>())
+        .key("counts").raw(r[6].c_str()).kv("mapping_version", r[7].c_str()).kv("received_at", r[8].c_str());
+    w.key("finished_at");
+    if (r[9].is_null()) w.null(); else w.value(r[9].c_str());
+    if (!std::string(r[10].c_str()).empty()) w.key("error").raw(r[10].c_str());
+    w.key("results").begin_array();
+    int shown = 0;
+    for (const auto& row : tx.exec_params(
+             "select index, source_id, status, entities::text, errors::text, mapping_version from batch_record"
+             " where batch_id = $1 and index >= $2 order by index limit $3",
+             batch_id, offset, limit)) {
+      w.begin_object().kv("index", row[0].as<int>()).kv("source_id", row[1].c_str()).kv("status", row[2].c_str())
+          .key("entities").raw(row[3].c_str()).key("errors").raw(row[4].c_str())
+          .kv("mapping_version", row[5].c_str()).end_object();
+      ++shown;
+    }
+    w.end_array();
+    w.key("next_offset");
+    if (offset + shown < r[5].as<int>() && shown == limit) w.value(offset + shown); else w.null();
+    w.end_object();
+    return w.str();
+  });
+}
+
+std::string IngestService::batches_json(long long partner_id, int limit) {
+  return pg_.with_transaction([&](pqxx::work& tx) {
+    json::JsonWriter w;
+    w.begin_object().key("batches").begin_array();
+    for (const auto& r : tx.exec_params(
+             "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
+             " to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+             " from inbox_batch b join partner p on p.id = b.partner_id where ($1 < 0 or b.partner_id = $1)"
+             " order by b.id desc limit $2",
+             partner_id, limit)) {
+      w.begin_object().kv("batch_id", r[0].as<long long>()).kv("partner", r[1].c_str()).kv("feed", r[2].c_str())
+          .kv("status", r[3].c_str()).kv("record_count", r[4].is_null() ? 0 : r[4].as<int>())
+          .kv("processed", r[5].as<int>()).key("counts").raw(r[6].c_str()).kv("received_at", r[7].c_str())
+          .kv("location", "/v1/batches/" + r[0].as<std::string>()).end_object();
+    }
+    w.end_array().end_object();
+    return w.str();
+  });
+}
+
+}  // namespace hub

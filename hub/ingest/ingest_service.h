@@ -1,0 +1,72 @@
+#pragma once
+// IngestService: takes a partner's push (a JSON document or NDJSON), stores it durably in the
+// inbox before anything else, then maps and applies it chunk by chunk. Small pushes are
+// processed in the request; large ones by background workers of any hub process. Each chunk's
+// store changes, its per-record results and the batch's progress commit together, under a lease
+// that fences off a process whose lease expired: after kill -9 at any moment the batch resumes
+// where it stopped and every record ends exactly once. Thread-safe.
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hub/common/config.h"
+#include "hub/mapping/mapping_registry.h"
+#include "hub/resolve/identity_resolver.h"
+#include "hub/store/golden_store.h"
+#include "hub/store/pg_pool.h"
+
+namespace hub {
+
+struct IngestCaller {
+  long long partner_id = 0;
+  std::string partner_name;
+  std::vector<std::string> scopes;
+  std::vector<std::string> units;
+};
+
+struct IngestReply {
+  int status = 200;  // 200 processed now, 202 queued
+  std::string body;  // JSON
+  std::string location;
+  bool replayed = false;  // same Idempotency-Key and body as an earlier push
+};
+
+class IngestService {
+ public:
+  IngestService(PgPool& pg, mapping::MappingRegistry& mappings, resolve::IdentityResolver& resolver,
+                const Config& config);
+  ~IngestService();
+
+  // Throws ProblemError for refusals (unknown feed 404, scope 403, malformed 400, idempotency 409).
+  IngestReply submit(const IngestCaller& caller, const std::string& feed, const std::string& body,
+                     const std::string& content_type, const std::string& idempotency_key,
+                     const std::string& request_id);
+
+  // Batch status and its results from `offset` (paged); partner_id < 0 = any partner (admin).
+  // Empty when there is no such batch for that partner.
+  std::string batch_json(long long batch_id, long long partner_id, int offset, int limit);
+  std::string batches_json(long long partner_id, int limit);
+
+  // Background processing of queued batches (and of batches whose process died).
+  void start_workers(int count);
+  void stop_workers();
+  // Claims one pending batch and processes it; false when there was none. (Tests and workers.)
+  bool process_next();
+
+  const std::string& worker_id() const { return worker_id_; }
+
+ private:
+  void process(long long batch_id);
+
+  PgPool& pg_;
+  mapping::MappingRegistry& mappings_;
+  GoldenStore store_;
+  const Config& config_;
+  std::string worker_id_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace hub

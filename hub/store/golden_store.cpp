@@ -1,0 +1,483 @@
+#include "hub/store/golden_store.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "hub/common/crypto.h"
+#include "hub/common/json.h"
+#include "hub/common/scopes.h"
+#include "hub/mapping/messages.h"
+
+namespace hub {
+namespace {
+
+using mapping::FieldIssue;
+using mapping::MappedRecord;
+using mapping::RecordResult;
+using mapping::RecordStatus;
+
+// One canonical record of the chunk on its way to the store.
+struct Item {
+  std::size_t vendor;  // position in `results`
+  MappedRecord* rec;
+  const schema::EntitySchema* schema;
+  int wave = 0;  // order of its `as` name: references only point to earlier waves
+  std::string id;
+  std::string hash;  // hex SHA-256 of entity + canonical JSON
+  std::vector<std::pair<std::string, std::string>> keys;
+  resolve::Resolution resolution;
+  bool unchanged = false;
+  bool merged = false;  // matched another source's record
+};
+
+struct VendorState {
+  bool failed = false;
+  std::vector<FieldIssue> issues;
+  std::map<std::string, std::string> local_ids;  // `as` name -> record id
+  std::vector<UnitPath> places;
+};
+
+FieldIssue make_issue(const std::string& code, const std::string& entity, const std::string& field,
+                      const std::string& message) {
+  return FieldIssue{code, entity, field, "", "", message, mapping::vietnamese_message(code), false};
+}
+
+std::string value_text(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsNumber()) return json::to_string(v);
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return "";
+}
+
+// Natural keys the record carries, e.g. ("personal_id", "031...") or
+// ("student+school+school_year", "<id>|<id>|2025-2026").
+std::vector<std::pair<std::string, std::string>> natural_keys(const Item& it) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto& f = it.rec->fields;
+  for (const auto& key : it.schema->natural_keys) {
+    std::string name, value;
+    bool complete = true;
+    for (const auto& field : key) {
+      if (!f.HasMember(field.c_str()) || f[field.c_str()].IsNull()) {
+        complete = false;
+        break;
+      }
+      std::string v = value_text(f[field.c_str()]);
+      if (v.empty()) {
+        complete = false;
+        break;
+      }
+      name += (name.empty() ? "" : "+") + field;
+      value += (value.empty() ? "" : "|") + v;
+    }
+    if (complete) out.emplace_back(name, value);
+  }
+  return out;
+}
+
+std::string content_hash(const Item& it) {
+  return crypto::to_hex(crypto::sha256(it.rec->entity + "\n" + json::to_string(it.rec->fields)));
+}
+
+std::optional<std::string> date_field(const rapidjson::Value& data, const char* name) {
+  if (data.HasMember(name) && data[name].IsString()) return std::string(data[name].GetString());
+  return std::nullopt;
+}
+
+void write_date(json::JsonWriter& w, const char* key, const std::optional<std::string>& d) {
+  w.key(key);
+  if (d) w.value(*d); else w.null();
+}
+
+}  // namespace
+
+std::string new_uuid() {
+  std::string b = crypto::random_bytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string h = crypto::to_hex(b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+void write_entities(json::JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& entities) {
+  std::map<std::string, std::vector<std::string>> grouped;
+  std::vector<std::string> order;
+  for (const auto& [e, id] : entities) {
+    if (!grouped.count(e)) order.push_back(e);
+    grouped[e].push_back(id);
+  }
+  w.begin_object();
+  for (const auto& e : order) {
+    w.key(e);
+    if (grouped[e].size() == 1) w.value(grouped[e][0]);
+    else w.strings(grouped[e]);
+  }
+  w.end_object();
+}
+
+std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext& ctx,
+                                              std::vector<RecordResult>& results) {
+  const auto& snap = *ctx.snapshot;
+  std::vector<VendorState> state(results.size());
+  std::vector<Item> items;
+
+  // 1. Collect the canonical records of the mapped vendor records, with their waves.
+  for (std::size_t v = 0; v < results.size(); ++v) {
+    auto& r = results[v];
+    if (r.status != RecordStatus::kMapped) continue;
+    std::map<std::string, int> wave_of;
+    for (auto& rec : r.records) {
+      if (!wave_of.count(rec.local_name)) wave_of[rec.local_name] = static_cast<int>(wave_of.size());
+      items.push_back(Item{v, &rec, snap.schemas->find(rec.entity), wave_of[rec.local_name], "", "", {}, {}, false, false});
+    }
+  }
+
+  // 2. References by natural key (e.g. a school code) -> record ids, and the places they are in.
+  struct KeyRef {
+    std::string entity, value;
+  };
+  std::vector<KeyRef> key_refs;
+  for (auto& it : items) {
+    for (const auto& fs : it.schema->fields) {
+      if (fs.type != schema::FieldType::kRef) continue;
+      auto m = it.rec->fields.FindMember(fs.name.c_str());
+      if (m != it.rec->fields.MemberEnd() && m->value.IsString())
+        key_refs.push_back({fs.ref_entity, m->value.GetString()});
+    }
+  }
+  struct Target {
+    std::string id;
+    UnitPath place;
+  };
+  std::map<std::pair<std::string, std::string>, Target> targets;
+  if (!key_refs.empty()) {
+    json::JsonWriter q;
+    q.begin_array();
+    for (const auto& k : key_refs) q.begin_object().kv("e", k.entity).kv("v", k.value).end_object();
+    q.end_array();
+    for (const auto& row : tx.exec_params(
+             "select distinct on (q.e, q.v) q.e, q.v, g.id::text, coalesce(g.data->>'school_code', ''),"
+             " coalesce(g.data->>'commune', ''), coalesce(g.data->>'province', '')"
+             " from jsonb_to_recordset($1::jsonb) as q(e text, v text)"
+             " join natural_key k on k.entity = q.e and k.key_value = q.v and position('+' in k.key_name) = 0"
+             " join golden_record g on g.id = k.record_id",
+             q.str()))
+      targets[{row[0].c_str(), row[1].c_str()}] = {row[2].c_str(), {row[3].c_str(), row[4].c_str(), row[5].c_str()}};
+  }
+
+  auto place_of_commune = [&](const std::string& commune) {
+    UnitPath p;
+    p.commune = commune;
+    if (const auto* cat = snap.catalogs->find("commune")) {
+      catalog::LookupOptions o;
+      o.by = catalog::LookupBy::kCode;
+      if (auto e = cat->lookup(commune, o)) p.province = e.value()->parent;
+    }
+    return p;
+  };
+
+  // 3. Resolve identity wave by wave: a wave's references point to records of earlier waves.
+  int waves = 0;
+  for (const auto& it : items) waves = std::max(waves, it.wave + 1);
+  std::map<std::pair<std::string, std::string>, std::string> created_keys;  // in this chunk
+  for (int wave = 0; wave < waves; ++wave) {
+    std::vector<Item*> batch;
+    for (auto& it : items) {
+      if (it.wave != wave || state[it.vendor].failed) continue;
+      auto& vs = state[it.vendor];
+      auto& f = it.rec->fields;
+      auto& a = f.GetAllocator();
+      bool ok = true;
+      for (const auto& fs : it.schema->fields) {
+        auto m = f.FindMember(fs.name.c_str());
+        if (m == f.MemberEnd()) continue;
+        if (fs.type == schema::FieldType::kRef) {
+          if (m->value.IsObject() && m->value.HasMember("$ref")) {
+            std::string local = m->value["$ref"].GetString();
+            m->value.SetString(vs.local_ids[local].c_str(), a);
+          } else if (m->value.IsString()) {
+            auto t = targets.find({fs.ref_entity, m->value.GetString()});
+            if (t == targets.end()) {
+              vs.issues.push_back(make_issue("ref.unknown", it.rec->entity, fs.name,
+                                             fs.ref_entity + " '" + m->value.GetString() +
+                                                 "' is not known to the hub; it must be sent (or loaded) before records that refer to it"));
+              ok = false;
+              continue;
+            }
+            if (fs.ref_entity == "school") vs.places.push_back(t->second.place);
+            m->value.SetString(t->second.id.c_str(), a);
+          }
+        } else if (fs.type == schema::FieldType::kCode && fs.catalog == "commune" && m->value.IsString()) {
+          vs.places.push_back(place_of_commune(m->value.GetString()));
+        }
+      }
+      if (it.rec->entity == "school" && f.HasMember("school_code") && f["school_code"].IsString()) {
+        UnitPath p = f.HasMember("commune") && f["commune"].IsString() ? place_of_commune(f["commune"].GetString()) : UnitPath{};
+        p.school = f["school_code"].GetString();
+        vs.places.push_back(p);
+      }
+      if (!ok) {
+        vs.failed = true;
+        continue;
+      }
+      it.keys = natural_keys(it);
+      it.hash = content_hash(it);
+      batch.push_back(&it);
+    }
+    std::vector<resolve::Candidate> cands;
+    for (auto* it : batch)
+      cands.push_back({it->rec->entity, ctx.partner_id, it->rec->source_id, it->keys});
+    auto resolutions = resolver_.resolve(tx, cands);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Item& it = *batch[i];
+      it.resolution = resolutions[i];
+      if (it.resolution.kind == resolve::Resolution::Kind::kNew) {
+        // The same new record twice in one chunk (e.g. one child in two vendor records).
+        for (const auto& k : it.keys) {
+          auto c = created_keys.find({it.rec->entity + "/" + k.first, k.second});
+          if (c != created_keys.end()) {
+            it.resolution = {resolve::Resolution::Kind::kNaturalKey, c->second, k.first, ""};
+            break;
+          }
+        }
+      }
+      if (it.resolution.kind == resolve::Resolution::Kind::kNew) {
+        it.id = new_uuid();
+        for (const auto& k : it.keys) created_keys[{it.rec->entity + "/" + k.first, k.second}] = it.id;
+      } else {
+        it.id = it.resolution.record_id;
+      }
+      it.unchanged = it.resolution.kind == resolve::Resolution::Kind::kSourceLink && it.resolution.content_hash == it.hash;
+      it.merged = it.resolution.kind == resolve::Resolution::Kind::kNaturalKey;
+      state[it.vendor].local_ids[it.rec->local_name] = it.id;
+    }
+  }
+
+  // 4. Unit scope: every place a vendor record names must be inside the partner's units.
+  if (!ctx.units.empty()) {
+    for (auto& vs : state) {
+      if (vs.failed) continue;
+      for (const auto& p : vs.places) {
+        if (unit_allowed(ctx.units, p)) continue;
+        std::string where = !p.school.empty() ? "school " + p.school : "commune " + p.commune;
+        if (!p.province.empty()) where += " (province " + p.province + ")";
+        std::string units;
+        for (const auto& u : ctx.units) units += (units.empty() ? "" : ", ") + u;
+        vs.issues.push_back(make_issue("auth.unit", "", "", "partner '" + ctx.partner_name +
+                                                                "' may not send data for " + where +
+                                                                "; its units are " + units));
+        vs.failed = true;
+        break;
+      }
+    }
+  }
+
+  // 5. Current data of the existing records, locked in id order (no deadlocks between chunks).
+  std::set<std::string> existing_ids;
+  for (const auto& it : items)
+    if (!state[it.vendor].failed && it.resolution.kind != resolve::Resolution::Kind::kNew && !it.unchanged)
+      existing_ids.insert(it.id);
+  struct Current {
+    int version;
+    rapidjson::Document data;
+  };
+  std::map<std::string, Current> current;
+  if (!existing_ids.empty()) {
+    json::JsonWriter ids;
+    ids.begin_array();
+    for (const auto& id : existing_ids) ids.value(id);
+    ids.end_array();
+    for (const auto& row : tx.exec_params(
+             "select id::text, version, data::text from golden_record"
+             " where id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by id for update",
+             ids.str())) {
+      Current c{row[1].as<int>(), rapidjson::Document()};
+      c.data.Parse(row[2].c_str());
+      current.emplace(row[0].c_str(), std::move(c));
+    }
+  }
+
+  // 6. Build the rows. Records are folded in vendor order, so when one record appears several
+  // times in a chunk (the same child in two vendor records) the later values win, once.
+  struct Pending {
+    bool is_new = false;
+    int version = 0;
+    const Item* last = nullptr;
+    rapidjson::Document data;
+    std::map<std::string, const Item*> supplier;  // field -> the item that supplied its value
+    bool changed = false;
+  };
+  std::map<std::string, Pending> pending;
+  std::vector<std::string> order;  // ids in first-touch order
+  json::JsonWriter keys, links;
+  keys.begin_array();
+  links.begin_array();
+  for (const auto& it : items) {
+    if (state[it.vendor].failed || it.unchanged) continue;
+    const auto& f = it.rec->fields;
+    links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
+        .kv("r", it.id).kv("h", it.hash).end_object();
+    for (const auto& k : it.keys)
+      keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
+    auto [pos, first] = pending.try_emplace(it.id);
+    Pending& p = pos->second;
+    if (first) {
+      order.push_back(it.id);
+      auto cur = current.find(it.id);
+      if (cur != current.end()) {
+        p.version = cur->second.version;
+        p.data.CopyFrom(cur->second.data, p.data.GetAllocator());
+      } else {
+        p.is_new = true;
+        p.data.SetObject();
+      }
+    }
+    p.last = &it;
+    // Last writer wins per field (survivorship rules come with entity resolution).
+    auto& a = p.data.GetAllocator();
+    for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
+      auto old = p.data.FindMember(m->name);
+      if (old != p.data.MemberEnd() && old->value == m->value) continue;
+      if (old != p.data.MemberEnd()) old->value.CopyFrom(m->value, a);
+      else p.data.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
+      p.supplier[std::string(m->name.GetString(), m->name.GetStringLength())] = &it;
+      p.changed = true;
+    }
+  }
+  keys.end_array();
+  links.end_array();
+
+  json::JsonWriter inserts, updates, versions, changes;
+  for (auto* w : {&inserts, &updates, &versions, &changes}) w->begin_array();
+  for (const auto& id : order) {
+    Pending& p = pending[id];
+    if (!p.is_new && !p.changed) continue;  // same values from another source: nothing new
+    const Item& it = *p.last;
+    bool effective = it.schema->effective_dated;
+    auto vf = effective ? date_field(p.data, "valid_from") : std::nullopt;
+    auto vt = effective ? date_field(p.data, "valid_to") : std::nullopt;
+    json::JsonWriter lin;
+    lin.begin_object();
+    for (const auto& [field, supplier] : p.supplier)
+      lin.key(field).begin_object().kv("partner", ctx.partner_name).kv("batch", ctx.batch_id)
+          .kv("mapping_version", ctx.mapping_version).kv("source_id", supplier->rec->source_id).end_object();
+    lin.end_object();
+    int version = p.is_new ? 1 : p.version + 1;
+    json::JsonWriter& target = p.is_new ? inserts : updates;
+    target.begin_object().kv("id", id).kv("entity", it.rec->entity).kv("version", version)
+        .key("data").value(p.data).key("lineage").raw(lin.str());
+    write_date(target, "valid_from", vf);
+    write_date(target, "valid_to", vt);
+    target.end_object();
+    versions.begin_object().kv("r", id).kv("v", version).key("d").value(p.data);
+    write_date(versions, "vf", vf);
+    write_date(versions, "vt", vt);
+    versions.end_object();
+    changes.begin_object().kv("e", it.rec->entity).kv("r", id).kv("o", p.is_new ? "create" : "update")
+        .kv("v", version).end_object();
+  }
+  for (auto* w : {&inserts, &updates, &versions, &changes}) w->end_array();
+
+  // 7. Write: a statement per table.
+  tx.exec_params(
+      "insert into golden_record(id, entity, version, data, lineage, valid_from, valid_to)"
+      " select r.id, r.entity, 1, r.data, r.lineage, r.valid_from, r.valid_to"
+      " from jsonb_to_recordset($1::jsonb) as r(id uuid, entity text, data jsonb, lineage jsonb, valid_from date, valid_to date)",
+      inserts.str());
+  tx.exec_params(
+      "update golden_record g set data = r.data, version = r.version, lineage = g.lineage || r.lineage,"
+      " valid_from = r.valid_from, valid_to = r.valid_to, updated_at = now()"
+      " from jsonb_to_recordset($1::jsonb) as r(id uuid, version int, data jsonb, lineage jsonb, valid_from date, valid_to date)"
+      " where g.id = r.id",
+      updates.str());
+  // A new record whose natural key someone else took meanwhile would be a duplicate: retry the
+  // chunk, which then finds that record. (Keys of existing records that belong to another record
+  // are left as they are: an identity conflict for entity resolution, not for ingest.)
+  std::set<std::tuple<std::string, std::string, std::string>> inserted;
+  for (const auto& row : tx.exec_params(
+           "insert into natural_key(entity, key_name, key_value, record_id)"
+           " select distinct on (r.e, r.n, r.v) r.e, r.n, r.v, r.r"
+           " from jsonb_to_recordset($1::jsonb) as r(e text, n text, v text, r uuid)"
+           " on conflict do nothing returning entity, key_name, key_value",
+           keys.str()))
+    inserted.insert({row[0].c_str(), row[1].c_str(), row[2].c_str()});
+  for (const auto& it : items) {
+    if (state[it.vendor].failed || it.resolution.kind != resolve::Resolution::Kind::kNew) continue;
+    for (const auto& k : it.keys)
+      if (!inserted.count({it.rec->entity, k.first, k.second}) && created_keys[{it.rec->entity + "/" + k.first, k.second}] == it.id)
+        throw ChunkConflict("natural key " + it.rec->entity + "." + k.first + " was taken by a concurrent transaction");
+  }
+  tx.exec_params(
+      "insert into source_link(partner_id, entity, source_id, record_id, content_hash, batch_id)"
+      " select distinct on (r.p, r.e, r.s) r.p, r.e, r.s, r.r, decode(r.h, 'hex'), $2"
+      " from jsonb_to_recordset($1::jsonb) as r(p bigint, e text, s text, r uuid, h text)"
+      " on conflict (partner_id, entity, source_id) do update set record_id = excluded.record_id,"
+      " content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = now()",
+      links.str(), ctx.batch_id);
+  tx.exec_params(
+      "insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
+      " select r.r, r.v, r.d, r.vf, r.vt, $2, $3"
+      " from jsonb_to_recordset($1::jsonb) as r(r uuid, v int, d jsonb, vf date, vt date)",
+      versions.str(), ctx.batch_id, ctx.partner_id);
+  tx.exec_params(
+      "insert into change_log(entity, record_id, op, version, batch_id)"
+      " select r.e, r.r, r.o, r.v, $2 from jsonb_to_recordset($1::jsonb) as r(e text, r uuid, o text, v int)",
+      changes.str(), ctx.batch_id);
+
+  // 8. Outcomes, batch_record rows and review items.
+  std::vector<RecordOutcome> out(results.size());
+  json::JsonWriter rows, reviews;
+  rows.begin_array();
+  reviews.begin_array();
+  for (std::size_t v = 0; v < results.size(); ++v) {
+    auto& r = results[v];
+    auto& o = out[v];
+    o.index = r.index;
+    o.source_id = r.source_id;
+    o.errors = r.issues;
+    if (r.status == RecordStatus::kRejected || state[v].failed) {
+      o.status = "rejected";
+      for (auto& i : state[v].issues) {
+        i.path = r.path;
+        o.errors.push_back(i);
+      }
+    } else if (r.status == RecordStatus::kReview) {
+      o.status = "review";
+      // The review item points at the batch_record row, which keeps the reasons.
+      reviews.begin_object().kv("i", static_cast<long long>(r.index)).end_object();
+    } else {
+      bool all_unchanged = true, any_merged = false;
+      for (const auto& it : items) {
+        if (it.vendor != v) continue;
+        o.entities.emplace_back(it.rec->entity, it.id);
+        all_unchanged = all_unchanged && it.unchanged;
+        any_merged = any_merged || it.merged;
+      }
+      o.status = all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
+    }
+    json::JsonWriter ents, errs;
+    write_entities(ents, o.entities);
+    errs.begin_array();
+    for (const auto& i : o.errors) mapping::write_issue(errs, i);
+    errs.end_array();
+    rows.begin_object().kv("i", static_cast<long long>(o.index)).kv("s", o.source_id).kv("st", o.status)
+        .key("en").raw(ents.str()).key("er").raw(errs.str()).end_object();
+  }
+  rows.end_array();
+  reviews.end_array();
+  tx.exec_params(
+      "insert into batch_record(batch_id, index, source_id, status, entities, errors, mapping_version)"
+      " select $2, r.i, r.s, r.st, r.en, r.er, $3 from jsonb_to_recordset($1::jsonb) as r(i int, s text, st text, en jsonb, er jsonb)",
+      rows.str(), ctx.batch_id, ctx.mapping_version);
+  tx.exec_params(
+      "insert into review_item(kind, batch_id, index, reasons)"
+      " select 'mapping', $2, b.index, b.errors from batch_record b"
+      " join jsonb_to_recordset($1::jsonb) as r(i int) on b.batch_id = $2 and b.index = r.i",
+      reviews.str(), ctx.batch_id);
+  return out;
+}
+
+}  // namespace hub

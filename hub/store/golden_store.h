@@ -1,0 +1,61 @@
+#pragma once
+// GoldenStore: applies mapped vendor records to the golden store, one chunk per transaction,
+// with set-based statements (one per table) so a chunk of a thousand records costs a handful of
+// round trips. Within the chunk it resolves references (to records of the same vendor record,
+// or to existing records by natural key, e.g. a school code), checks the partner's unit scope,
+// asks the IdentityResolver which records they are, skips unchanged content, merges fields with
+// lineage, writes versions and the change log. Thread-safe (no state besides its references);
+// concurrent chunks that collide raise ChunkConflict and are retried by the caller.
+
+#include <pqxx/pqxx>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hub/mapping/mapping_registry.h"
+#include "hub/resolve/identity_resolver.h"
+
+namespace hub {
+
+// Another transaction created or changed the same records meanwhile: roll back and retry.
+struct ChunkConflict : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RecordOutcome {
+  std::size_t index = 0;
+  std::string source_id;
+  std::string status;  // accepted | merged | review | rejected | unchanged
+  std::vector<std::pair<std::string, std::string>> entities;  // entity -> record id
+  std::vector<mapping::FieldIssue> errors;
+};
+
+struct ChunkContext {
+  long long partner_id = 0;
+  std::string partner_name;
+  std::vector<std::string> units;  // the partner's unit scope; empty = unrestricted
+  long long batch_id = 0;
+  std::string mapping_version;
+  const mapping::Snapshot* snapshot = nullptr;
+};
+
+class GoldenStore {
+ public:
+  explicit GoldenStore(resolve::IdentityResolver& resolver) : resolver_(resolver) {}
+
+  // Writes the chunk's store changes and its batch_record rows in `tx`. `results` are the
+  // mapping results of consecutive vendor records; their documents are rewritten in place
+  // (references replaced by record ids).
+  std::vector<RecordOutcome> apply(pqxx::work& tx, const ChunkContext& ctx,
+                                   std::vector<mapping::RecordResult>& results);
+
+ private:
+  resolve::IdentityResolver& resolver_;
+};
+
+std::string new_uuid();
+// Writes {"student": "id", "subject_result": ["id", "id"]} for an outcome's entities.
+void write_entities(json::JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& entities);
+
+}  // namespace hub
