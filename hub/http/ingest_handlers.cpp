@@ -82,6 +82,8 @@ void register_ingest_routes(Router& router, Components& c) {
                   r.headers["Location"] = "/v1/records/" + entity + "/" + view->merged_into;
                   return r;
                 }
+                if (view->place.province.empty() && !view->place.commune.empty())
+                  view->place.province = snap->catalogs->province_of_commune(view->place.commune);
                 if (!unit_allowed(req.principal->units, view->place)) {
                   std::string where = !view->place.school.empty() ? "school " + view->place.school
                                       : !view->place.commune.empty() ? "commune " + view->place.commune

@@ -212,6 +212,16 @@ Result<CrosswalkResult> CatalogSet::crosswalk_commune(std::string_view old_code)
   return r;
 }
 
+std::string CatalogSet::province_of_commune(std::string_view commune_code) const {
+  const Catalog* communes = find("commune");
+  if (!communes) return "";
+  LookupOptions o;
+  o.by = LookupBy::kCode;
+  o.as_of = Date::today();
+  auto e = communes->lookup(commune_code, o);
+  return e ? e.value()->parent : "";
+}
+
 bool CatalogSet::is_personal_id_prefix(std::string_view three_digits) const {
   if (three_digits.size() != 3 || !all_digits(three_digits)) return false;
   const Catalog* c = find("cccd_prefix");

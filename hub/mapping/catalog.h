@@ -141,6 +141,10 @@ class CatalogSet {
   // (catalog cccd_prefix).
   bool is_personal_id_prefix(std::string_view three_digits) const;
 
+  // The province of a current (post-2025) commune code, "" when unknown: unit scopes name
+  // provinces, records name communes.
+  std::string province_of_commune(std::string_view commune_code) const;
+
  private:
   std::vector<std::unique_ptr<Catalog>> catalogs_;  // sorted by name
 };

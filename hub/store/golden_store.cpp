@@ -169,14 +169,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   }
 
   auto place_of_commune = [&](const std::string& commune) {
-    UnitPath p;
-    p.commune = commune;
-    if (const auto* cat = snap.catalogs->find("commune")) {
-      catalog::LookupOptions o;
-      o.by = catalog::LookupBy::kCode;
-      if (auto e = cat->lookup(commune, o)) p.province = e.value()->parent;
-    }
-    return p;
+    return UnitPath{"", commune, snap.catalogs->province_of_commune(commune)};
   };
 
   // 3. Resolve identity wave by wave: a wave's references point to records of earlier waves.
