@@ -498,9 +498,9 @@ int main(int argc, char** argv) {
     jq_cpu_s = median(c);
   }
 
-  std::printf("\n  %-44s %12s %16s\n", ("median of " + std::to_string(repeats) + " runs").c_str(), "seconds", "records/s");
+  std::printf("\n  %-48s %12s %16s\n", ("median of " + std::to_string(repeats) + " runs").c_str(), "seconds", "records/s");
   auto row = [&](const std::string& what, double s) {
-    std::printf("  %-44s %12.3f %16s\n", what.c_str(), s, fmt(dn / s).c_str());
+    std::printf("  %-48s %12.3f %16s\n", what.c_str(), s, fmt(dn / s).c_str());
   };
   row("engine: read file", read_s);
   row("engine: RapidJSON parse", parse_s);
