@@ -20,9 +20,21 @@ bool Date::valid() const {
 }
 
 std::string Date::iso() const {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
-  return buf;
+  if (!valid()) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
+    return buf;
+  }
+  std::string out(10, '-');  // hot path of every date transform: no formatting machinery
+  out[0] = char('0' + year / 1000);
+  out[1] = char('0' + year / 100 % 10);
+  out[2] = char('0' + year / 10 % 10);
+  out[3] = char('0' + year % 10);
+  out[5] = char('0' + month / 10);
+  out[6] = char('0' + month % 10);
+  out[8] = char('0' + day / 10);
+  out[9] = char('0' + day % 10);
+  return out;
 }
 
 // Howard Hinnant's days_from_civil / civil_from_days.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "hub/common/crypto.h"
 #include "hub/mapping/jsonpath.h"
@@ -268,6 +269,22 @@ struct Compiler {
       if (!c) return c.error();
       f.when = std::move(c.value());
     }
+    // Checked here once, since records are validated without catalog lookups: a constant code
+    // must exist, and a personal ID always gets its structure checked.
+    if (f.constant && f.schema->type == schema::FieldType::kCode && !is_null(*f.constant)) {
+      const auto* cat = ctx.catalogs->find(f.schema->catalog);
+      catalog::LookupOptions o;
+      o.by = catalog::LookupBy::kCode;
+      if (!cat || !cat->lookup(scalar_text(*f.constant), o))
+        return at(s["value"], "'" + scalar_text(*f.constant) + "' is not a code of the catalog '" +
+                                  f.schema->catalog + "'");
+    }
+    if (f.schema->type == schema::FieldType::kPersonalId && f.from &&
+        std::none_of(f.transforms.begin(), f.transforms.end(), [](const Transform& t) { return t.name == "personal_id"; })) {
+      auto t = compile_transform(YAML::Node("personal_id"), topts);
+      f.transforms.push_back(std::move(t.value()));
+      f.sensitive = true;
+    }
     return f;
   }
 
@@ -432,6 +449,33 @@ bool holds(const Condition& cond, const Contexts& c) {
   return cond.op == Condition::Op::kNotEquals ? !in : in;
 }
 
+// Vendors repeat a few values ("Nam", "Kinh", "Trúng tuyển") on every record: remember each
+// thread's recent lookups so folding and indexing run once per distinct value, not per record.
+// Entries are immutable catalog pointers, valid while the snapshot that owns the mapping lives;
+// the key includes the rule (so the catalog) and the date.
+Result<const catalog::Entry*> lookup_memo(const CatalogRule& rule, const std::string& value,
+                                          const catalog::LookupOptions& opts) {
+  struct Key {
+    const CatalogRule* rule;
+    long day;
+    std::string value;
+    bool operator==(const Key& o) const { return rule == o.rule && day == o.day && value == o.value; }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return std::hash<std::string>()(k.value) ^ (std::hash<const void*>()(k.rule) * 31) ^ std::hash<long>()(k.day);
+    }
+  };
+  thread_local std::unordered_map<Key, Result<const catalog::Entry*>, KeyHash> memo;
+  constexpr std::size_t kMaxEntries = 4096;
+  Key key{&rule, opts.as_of ? opts.as_of->days_since_epoch() : 0, value};
+  if (auto it = memo.find(key); it != memo.end()) return it->second;
+  auto found = rule.catalog->lookup(value, opts);
+  if (memo.size() >= kMaxEntries) memo.clear();
+  memo.emplace(std::move(key), found);
+  return found;
+}
+
 struct RecordBuilder {
   const CompiledMapping& m;
   RecordResult& result;
@@ -500,10 +544,10 @@ struct RecordBuilder {
     catalog::LookupOptions opts = rule.options;
     Date today = Date::today();
     opts.as_of = rule.valid_on.value_or(today);
-    std::string path = f.from ? node_path(*f.from, c) : "";
-    auto found = rule.catalog->lookup(scalar_text(v), opts);
+    auto path = [&] { return f.from ? node_path(*f.from, c) : std::string(); };
+    auto found = lookup_memo(rule, scalar_text(v), opts);
     if (!found) {
-      issue(found.error(), emit, &f, path, raw, f.sensitive);
+      issue(found.error(), emit, &f, path(), raw, f.sensitive);
       return std::nullopt;
     }
     const catalog::Entry* entry = found.value();
@@ -511,7 +555,7 @@ struct RecordBuilder {
     // A pre-reform commune: follow the crosswalk; a split commune goes to a person.
     auto cw = m.catalogs->crosswalk_commune(entry->code);
     if (!cw) {
-      issue(make_error("catalog.crosswalk_missing", cw.error().message), emit, &f, path, raw, false);
+      issue(make_error("catalog.crosswalk_missing", cw.error().message), emit, &f, path(), raw, false);
       return std::nullopt;
     }
     if (cw->kind == catalog::CrosswalkResult::Kind::kPartial) {
@@ -521,7 +565,7 @@ struct RecordBuilder {
                        "old commune " + entry->code + " (" + entry->name +
                            ") was split on 2025-07-01; its people now belong to one of " + list +
                            ": an operator must choose"),
-            emit, &f, path, raw, false, true);
+            emit, &f, path(), raw, false, true);
       return std::nullopt;
     }
     return Scalar(cw->new_codes.front());
@@ -544,7 +588,9 @@ struct RecordBuilder {
       }
       if (auto v = field_value(f, emit, c)) put(rec.fields, f.name, *v);
     }
-    for (const auto& viol : schema::validate(*emit.schema, rec.fields, m.catalogs.get())) {
+    // Codes were produced by the catalog rules (or checked at load time for constants), so the
+    // schema check here skips catalog lookups.
+    for (const auto& viol : schema::validate(*emit.schema, rec.fields, nullptr)) {
       // Fields already reported by their own pipeline are not reported twice.
       bool already = false;
       for (const auto& i : result.issues) already = already || (i.entity == emit.entity && i.field == viol.field);

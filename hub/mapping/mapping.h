@@ -37,7 +37,12 @@ struct MappedRecord {
   std::string entity;
   std::string local_name;  // the emit's `as`: how other records of this vendor record refer to it
   std::string source_id;   // the vendor record's id, plus "/<as>/<key>" for exploded children
-  rapidjson::Document fields;  // canonical field -> value; references are {"$ref": local name}
+  // A small pool per record: RapidJSON's default first chunk is 64 KiB, which a batch of
+  // thousands of small records would multiply into gigabytes.
+  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool =
+      std::make_unique<rapidjson::MemoryPoolAllocator<>>(1024);
+  rapidjson::Document fields{rapidjson::kObjectType, pool.get()};  // canonical field -> value;
+                                                                    // references are {"$ref": name}
 };
 
 enum class RecordStatus { kMapped, kReview, kRejected };

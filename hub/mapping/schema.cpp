@@ -257,6 +257,8 @@ std::unique_ptr<EntitySchema> read_entity(const fs::path& path, const catalog::C
     std::string name = r.string(kv.first, "a field name");
     if (!seen.insert(name).second) r.fail_at(kv.first, "duplicate field '" + name + "'");
     e->fields.push_back(read_field(r, name, kv.first, kv.second, catalogs, refs, e->name));
+    e->index[name] = e->fields.size() - 1;
+    if (e->fields.back().required) e->required.push_back(e->fields.size() - 1);
   }
 
   if (e->effective_dated) {
@@ -493,7 +495,11 @@ std::optional<FieldType> parse_type(std::string_view name) {
 }
 
 const FieldSchema* EntitySchema::field(std::string_view name) const {
-  for (const auto& f : fields)
+  if (!index.empty()) {
+    auto it = index.find(std::string(name));
+    return it == index.end() ? nullptr : &fields[it->second];
+  }
+  for (const auto& f : fields)  // a schema built by hand, without the loader's index
     if (f.name == name) return &f;
   return nullptr;
 }
@@ -544,20 +550,28 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
     return out;
   }
   Checker checker(catalogs, as_of, out);
+  // One pass over the record's own members (a handful), then the required fields: schemas have
+  // dozens of fields and records carry few of them.
   for (const auto& m : record.GetObject()) {
     std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (!schema.field(name))
+    const FieldSchema* f = schema.field(name);
+    if (!f) {
       out.push_back(Violation{std::string(name), "schema.unknown_field",
                               "'" + std::string(name) + "' is not a field of " + schema.name});
-  }
-  for (const auto& f : schema.fields) {
-    auto it = record.FindMember(rapidjson::StringRef(f.name.data(), f.name.size()));
-    const rapidjson::Value* v = it == record.MemberEnd() ? nullptr : &it->value;
-    if (absent(v)) {
-      if (f.required) checker.add(f, "schema.required", "required field is missing");
       continue;
     }
-    checker.check(f, *v);
+    if (!absent(&m.value)) checker.check(*f, m.value);
+  }
+  auto required = [&](const FieldSchema& f) {
+    auto it = record.FindMember(rapidjson::StringRef(f.name.data(), f.name.size()));
+    if (absent(it == record.MemberEnd() ? nullptr : &it->value))
+      checker.add(f, "schema.required", "required field is missing");
+  };
+  if (schema.index.empty()) {
+    for (const auto& f : schema.fields)
+      if (f.required) required(f);
+  } else {
+    for (std::size_t i : schema.required) required(schema.fields[i]);
   }
   if (schema.effective_dated) {
     auto from = record.FindMember("valid_from"), to = record.FindMember("valid_to");

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "hub/common/date.h"
@@ -63,6 +64,8 @@ struct EntitySchema {
   std::vector<std::vector<std::string>> natural_keys;
   std::vector<FieldSchema> fields;  // in file order
   std::string file;                 // where it was loaded from, for messages
+  std::unordered_map<std::string, std::size_t> index;  // field name -> position in `fields`
+  std::vector<std::size_t> required;                    // positions of the required fields
 
   const FieldSchema* field(std::string_view name) const;
 };

@@ -2,6 +2,9 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -149,7 +152,30 @@ void move_tone_in_word(const std::vector<utf8proc_int32_t>& cps, std::size_t beg
 
 }  // namespace
 
+// True when `s` is valid UTF-8 made only of code points below U+0300 or in Latin Extended
+// Additional (U+1E00-U+1EFF, the precomposed Vietnamese letters): such text has no combining
+// marks and nothing NFC would change, so the common case skips utf8proc entirely.
+bool already_nfc(std::string_view s) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    if (*p < 0x80) {
+      ++p;
+      --left;
+      continue;
+    }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return false;
+    if (cp >= 0x300 && (cp < 0x1E00 || cp > 0x1EFF)) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
 Result<std::string> nfc(std::string_view s) {
+  if (already_nfc(s)) return std::string(s);
   std::string out;
   if (!map_utf8(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE, out))
     return make_error("text.invalid_utf8", "the value is not valid UTF-8");
@@ -185,6 +211,22 @@ std::string collapse_spaces(std::string_view s) {
 }
 
 std::string fold_key(std::string_view s) {
+  // ASCII (codes, unaccented names): lower case, punctuation to spaces, no Unicode tables.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    std::string out;
+    out.reserve(s.size());
+    bool pending_space = false;
+    for (char c : s) {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        if (pending_space) out.push_back(' ');
+        pending_space = false;
+        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      } else {
+        pending_space = !out.empty();
+      }
+    }
+    return out;
+  }
   // Decompose and drop combining marks, so every tone-mark placement folds the same way.
   std::string decomposed;
   if (!map_utf8(s, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD,
