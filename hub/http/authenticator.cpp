@@ -25,7 +25,12 @@ Authenticator::Authenticator(PartnerStore& partners, AuditLog& audit, RedisPool&
       limiter_(redis),
       cache_ttl_(config.auth.cache_seconds),
       default_rate_(config.rate_limit.requests_per_second),
-      default_burst_(config.rate_limit.burst) {}
+      default_burst_(config.rate_limit.burst),
+      feed_(config.redis.url, [this] { forget_all(); }) {
+  feed_.start();
+}
+
+Authenticator::~Authenticator() { feed_.stop(); }
 
 std::optional<Authenticator::CacheEntry> Authenticator::cached(const std::string& hash) {
   std::shared_lock lock(mu_);
@@ -35,9 +40,10 @@ std::optional<Authenticator::CacheEntry> Authenticator::cached(const std::string
   return it->second;
 }
 
-void Authenticator::remember(const std::string& hash, CacheEntry entry) {
+void Authenticator::remember(const std::string& hash, CacheEntry entry, long long generation) {
   if (cache_ttl_.count() == 0) return;
   std::unique_lock lock(mu_);
+  if (generation != generation_) return;
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
   cache_[hash] = std::move(entry);
 }
@@ -45,6 +51,7 @@ void Authenticator::remember(const std::string& hash, CacheEntry entry) {
 void Authenticator::forget_all() {
   std::unique_lock lock(mu_);
   cache_.clear();
+  ++generation_;
 }
 
 void Authenticator::refuse(const std::string& code, const std::string& detail,
@@ -75,6 +82,11 @@ Principal Authenticator::authenticate(std::string_view authorization, const std:
   std::string hash = crypto::sha256(token);
 
   try {
+    long long generation;
+    {
+      std::shared_lock lock(mu_);
+      generation = generation_;
+    }
     std::optional<CacheEntry> entry = cached(hash);
     auto load = [&]() -> std::optional<CacheEntry> {
       long long epoch = read_auth_epoch(redis_);  // read before PostgreSQL: see below
@@ -94,18 +106,26 @@ Principal Authenticator::authenticate(std::string_view authorization, const std:
     const Partner& p = entry->grant.partner;
     RateDecision d = limiter_.take(p.id, p.rate_per_second.value_or(default_rate_),
                                    p.burst.value_or(default_burst_));
-    if (d.auth_epoch != entry->epoch) {
+    // The epoch comes with every Redis answer; without announcements it is read each time.
+    std::optional<long long> epoch;
+    if (d.asked_redis) epoch = d.auth_epoch;
+    else if (!feed_.live()) epoch = read_auth_epoch(redis_);
+    if (epoch && *epoch != entry->epoch) {
       // A revoke or rotation happened since this grant was read (the epoch was read before
       // PostgreSQL, so a grant read before a revoke always carries the older epoch): drop
       // every cached grant and read this one again.
       forget_all();
+      {
+        std::shared_lock lock(mu_);
+        generation = generation_;
+      }
       entry = load();  // cached with the epoch read before it, so a newer bump reloads again
       if (!entry)
         refuse("auth.token_invalid",
                "the token is unknown, expired or revoked; ask the hub operators for a new one",
                client, route);
     }
-    remember(hash, *entry);
+    remember(hash, *entry, generation);
     if (!d.allowed) {
       long long retry = std::max(1LL, static_cast<long long>(std::ceil(d.retry_after_seconds)));
       Problem prob{ProblemKind::kTooManyRequests, "rate.limited",

@@ -1,9 +1,10 @@
 #pragma once
 // Authenticator: turns "Authorization: Bearer <token>" into a Principal and applies the
-// partner's rate limit. Verified tokens are cached per process for auth.cache_seconds; the
-// cache is dropped whenever the revocation epoch in Redis changes (every revoke and rotation
-// bumps it), so revocation takes effect at once on every hub process. Failures are audited
-// (never with the token). Thread-safe.
+// partner's rate limit. Verified tokens are cached per process for auth.cache_seconds. Every
+// revoke, rotation and scope change bumps an epoch in Redis and announces it; the announcement
+// (RevocationFeed) drops the cache of every hub process at once, and whenever the hub talks to
+// Redis anyway the epoch is compared too. While the announcements cannot be received, the epoch
+// is read on every request instead. Failures are audited (never with the token). Thread-safe.
 
 #include <chrono>
 #include <shared_mutex>
@@ -14,6 +15,7 @@
 
 #include "hub/common/config.h"
 #include "hub/http/rate_limiter.h"
+#include "hub/http/revocation_feed.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/partner_store.h"
 
@@ -29,6 +31,7 @@ struct Principal {
 class Authenticator {
  public:
   Authenticator(PartnerStore& partners, AuditLog& audit, RedisPool& redis, const Config& config);
+  ~Authenticator();
 
   // Throws ProblemError: 401 (missing/invalid/expired/revoked), 429 (rate), 503 (PostgreSQL or
   // Redis unreachable).
@@ -42,7 +45,9 @@ class Authenticator {
     std::chrono::steady_clock::time_point cached_at;
   };
   std::optional<CacheEntry> cached(const std::string& hash);
-  void remember(const std::string& hash, CacheEntry entry);
+  // Stores the entry unless the cache was dropped since `generation` was read: a grant read
+  // before a revocation must not outlive its announcement.
+  void remember(const std::string& hash, CacheEntry entry, long long generation);
   void forget_all();
   [[noreturn]] void refuse(const std::string& code, const std::string& detail,
                            const std::string& client, const std::string& route,
@@ -57,6 +62,8 @@ class Authenticator {
   double default_burst_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;
+  long long generation_ = 0;  // bumped by forget_all, under mu_
+  RevocationFeed feed_;
 };
 
 }  // namespace hub
