@@ -3,6 +3,7 @@
 # and Redis, applies migrations, creates the demo partners, prints their tokens and runs the hub
 # in the foreground (Ctrl-C stops it; scripts/services.sh stop stops the databases).
 set -euo pipefail
+shopt -s inherit_errexit  # a failing hubctl inside $(...) stops the demo too
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
@@ -16,14 +17,23 @@ source .run/env
 token_for() {
   local name=$1; shift
   if ./build/hubctl partner show "$name" >/dev/null 2>&1; then
-    ./build/hubctl partner scope "$name" --clear-units "$@" >/dev/null
+    # `partner scope` grants with --add/--add-unit where `partner add` takes --scope/--unit.
+    local change=() arg
+    for arg in "$@"; do
+      case $arg in
+        --scope) change+=(--add) ;;
+        --unit) change+=(--add-unit) ;;
+        *) change+=("$arg") ;;
+      esac
+    done
+    ./build/hubctl partner scope "$name" --clear-units "${change[@]}" >/dev/null
     ./build/hubctl partner rotate "$name" --grace 0 2>/dev/null | tail -n 1
   else
     ./build/hubctl partner add "$name" "$@" 2>/dev/null | tail -n 1
   fi
 }
 
-ops=$(token_for demo-ops --scope admin)
+ops=$(token_for demo-ops --scope admin --scope ingest:school --scope ingest:class)
 admissions=$(token_for demo-admissions --scope ingest:student --scope ingest:admission_application --unit province:31)
 transcripts=$(token_for demo-transcripts --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary)
 warehouse=$(token_for demo-warehouse --scope 'pull:*')
@@ -34,7 +44,7 @@ cat <<INFO
 ================================================================================
  Education data hub: http://$listen
  Demo partners and their tokens (new on every start; keep them out of logs):
-   demo-ops          (admin)                   $ops
+   demo-ops          (admin, school list)      $ops
    demo-admissions   (admissions, Hải Phòng)   $admissions
    demo-transcripts  (transcripts)             $transcripts
    demo-warehouse    (pull)                    $warehouse
@@ -42,6 +52,11 @@ cat <<INFO
    curl -s http://$listen/readyz
    curl -s -H "Authorization: Bearer $admissions" http://$listen/v1/me
    curl -s -H "Authorization: Bearer $ops" http://$listen/v1/admin/partners
+ Load the demo school list, then push the admissions sample (dirty on purpose):
+   curl -s -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-ops/samples/schools.json http://$listen/v1/ingest/schools
+   curl -s -H "Authorization: Bearer $admissions" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-admissions/samples/admissions.json http://$listen/v1/ingest/admissions
  Ops command line: ./build/hubctl --help   (after: source .run/env)
 ================================================================================
 
