@@ -191,6 +191,11 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
           if (m->value.IsObject() && m->value.HasMember("$ref")) {
             std::string local = m->value["$ref"].GetString();
             m->value.SetString(vs.local_ids[local].c_str(), a);
+          } else if (m->value.IsObject() && m->value.HasMember("$id")) {
+            // A record id given by the hub's own writers (the school year rollover), which
+            // address records that may have no natural key a vendor would send.
+            std::string id = m->value["$id"].GetString();
+            m->value.SetString(id.c_str(), a);
           } else if (m->value.IsString()) {
             auto t = targets.find({fs.ref_entity, m->value.GetString()});
             if (t == targets.end()) {

@@ -46,7 +46,8 @@ class GoldenStore {
 
   // Writes the chunk's store changes and its batch_record rows in `tx`. `results` are the
   // mapping results of consecutive vendor records; their documents are rewritten in place
-  // (references replaced by record ids).
+  // (references replaced by record ids). A reference is {"$ref": local name}, a natural key
+  // value (a school code), or {"$id": record id} from the hub's own writers (rollover).
   std::vector<RecordOutcome> apply(pqxx::work& tx, const ChunkContext& ctx,
                                    std::vector<mapping::RecordResult>& results);
 
