@@ -84,6 +84,17 @@ Result<std::vector<Token>> compile(std::string_view format) {
   return tokens;
 }
 
+// Mappings name a handful of formats and every record parses with them: compile each once per
+// thread instead of once per value. Bounded, since formats come from mapping files, not data.
+const Result<std::vector<Token>>& compiled(std::string_view format) {
+  thread_local std::vector<std::pair<std::string, Result<std::vector<Token>>>> cache;
+  for (const auto& entry : cache)
+    if (entry.first == format) return entry.second;
+  if (cache.size() >= 64) cache.clear();
+  cache.emplace_back(std::string(format), compile(format));
+  return cache.back().second;  // valid until this thread's next call
+}
+
 Error format_error(std::string_view value, std::string_view format, std::size_t offset,
                    std::string expected) {
   Error e = make_error("date.format", "the value does not match the date format '" +
@@ -94,23 +105,26 @@ Error format_error(std::string_view value, std::string_view format, std::size_t 
   return e;
 }
 
-// Range first: a year outside 1900-2100 is the more useful thing to report.
-Result<Date> checked(int year, int month, int day, std::string_view source) {
+// Range first: a year outside 1900-2100 is the more useful thing to report. `format` names the
+// date format the value was read with (or what else it came from, e.g. "Excel serial 45000").
+Result<Date> checked(int year, int month, int day, std::string_view format) {
+  auto source = [format] {
+    return format.rfind("Excel", 0) == 0 ? std::string(format) : "format " + std::string(format);
+  };
   if (year < kMinYear || year > kMaxYear)
     return make_error("date.out_of_range", "the year " + std::to_string(year) + " is outside " +
                                                std::to_string(kMinYear) + "-" +
-                                               std::to_string(kMaxYear) + " (" +
-                                               std::string(source) + ")");
+                                               std::to_string(kMaxYear) + " (" + source() + ")");
   if (month < 1 || month > 12)
     return make_error("date.impossible", "month " + std::to_string(month) +
-                                             " does not exist (" + std::string(source) + ")");
+                                             " does not exist (" + source() + ")");
   Date d{year, month, day};
   if (!d.valid())
     return make_error("date.impossible",
                       "day " + std::to_string(day) + " does not exist in " +
                           kMonthNames[month - 1] + " " + std::to_string(year) + ", which has " +
-                          std::to_string(days_in_month(year, month)) + " days (" +
-                          std::string(source) + ")");
+                          std::to_string(days_in_month(year, month)) + " days (" + source() +
+                          ")");
   return d;
 }
 
@@ -134,7 +148,7 @@ Result<Date> parse_iso(std::string_view v, std::size_t lead) {
     std::from_chars(v.data() + pos, v.data() + pos + len, out);
     return out;
   };
-  return checked(num(0, 4), num(5, 2), num(8, 2), "format iso");
+  return checked(num(0, 4), num(5, 2), num(8, 2), "iso");
 }
 
 Result<Date> parse_excel(std::string_view v, std::size_t lead) {
@@ -193,7 +207,7 @@ Result<Date> parse_date(std::string_view value, std::string_view format, int two
   if (format == kIso) return parse_iso(v, lead);
   if (format == kExcel) return parse_excel(v, lead);
 
-  auto tokens = compile(format);
+  const auto& tokens = compiled(format);
   if (!tokens.ok()) return tokens.error();
   int day = 0, month = 0, year = 0;
   bool two_digit_year = false;
@@ -229,7 +243,7 @@ Result<Date> parse_date(std::string_view value, std::string_view format, int two
   }
   if (pos != v.size()) return format_error(v, format, lead + pos, "the end of the value");
   if (two_digit_year) year += year < two_digit_pivot ? 2000 : 1900;
-  return checked(year, month, day, "format " + std::string(format));
+  return checked(year, month, day, format);
 }
 
 Result<Date> parse_date_any(std::string_view value, const std::vector<std::string>& formats,

@@ -515,39 +515,45 @@ struct RecordBuilder {
     // Blank text counts as missing: vendors send "" for "unknown".
     if (std::holds_alternative<std::string>(v) && text::trim(std::get<std::string>(v)).empty()) v = Scalar();
     if (is_null(v) && f.default_value) v = *f.default_value;
-    std::string raw = scalar_text(v);
+    // `v` stays as the vendor sent it, for error reports (rendered as text only on the error
+    // path); the pipeline's steps write `out`.
+    Scalar out;
+    bool transformed = false;
     for (const auto& t : f.transforms) {
-      auto r = t.apply(v);
+      auto r = t.apply(transformed ? out : v);
       if (!r) {
-        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw, f.sensitive);
+        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", scalar_text(v), f.sensitive);
         return std::nullopt;
       }
-      v = std::move(r.value());
+      out = std::move(r.value());
+      transformed = true;
     }
-    if (!is_null(v) && f.catalog) {
-      auto coded = code(v, f, emit, c, raw);
+    Scalar& cur = transformed ? out : v;
+    if (!is_null(cur) && f.catalog) {
+      auto coded = code(cur, f, emit, c, v);
       if (!coded) return std::nullopt;
-      v = std::move(*coded);
+      cur = std::move(*coded);
     }
-    if (is_null(v)) {
+    if (is_null(cur)) {
       if (f.required)
         issue(make_error("value.required", "the field is required but the vendor record has no value for it"),
               emit, &f, f.from ? node_path(*f.from, c) : "", "", false);
       return std::nullopt;
     }
-    return v;
+    return std::move(cur);
   }
 
   std::optional<Scalar> code(const Scalar& v, const FieldRule& f, const EmitRule& emit, const Contexts& c,
-                             const std::string& raw) {
+                             const Scalar& raw_value) {
     const CatalogRule& rule = *f.catalog;
     catalog::LookupOptions opts = rule.options;
     Date today = Date::today();
     opts.as_of = rule.valid_on.value_or(today);
     auto path = [&] { return f.from ? node_path(*f.from, c) : std::string(); };
+    auto raw = [&] { return scalar_text(raw_value); };
     auto found = lookup_memo(rule, scalar_text(v), opts);
     if (!found) {
-      issue(found.error(), emit, &f, path(), raw, f.sensitive);
+      issue(found.error(), emit, &f, path(), raw(), f.sensitive);
       return std::nullopt;
     }
     const catalog::Entry* entry = found.value();
@@ -555,7 +561,7 @@ struct RecordBuilder {
     // A pre-reform commune: follow the crosswalk; a split commune goes to a person.
     auto cw = m.catalogs->crosswalk_commune(entry->code);
     if (!cw) {
-      issue(make_error("catalog.crosswalk_missing", cw.error().message), emit, &f, path(), raw, false);
+      issue(make_error("catalog.crosswalk_missing", cw.error().message), emit, &f, path(), raw(), false);
       return std::nullopt;
     }
     if (cw->kind == catalog::CrosswalkResult::Kind::kPartial) {
@@ -565,7 +571,7 @@ struct RecordBuilder {
                        "old commune " + entry->code + " (" + entry->name +
                            ") was split on 2025-07-01; its people now belong to one of " + list +
                            ": an operator must choose"),
-            emit, &f, path(), raw, false, true);
+            emit, &f, path(), raw(), false, true);
       return std::nullopt;
     }
     return Scalar(cw->new_codes.front());

@@ -496,7 +496,7 @@ std::optional<FieldType> parse_type(std::string_view name) {
 
 const FieldSchema* EntitySchema::field(std::string_view name) const {
   if (!index.empty()) {
-    auto it = index.find(std::string(name));
+    auto it = index.find(name);
     return it == index.end() ? nullptr : &fields[it->second];
   }
   for (const auto& f : fields)  // a schema built by hand, without the loader's index

@@ -64,7 +64,12 @@ struct EntitySchema {
   std::vector<std::vector<std::string>> natural_keys;
   std::vector<FieldSchema> fields;  // in file order
   std::string file;                 // where it was loaded from, for messages
-  std::unordered_map<std::string, std::size_t> index;  // field name -> position in `fields`
+  // field name -> position in `fields`; looked up by string_view without building a string
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index;
   std::vector<std::size_t> required;                    // positions of the required fields
 
   const FieldSchema* field(std::string_view name) const;

@@ -55,6 +55,15 @@ std::string map_letters(std::string_view s, Map map) {
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
   utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
   while (left > 0) {
+    if (*p < 0x80) {  // ASCII: letters map to ASCII, digits continue a word, the rest ends one
+      char c = static_cast<char>(*p);
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      out.push_back(letter ? static_cast<char>(map(c, !in_word)) : c);
+      in_word = letter || (c >= '0' && c <= '9');
+      ++p;
+      --left;
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
     if (n <= 0) {
@@ -190,13 +199,19 @@ std::string collapse_spaces(std::string_view s) {
   utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
   while (left > 0) {
     utf8proc_int32_t cp;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) {  // keep malformed bytes as they are; nfc() is where they are reported
+    utf8proc_ssize_t n;
+    bool space;
+    if (*p < 0x80) {  // ASCII, most of every payload: no decoding, no category table
       n = 1;
-      cp = -1;
+      space = *p == ' ' || (*p >= '\t' && *p <= '\r');
+    } else {
+      n = utf8proc_iterate(p, left, &cp);
+      if (n <= 0) {  // keep malformed bytes as they are; nfc() is where they are reported
+        n = 1;
+        cp = -1;
+      }
+      space = cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
     }
-    bool space = cp >= 0 && (utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS || cp == '\t' ||
-                             cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f');
     if (space) {
       pending_space = !out.empty();
     } else {
