@@ -21,6 +21,7 @@
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
+#include "hub/sync/publication.h"
 
 namespace {
 
@@ -99,7 +100,15 @@ int main(int argc, char** argv) {
   hub::resolve::ExactResolver resolver;
   hub::IngestService ingest(pg, mappings, resolver, config);
   hub::RecordQueries records(pg);
-  hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records};
+  // Publication profiles: without them nothing is published (the sync routes answer 503).
+  hub::sync::LoadedPublication publication;
+  if (auto p = hub::sync::Publication::load(config.sync.publication, mappings.current()->schemas.get())) {
+    publication.publication = p.value();
+  } else {
+    publication.error = p.error().message;
+    hub::log::error("publication profiles not loaded; nothing is published", {{"error", publication.error}});
+  }
+  hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records, publication};
   hub::Router router;
   hub::register_routes(router, components);
   hub::HttpServer server(config, router, auth);

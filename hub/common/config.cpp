@@ -118,6 +118,19 @@ const std::vector<Setting>& settings() {
       make_int("ingest.workers", 0, 64, [](Config& c, long long v) { c.ingest.workers = int(v); }),
       make_int("ingest.lease_seconds", 2, 3600,
                [](Config& c, long long v) { c.ingest.lease_seconds = int(v); }),
+      make_string("sync.publication", "a file path",
+                  [](Config& c, const std::string& v) {
+                    if (v.empty()) return false;
+                    c.sync.publication = v;
+                    return true;
+                  }),
+      make_string("sync.push", "true or false",
+                  [](Config& c, const std::string& v) {
+                    if (v != "true" && v != "false") return false;
+                    c.sync.push = v == "true";
+                    return true;
+                  }),
+      make_int("sync.poll_ms", 10, 60000, [](Config& c, long long v) { c.sync.poll_ms = int(v); }),
       make_string("log.level", "one of trace, debug, info, warn, error, off",
                   [](Config& c, const std::string& v) {
                     static const std::set<std::string> kLevels = {"trace", "debug", "info",
@@ -236,6 +249,8 @@ Config Config::load(const std::string& path, const std::map<std::string, std::st
   };
   if (c.mappings.dir.empty()) c.mappings.dir = "../mappings";
   absolutize(c.mappings.dir);
+  if (c.sync.publication.empty()) c.sync.publication = "publication.yaml";
+  absolutize(c.sync.publication);
   absolutize(c.http.tls_cert);
   absolutize(c.http.tls_key);
   return c;

@@ -63,6 +63,13 @@ struct Config {
     int lease_seconds = 30;
   } ingest;
 
+  // Warehouse sync (hub/sync/, connectors/): publication profiles and push connectors.
+  struct Sync {
+    std::string publication;  // profiles and connectors file; absolute after load
+    bool push = true;         // run this process's push connectors (one process delivers at a time)
+    int poll_ms = 500;        // how often an idle connector looks for new changes
+  } sync;
+
   struct Log {
     std::string level = "info";
   } log;

@@ -3,6 +3,7 @@
 #include "hub/common/json.h"
 #include "hub/http/admin_handlers.h"
 #include "hub/http/problem.h"
+#include "hub/http/sync_handlers.h"
 
 namespace hub {
 
@@ -40,6 +41,7 @@ void register_routes(Router& router, Components& c) {
   register_admin_routes(router, c);
   register_mapping_routes(router, c);
   register_ingest_routes(router, c);
+  register_sync_routes(router, c);
 }
 
 }  // namespace hub

@@ -11,6 +11,7 @@
 #include "hub/store/audit_log.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
+#include "hub/sync/publication.h"
 
 namespace hub {
 
@@ -23,6 +24,7 @@ struct Components {
   mapping::MappingRegistry& mappings;
   IngestService& ingest;
   RecordQueries& records;
+  const sync::LoadedPublication& publication;
 };
 
 void register_routes(Router& router, Components& c);
