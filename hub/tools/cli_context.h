@@ -47,6 +47,8 @@ void add_migrate_command(CLI::App& app, CliContext& ctx);
 void add_partner_commands(CLI::App& app, CliContext& ctx);
 void add_audit_command(CLI::App& app, CliContext& ctx);
 void add_mapping_commands(CLI::App& app, CliContext& ctx);
+void add_sync_commands(CLI::App& app, CliContext& ctx);
+void add_export_commands(CLI::App& app, CliContext& ctx);
 void add_rollover_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace hub::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   hub::cli::add_partner_commands(app, ctx);
   hub::cli::add_audit_command(app, ctx);
   hub::cli::add_mapping_commands(app, ctx);
+  hub::cli::add_sync_commands(app, ctx);
+  hub::cli::add_export_commands(app, ctx);
   hub::cli::add_rollover_command(app, ctx);
 
   try {

@@ -1,0 +1,280 @@
+// hubctl sync status|pause|resume|replay|dead-letters, and hubctl export snapshot.
+//
+// The sync commands act on the push connectors' durable state in PostgreSQL (sync_consumer,
+// sync_dead_letter); a running hub sees a pause, resume or replay on its next round (within
+// sync.poll_ms), with no restart. Every change of state is in the audit log.
+
+#include <iostream>
+
+#include "hub/common/json.h"
+#include "hub/mapping/mapping_registry.h"
+#include "hub/store/audit_log.h"
+#include "hub/sync/publication.h"
+#include "hub/tools/cli_context.h"
+
+namespace hub::cli {
+namespace {
+
+// The profiles, validated against the schemas; a failure ends the command.
+std::shared_ptr<const sync::Publication> publication(CliContext& ctx, std::shared_ptr<const schema::SchemaSet>* keep) {
+  auto loaded = mapping::load_context(ctx.config().mappings.dir);
+  if (!loaded) throw CommandFailed(kExitFailed, "cannot load the schemas: " + loaded.error().message);
+  *keep = loaded->schemas;
+  auto pub = sync::Publication::load(ctx.config().sync.publication, keep->get());
+  if (!pub) throw CommandFailed(kExitFailed, pub.error().message);
+  return pub.value();
+}
+
+void set_state(CliContext& ctx, const std::string& consumer, const std::string& action, const std::string& sql,
+               long long seq, const std::string& detail) {
+  ctx.pg().with_transaction([&](pqxx::work& tx) {
+    tx.exec_params("insert into sync_consumer(name) values ($1) on conflict do nothing", consumer);
+    tx.exec_params(sql, consumer, seq);
+    AuditLog::record(tx, ctx.actor_name(), action, consumer, ctx.host(), detail);
+  });
+}
+
+std::string csv_cell(const rapidjson::Value* v) {
+  if (!v || v->IsNull()) return "";
+  std::string s = v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : json::to_string(*v);
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+std::string csv_text(const std::string& s) {
+  rapidjson::Value v(rapidjson::StringRef(s.c_str(), s.size()));
+  return csv_cell(&v);
+}
+
+}  // namespace
+
+void add_sync_commands(CLI::App& app, CliContext& ctx) {
+  auto* sync = app.add_subcommand("sync", "push connectors to the warehouse: state, pause, resume, replay, dead letters");
+  sync->require_subcommand(1);
+
+  {
+    auto* cmd = sync->add_subcommand("status", "each consumer's cursor, lag, attempts and dead letters");
+    cmd->callback([&ctx] {
+      // Configured push consumers, and any consumer the database knows of (one since removed).
+      std::vector<std::string> names;
+      std::map<std::string, std::string> sinks;
+      std::map<std::string, std::vector<std::string>> entities;
+      std::shared_ptr<const schema::SchemaSet> keep;
+      try {
+        auto pub = publication(ctx, &keep);
+        for (const auto* c : pub->consumers()) {
+          if (!c->push) continue;
+          names.push_back(c->name);
+          sinks[c->name] = c->push->enabled ? c->push->sink : c->push->sink + " (disabled)";
+          for (const auto& [e, _] : c->entities) entities[c->name].push_back(e);
+        }
+      } catch (const CommandFailed& e) {
+        std::cerr << "warning: " << e.what() << "\n";
+      }
+      auto rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
+        return tx.exec(
+            "select c.name, c.cursor, c.paused, c.attempts, coalesce(c.last_error, ''),"
+            " coalesce(to_char(c.last_success_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'),"
+            " c.delivered, (select count(*) from sync_dead_letter d where d.consumer = c.name)"
+            " from sync_consumer c order by c.name");
+      });
+      std::map<std::string, pqxx::row> state;
+      for (const auto& r : rows) {
+        state.emplace(r[0].c_str(), r);
+        if (std::find(names.begin(), names.end(), r[0].c_str()) == names.end()) names.push_back(r[0].c_str());
+      }
+      if (!ctx.json_output)
+        std::printf("%-20s %-8s %-14s %10s %10s %10s %8s %5s %-20s %s\n", "CONSUMER", "STATE", "SINK", "CURSOR", "LAG",
+                    "DELIVERED", "ATTEMPTS", "DEAD", "LAST SUCCESS", "LAST ERROR");
+      for (const auto& name : names) {
+        auto it = state.find(name);
+        long long cursor = it == state.end() ? 0 : it->second[1].as<long long>();
+        // Lag: changes of the consumer's entities not yet delivered.
+        std::string ents = "{";
+        for (const auto& e : entities[name]) ents += (ents.size() > 1 ? "," : "") + e;
+        ents += "}";
+        long long lag = ctx.pg().with_transaction([&](pqxx::work& tx) {
+          if (entities[name].empty())
+            return tx.exec_params("select count(*) from change_log where seq > $1", cursor)[0][0].as<long long>();
+          return tx.exec_params("select count(*) from change_log where seq > $1 and entity = any($2::text[])", cursor, ents)[0][0]
+              .as<long long>();
+        });
+        bool paused = it != state.end() && it->second[2].as<bool>();
+        int attempts = it == state.end() ? 0 : it->second[3].as<int>();
+        std::string st = paused ? "paused" : attempts > 0 ? "retrying" : lag > 0 ? "behind" : "current";
+        std::string sink = sinks.count(name) ? sinks[name] : "(not configured)";
+        std::string error = it == state.end() ? "" : it->second[4].c_str();
+        std::string success = it == state.end() ? "-" : it->second[5].c_str();
+        long long delivered = it == state.end() ? 0 : it->second[6].as<long long>();
+        long long dead = it == state.end() ? 0 : it->second[7].as<long long>();
+        if (ctx.json_output) {
+          json::JsonWriter w;
+          w.begin_object().kv("consumer", name).kv("state", st).kv("sink", sink).kv("cursor", cursor).kv("lag", lag)
+              .kv("delivered", delivered).kv("attempts", attempts).kv("dead_letters", dead).kv("last_success_at", success)
+              .kv("last_error", error).end_object();
+          std::cout << w.str() << "\n";
+        } else {
+          std::printf("%-20s %-8s %-14s %10lld %10lld %10lld %8d %5lld %-20s %s\n", name.c_str(), st.c_str(), sink.c_str(),
+                      cursor, lag, delivered, attempts, dead, success.c_str(), error.empty() ? "-" : error.c_str());
+        }
+      }
+    });
+  }
+  for (const auto& [verb, paused] : std::vector<std::pair<std::string, bool>>{{"pause", true}, {"resume", false}}) {
+    auto* cmd = sync->add_subcommand(verb, paused ? "stop delivering to a consumer (its cursor stays)"
+                                                  : "deliver to a paused consumer again");
+    auto consumer = std::make_shared<std::string>();
+    cmd->add_option("consumer", *consumer, "consumer name (config/publication.yaml)")->required();
+    cmd->callback([&ctx, consumer, paused = paused, verb = verb] {
+      set_state(ctx, *consumer, "sync." + verb,
+                std::string("update sync_consumer set paused = ") + (paused ? "true" : "false") +
+                    ", updated_at = now() where name = $1 and $2::bigint is not null",
+                0, "{}");
+      std::cout << "consumer '" << *consumer << "' " << (paused ? "paused" : "resumed") << "\n";
+    });
+  }
+  {
+    auto* cmd = sync->add_subcommand("replay", "send a consumer every change again from a sequence number on");
+    auto consumer = std::make_shared<std::string>();
+    auto from = std::make_shared<long long>(0);
+    cmd->add_option("consumer", *consumer, "consumer name (config/publication.yaml)")->required();
+    cmd->add_option("--from", *from, "first change to send again (its seq)")->required()->check(CLI::Range(1LL, 1LL << 62));
+    cmd->callback([&ctx, consumer, from] {
+      json::JsonWriter d;
+      d.begin_object().kv("from", *from).end_object();
+      set_state(ctx, *consumer, "sync.replay",
+                "update sync_consumer set cursor = $2 - 1, attempts = 0, last_error = null, updated_at = now() where name = $1",
+                *from, d.str());
+      std::cout << "consumer '" << *consumer << "' will receive every change from seq " << *from << " again\n";
+    });
+  }
+  {
+    auto* cmd = sync->add_subcommand("dead-letters", "batches given up on (replay them with sync replay --from)");
+    auto consumer = std::make_shared<std::string>();
+    auto limit = std::make_shared<int>(50);
+    cmd->add_option("consumer", *consumer, "only this consumer");
+    cmd->add_option("--limit", *limit, "newest first, at most this many")->check(CLI::Range(1, 100000));
+    cmd->callback([&ctx, consumer, limit] {
+      auto rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
+        return tx.exec_params(
+            "select id, consumer, first_seq, last_seq, changes, attempts, last_error,"
+            " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), idempotency_key"
+            " from sync_dead_letter where ($1 = '' or consumer = $1) order by id desc limit $2",
+            *consumer, *limit);
+      });
+      if (!ctx.json_output)
+        std::printf("%-6s %-20s %10s %10s %7s %8s %-20s %s\n", "ID", "CONSUMER", "FIRST SEQ", "LAST SEQ", "CHANGES",
+                    "ATTEMPTS", "AT", "ERROR");
+      for (const auto& r : rows) {
+        if (ctx.json_output) {
+          json::JsonWriter w;
+          w.begin_object().kv("id", r[0].as<long long>()).kv("consumer", r[1].c_str()).kv("first_seq", r[2].as<long long>())
+              .kv("last_seq", r[3].as<long long>()).kv("changes", r[4].as<int>()).kv("attempts", r[5].as<int>())
+              .kv("error", r[6].c_str()).kv("at", r[7].c_str()).kv("idempotency_key", r[8].c_str()).end_object();
+          std::cout << w.str() << "\n";
+        } else {
+          std::printf("%-6s %-20s %10s %10s %7s %8s %-20s %s\n", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
+                      r[4].c_str(), r[5].c_str(), r[7].c_str(), r[6].c_str());
+        }
+      }
+    });
+  }
+}
+
+void add_export_commands(CLI::App& app, CliContext& ctx) {
+  auto* exp = app.add_subcommand("export", "export data for a consumer, its publication profile applied");
+  exp->require_subcommand(1);
+  auto* cmd = exp->add_subcommand("snapshot", "every record of an entity as it stood at the end of a cut-off date");
+  struct Opts {
+    std::string as_of, entity, format = "ndjson", consumer, timezone = "Asia/Ho_Chi_Minh";
+    bool as_known = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--as-of", o->as_of, "cut-off date YYYY-MM-DD (e.g. 2025-09-30, 2026-05-31)")->required();
+  cmd->add_option("--entity", o->entity, "canonical entity, e.g. student")->required();
+  cmd->add_option("--format", o->format, "ndjson or csv")->check(CLI::IsMember({"ndjson", "csv"}));
+  cmd->add_option("--consumer", o->consumer, "whose publication profile applies (default: the only consumer)");
+  cmd->add_flag("--as-known", o->as_known,
+                "only what the hub knew by the end of that day (default: what is known now about that day)");
+  cmd->add_option("--timezone", o->timezone, "with --as-known: the day ends in this zone (default Asia/Ho_Chi_Minh)");
+  cmd->callback([&ctx, o] {
+    auto date = Date::parse_iso(o->as_of);
+    if (!date) throw CommandFailed(kExitUsage, "--as-of must be a date YYYY-MM-DD, not '" + o->as_of + "'");
+    std::shared_ptr<const schema::SchemaSet> schemas;
+    auto pub = publication(ctx, &schemas);
+    const auto* schema = schemas->find(o->entity);
+    if (!schema) throw CommandFailed(kExitUsage, "'" + o->entity + "' is not a canonical entity");
+    const sync::ConsumerProfile* consumer = nullptr;
+    if (o->consumer.empty()) {
+      auto all = pub->consumers();
+      if (all.size() != 1) throw CommandFailed(kExitUsage, "several consumers are configured: name one with --consumer");
+      consumer = all[0];
+    } else {
+      consumer = pub->consumer(o->consumer);
+      if (!consumer) throw CommandFailed(kExitUsage, "no consumer '" + o->consumer + "' in " + pub->file());
+    }
+    const auto* profile = consumer->entity(o->entity);
+    if (!profile) throw CommandFailed(kExitFailed, "the profile of '" + consumer->name + "' does not include " + o->entity);
+
+    // Valid time: effective-dated records (enrollments ...) only when in force on the date.
+    // Transaction time: what is known now, or with --as-known what had been recorded by the end
+    // of that day. Of each record, the last version recorded by then, if its last change by
+    // then left it alive (not merged away or deleted).
+    std::string sql =
+        "with cutoff as (select case when $4 then (($1::date + 1)::timestamp at time zone $3)"
+        "   else 'infinity'::timestamptz end as t)"
+        " select g.id::text, v.version, v.data::text, v.valid_from::text, v.valid_to::text"
+        " from golden_record g cross join cutoff"
+        " cross join lateral (select c.op from change_log c where c.record_id = g.id and c.at < cutoff.t"
+        "   order by c.seq desc limit 1) last"
+        " cross join lateral (select * from record_version v where v.record_id = g.id and v.recorded_at < cutoff.t"
+        "   order by v.version desc limit 1) v"
+        " where g.entity = $2 and last.op not in ('merge', 'delete')";
+    if (schema->effective_dated) sql += " and v.valid_from <= $1::date and (v.valid_to is null or v.valid_to >= $1::date)";
+    sql += " order by g.id";
+    pqxx::result rows;
+    try {
+      rows = ctx.pg().with_transaction([&](pqxx::work& tx) { return tx.exec_params(sql, date->iso(), o->entity, o->timezone, o->as_known); });
+    } catch (const pqxx::data_exception& e) {
+      throw CommandFailed(kExitUsage, "bad --timezone '" + o->timezone + "'");
+    }
+
+    std::vector<std::string> columns;
+    for (const auto& f : schema->fields)
+      if (profile->allows(*schema, f.name) &&
+          !(profile->personal_id_fields.count(f.name) && profile->personal_ids == sync::IdTreatment::kOmit))
+        columns.push_back(f.name);
+    if (o->format == "csv") {
+      std::string header = "id,version";
+      for (const auto& c : columns) header += "," + c;
+      std::cout << header << "\n";
+    }
+    for (const auto& r : rows) {
+      rapidjson::Document data;
+      data.Parse(r[2].c_str());
+      std::string projected = pub->project(*profile, *schema, data);
+      if (o->format == "ndjson") {
+        json::JsonWriter w;
+        w.begin_object().kv("id", r[0].c_str()).kv("entity", o->entity).kv("version", r[1].as<int>())
+            .kv("as_of", date->iso()).key("data").raw(projected);
+        w.end_object();
+        std::cout << w.str() << "\n";
+        continue;
+      }
+      rapidjson::Document p;
+      p.Parse(projected.c_str());
+      std::string line = csv_text(r[0].c_str()) + "," + r[1].c_str();
+      for (const auto& c : columns) {
+        auto m = p.FindMember(c.c_str());
+        line += "," + csv_cell(m == p.MemberEnd() ? nullptr : &m->value);
+      }
+      std::cout << line << "\n";
+    }
+    std::cerr << rows.size() << " " << o->entity << " records as of " << date->iso() << " (profile " << consumer->name
+              << ")\n";
+  });
+}
+
+}  // namespace hub::cli
