@@ -21,6 +21,7 @@
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
+#include "hub/sync/outbox_worker.h"
 #include "hub/sync/publication.h"
 
 namespace {
@@ -121,6 +122,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   ingest.start_workers(config.ingest.workers);
+  // Push connectors (config/publication.yaml): each consumer's changes to its sink.
+  std::unique_ptr<hub::sync::OutboxWorker> outbox;
+  if (config.sync.push && publication.publication) {
+    outbox = std::make_unique<hub::sync::OutboxWorker>(config, publication.publication, mappings.current()->schemas);
+    int started = outbox->start();
+    if (started > 0) hub::log::info("sync connectors started", {{"count", std::to_string(started)}});
+  }
   hub::log::info("hub listening",
                  {{"listen", config.http.host + ":" + std::to_string(config.http.port)},
                   {"threads", std::to_string(config.http.threads)},
@@ -143,6 +151,7 @@ int main(int argc, char** argv) {
                                      {"in_flight", std::to_string(server.in_flight())}});
     server.drain_and_stop(kDrainTimeoutMs);
     ingest.stop_workers();  // a batch cut short resumes from its last committed chunk
+    if (outbox) outbox->stop();  // a batch in flight is sent again by the next run: never lost
     hub::log::info("stopped");
     return 0;
   }
