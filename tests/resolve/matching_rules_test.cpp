@@ -1,0 +1,84 @@
+// Loading mappings/matching/*.yaml: the shipped files load, and mistakes name the file and line.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "hub/resolve/matching_rules.h"
+
+using namespace hub::resolve;
+
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  auto r = parse_matching_rules(yaml, "student.yaml");
+  return r.ok() ? "" : r.error().message;
+}
+
+const char* kMinimal = R"(
+entity: student
+profile:
+  given_name: {from: full_name, part: given}
+  birth_date: {from: birth_date}
+blocking:
+  - [given_name, birth_date:year]
+compare:
+  given_name:
+    method: jaro_winkler
+    levels:
+      - {level: same, min: 0.95, m: 0.9, u: 0.01}
+      - {level: other, m: 0.1, u: 0.99}
+thresholds: {match: 10, review: 5}
+)";
+
+}  // namespace
+
+TEST_CASE("the shipped matching rules load", "[resolve]") {
+  auto set = load_matching_rules(std::string(HUB_SOURCE_DIR) + "/mappings/matching");
+  REQUIRE(set.ok());
+  CHECK(set->count("student") == 1);
+  CHECK(set->count("staff") == 1);
+  CHECK(set->count("school") == 1);
+  const auto& s = *set->at("student");
+  CHECK(s.deterministic == std::vector<std::string>{"personal_id", "moet_code"});
+  REQUIRE(s.distinct.size() == 1);
+  CHECK(s.distinct[0].field == "personal_id");
+  CHECK(s.match_threshold > s.review_threshold);
+  const Comparison* dob = s.comparison("birth_date");
+  REQUIRE(dob != nullptr);
+  CHECK(dob->levels.front().weight == Approx(std::log2(0.93 / 0.00023)));
+  CHECK(s.field("given_name")->fold);
+  CHECK(s.auto_match_requires.at("given_name") == 1);
+  CHECK(s.distinct[0].review_requires.at("given_name") == 0);
+  CHECK(s.survivorship.at("full_name") == std::vector<std::string>{"demo-admissions"});
+}
+
+TEST_CASE("matching rule errors say where", "[resolve]") {
+  CHECK(error_of(kMinimal).empty());
+  std::string unknown = kMinimal;
+  unknown += "colour: blue\n";
+  CHECK(error_of(unknown).find("unknown key 'colour'") != std::string::npos);
+  CHECK(error_of(unknown).find("student.yaml:") == 0);
+
+  std::string bad_field = kMinimal;
+  bad_field.replace(bad_field.find("[given_name, birth_date:year]"), 29, "[given, birth_date:year]");
+  CHECK(error_of(bad_field).find("'given', which is not a profile field") != std::string::npos);
+
+  std::string bad_m = kMinimal;
+  bad_m.replace(bad_m.find("m: 0.9,"), 7, "m: 1.5,");
+  CHECK(error_of(bad_m).find("probabilities") != std::string::npos);
+
+  std::string no_otherwise = kMinimal;
+  no_otherwise.replace(no_otherwise.find("{level: other, m: 0.1"), 21, "{level: other, min: 0.5, m: 0.1");
+  CHECK(error_of(no_otherwise).find("only the last, has no condition") != std::string::npos);
+
+  std::string thresholds = kMinimal;
+  thresholds.replace(thresholds.find("{match: 10, review: 5}"), 22, "{match: 5, review: 10}");
+  CHECK(error_of(thresholds).find("review must not be above") != std::string::npos);
+
+  std::string no_blocking = kMinimal;
+  no_blocking.replace(no_blocking.find("blocking:\n  - [given_name, birth_date:year]\n"), 44, "");
+  CHECK(error_of(no_blocking).find("blocking") != std::string::npos);
+
+  CHECK(error_of("entity: [").find("student.yaml:") == 0);
+}
