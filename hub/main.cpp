@@ -11,16 +11,18 @@
 #include "hub/common/log.h"
 #include "hub/common/redis.h"
 #include "hub/http/authenticator.h"
+#include "hub/http/review_handlers.h"
 #include "hub/http/routes.h"
 #include "hub/http/server.h"
 #include "hub/ingest/ingest_service.h"
 #include "hub/mapping/mapping_registry.h"
-#include "hub/resolve/identity_resolver.h"
+#include "hub/resolve/probabilistic_resolver.h"
 #include "hub/store/record_queries.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
+#include "hub/sync/publication.h"
 #include "hub/sync/outbox_worker.h"
 #include "hub/sync/publication.h"
 
@@ -98,7 +100,17 @@ int main(int argc, char** argv) {
   for (const auto& e : loaded.errors) hub::log::error("mapping not loaded", {{"error", e.message}});
   hub::log::info("mappings loaded", {{"count", std::to_string(loaded.mappings_loaded)},
                                      {"dir", config.mappings.dir}});
-  hub::resolve::ExactResolver resolver;
+  auto matching = hub::resolve::load_matching_rules(config.mappings.dir + "/matching");
+  if (!matching) {
+    // Without its matching rules the hub could create duplicates: refuse to start.
+    hub::log::error("cannot load matching rules", {{"error", matching.error().message}});
+    return 1;
+  }
+  hub::resolve::ResolverOptions resolve_options;
+  resolve_options.locks.ttl = std::chrono::milliseconds(config.resolve.lock_ttl_ms);
+  resolve_options.locks.max_wait = std::chrono::milliseconds(config.resolve.lock_wait_ms);
+  resolve_options.hold_after_lock = std::chrono::milliseconds(config.resolve.hold_after_lock_ms);
+  hub::resolve::ProbabilisticResolver resolver(std::move(matching.value()), redis, resolve_options);
   hub::IngestService ingest(pg, mappings, resolver, config);
   hub::RecordQueries records(pg);
   // Publication profiles: without them nothing is published (the sync routes answer 503).
@@ -112,6 +124,8 @@ int main(int argc, char** argv) {
   hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records, publication};
   hub::Router router;
   hub::register_routes(router, components);
+  hub::resolve::ReviewQueue review(pg, resolver.rules());
+  hub::register_review_routes(router, review);
   hub::HttpServer server(config, router, auth);
 
   try {

@@ -118,6 +118,12 @@ const std::vector<Setting>& settings() {
       make_int("ingest.workers", 0, 64, [](Config& c, long long v) { c.ingest.workers = int(v); }),
       make_int("ingest.lease_seconds", 2, 3600,
                [](Config& c, long long v) { c.ingest.lease_seconds = int(v); }),
+      make_int("resolve.lock_ttl_ms", 100, 600000,
+               [](Config& c, long long v) { c.resolve.lock_ttl_ms = int(v); }),
+      make_int("resolve.lock_wait_ms", 0, 600000,
+               [](Config& c, long long v) { c.resolve.lock_wait_ms = int(v); }),
+      make_int("resolve.hold_after_lock_ms", 0, 600000,
+               [](Config& c, long long v) { c.resolve.hold_after_lock_ms = int(v); }),
       make_string("sync.publication", "a file path",
                   [](Config& c, const std::string& v) {
                     if (v.empty()) return false;

@@ -63,6 +63,13 @@ struct Config {
     int lease_seconds = 30;
   } ingest;
 
+  // Entity resolution (mappings/matching/): Redis block locks.
+  struct Resolve {
+    int lock_ttl_ms = 10000;   // expiry of a lock unless renewed (renewed every third of it)
+    int lock_wait_ms = 8000;   // bounded wait for the locks of one chunk, then the chunk is retried
+    int hold_after_lock_ms = 0;  // fault injection for tests only: pause while holding the locks
+  } resolve;
+
   // Warehouse sync (hub/sync/, connectors/): publication profiles and push connectors.
   struct Sync {
     std::string publication;  // profiles and connectors file; absolute after load

@@ -107,7 +107,8 @@ std::string make_worker_id() {
 
 IngestService::IngestService(PgPool& pg, mapping::MappingRegistry& mappings,
                              resolve::IdentityResolver& resolver, const Config& config)
-    : pg_(pg), mappings_(mappings), store_(resolver), config_(config), worker_id_(make_worker_id()) {}
+    : pg_(pg), mappings_(mappings), resolver_(resolver), store_(resolver), config_(config),
+      worker_id_(make_worker_id()) {}
 
 IngestService::~IngestService() { stop_workers(); }
 
@@ -130,6 +131,15 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   if (idempotency_key.size() > 255)
     fail(ProblemKind::kBadRequest, "request.idempotency_key", "the Idempotency-Key is longer than 255 characters",
          "Idempotency-Key");
+
+  // Identity cannot be resolved safely without the resolver's locks: refuse before storing,
+  // so the partner retries later and nothing half-resolved exists.
+  if (auto ready = resolver_.ready(); !ready) {
+    Problem p{ProblemKind::kUnavailable, ready.error().code,
+              ready.error().message + "; nothing was stored, retry later", "", -1, {}};
+    p.headers["Retry-After"] = "5";
+    throw ProblemError(p);
+  }
 
   std::string hash = crypto::sha256(body);
   // A retried push is answered before anything else, whatever its body holds.
@@ -278,6 +288,9 @@ void IngestService::process(long long batch_id) {
       std::vector<mapping::RecordResult> results;
       results.reserve(end - start);
       for (int i = start; i < end; ++i) results.push_back(map_record(*m, payload.records[i], i));
+      // The resolver's locks live until this attempt has committed or rolled back.
+      auto scope = resolver_.begin_chunk();
+      ctx.scope = scope.get();
       try {
         pg_.with_transaction([&](pqxx::work& tx) {
           // Fencing: only the lease holder that is exactly at `start` may write this chunk.
@@ -294,6 +307,10 @@ void IngestService::process(long long batch_id) {
         log::warn("batch lease lost; another process continues it", {{"batch", std::to_string(batch_id)}});
         return;
       } catch (const ChunkConflict& e) {
+        if (attempt >= kChunkAttempts) throw;
+      } catch (const resolve::ResolveRetry& e) {
+        // Locks not obtained in time, or a newer lock holder fenced this attempt off.
+        log::info("chunk retried", {{"batch", std::to_string(batch_id)}, {"reason", e.what()}});
         if (attempt >= kChunkAttempts) throw;
       } catch (const pqxx::sql_error& e) {
         // Deadlocks, serialization failures and unique violations between concurrent writers

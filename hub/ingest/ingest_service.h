@@ -62,6 +62,7 @@ class IngestService {
 
   PgPool& pg_;
   mapping::MappingRegistry& mappings_;
+  resolve::IdentityResolver& resolver_;
   GoldenStore store_;
   const Config& config_;
   std::string worker_id_;

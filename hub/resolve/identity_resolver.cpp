@@ -7,7 +7,7 @@
 
 namespace hub::resolve {
 
-std::vector<Resolution> ExactResolver::resolve(pqxx::work& tx, const std::vector<Candidate>& cands) {
+std::vector<Resolution> ExactResolver::resolve(pqxx::work& tx, const std::vector<Candidate>& cands, ChunkScope&) {
   std::vector<Resolution> out(cands.size());
   if (cands.empty()) return out;
 

@@ -28,6 +28,7 @@ struct Item {
   std::string hash;  // hex SHA-256 of entity + canonical JSON
   std::vector<std::pair<std::string, std::string>> keys;
   resolve::Resolution resolution;
+  resolve::Candidate candidate;  // as given to the resolver (for remember)
   bool unchanged = false;
   bool merged = false;  // matched another source's record
 };
@@ -121,6 +122,12 @@ void write_entities(json::JsonWriter& w, const std::vector<std::pair<std::string
 std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext& ctx,
                                               std::vector<RecordResult>& results) {
   const auto& snap = *ctx.snapshot;
+  std::unique_ptr<resolve::ChunkScope> own_scope;
+  resolve::ChunkScope* scope = ctx.scope;
+  if (!scope) {
+    own_scope = resolver_.begin_chunk();
+    scope = own_scope.get();
+  }
   std::vector<VendorState> state(results.size());
   std::vector<Item> items;
 
@@ -131,7 +138,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     std::map<std::string, int> wave_of;
     for (auto& rec : r.records) {
       if (!wave_of.count(rec.local_name)) wave_of[rec.local_name] = static_cast<int>(wave_of.size());
-      items.push_back(Item{v, &rec, snap.schemas->find(rec.entity), wave_of[rec.local_name], "", "", {}, {}, false, false});
+      items.push_back(Item{v, &rec, snap.schemas->find(rec.entity), wave_of[rec.local_name], "", "", {}, {}, {}, false, false});
     }
   }
 
@@ -241,9 +248,14 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       batch.push_back(&it);
     }
     std::vector<resolve::Candidate> cands;
-    for (auto* it : batch)
-      cands.push_back({it->rec->entity, ctx.partner_id, it->rec->source_id, it->keys});
-    auto resolutions = resolver_.resolve(tx, cands);
+    for (auto* it : batch) {
+      resolve::Candidate c{it->rec->entity, ctx.partner_id, it->rec->source_id, it->keys, it->hash, &it->rec->fields, {}};
+      // The other records of the same vendor record: a student's school is in its enrollment.
+      for (const auto& other : results[it->vendor].records)
+        if (&other != it->rec) c.related.emplace_back(other.entity, &other.fields);
+      cands.push_back(std::move(c));
+    }
+    auto resolutions = resolver_.resolve(tx, cands, *scope);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Item& it = *batch[i];
       it.resolution = resolutions[i];
@@ -258,14 +270,16 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
         }
       }
       if (it.resolution.kind == resolve::Resolution::Kind::kNew) {
-        it.id = new_uuid();
+        it.id = it.resolution.record_id.empty() ? new_uuid() : it.resolution.record_id;
         for (const auto& k : it.keys) created_keys[{it.rec->entity + "/" + k.first, k.second}] = it.id;
       } else {
         it.id = it.resolution.record_id;
       }
       it.unchanged = it.resolution.kind == resolve::Resolution::Kind::kSourceLink && it.resolution.content_hash == it.hash;
-      it.merged = it.resolution.kind == resolve::Resolution::Kind::kNaturalKey;
+      it.merged = it.resolution.kind == resolve::Resolution::Kind::kNaturalKey ||
+                  it.resolution.kind == resolve::Resolution::Kind::kMatch;
       state[it.vendor].local_ids[it.rec->local_name] = it.id;
+      it.candidate = std::move(cands[i]);
     }
   }
 
@@ -296,6 +310,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   struct Current {
     int version;
     rapidjson::Document data;
+    std::map<std::string, std::string> holder;  // field -> partner that supplied its value
   };
   std::map<std::string, Current> current;
   if (!existing_ids.empty()) {
@@ -304,11 +319,17 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     for (const auto& id : existing_ids) ids.value(id);
     ids.end_array();
     for (const auto& row : tx.exec_params(
-             "select id::text, version, data::text from golden_record"
+             "select id::text, version, data::text, lineage::text from golden_record"
              " where id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by id for update",
              ids.str())) {
-      Current c{row[1].as<int>(), rapidjson::Document()};
+      Current c{row[1].as<int>(), rapidjson::Document(), {}};
       c.data.Parse(row[2].c_str());
+      rapidjson::Document lineage;
+      lineage.Parse(row[3].c_str());
+      if (lineage.IsObject())
+        for (auto l = lineage.MemberBegin(); l != lineage.MemberEnd(); ++l)
+          if (l->value.IsObject() && l->value.HasMember("partner") && l->value["partner"].IsString())
+            c.holder[l->name.GetString()] = l->value["partner"].GetString();
       current.emplace(row[0].c_str(), std::move(c));
     }
   }
@@ -321,6 +342,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     const Item* last = nullptr;
     rapidjson::Document data;
     std::map<std::string, const Item*> supplier;  // field -> the item that supplied its value
+    const std::map<std::string, std::string>* holder = nullptr;  // stored values' partners
     bool changed = false;
   };
   std::map<std::string, Pending> pending;
@@ -343,17 +365,25 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       if (cur != current.end()) {
         p.version = cur->second.version;
         p.data.CopyFrom(cur->second.data, p.data.GetAllocator());
+        p.holder = &cur->second.holder;
       } else {
         p.is_new = true;
         p.data.SetObject();
       }
     }
     p.last = &it;
-    // Last writer wins per field (survivorship rules come with entity resolution).
+    // Survivorship per field: a value from a partner the matching rules rank higher for that
+    // field is kept; otherwise the latest value wins (with its lineage).
     auto& a = p.data.GetAllocator();
     for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
       auto old = p.data.FindMember(m->name);
       if (old != p.data.MemberEnd() && old->value == m->value) continue;
+      if (old != p.data.MemberEnd() && p.holder && !p.supplier.count(m->name.GetString())) {
+        auto h = p.holder->find(m->name.GetString());
+        if (h != p.holder->end() && resolver_.source_rank(it.rec->entity, h->first, h->second) <
+                                        resolver_.source_rank(it.rec->entity, h->first, ctx.partner_name))
+          continue;
+      }
       if (old != p.data.MemberEnd()) old->value.CopyFrom(m->value, a);
       else p.data.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
       p.supplier[std::string(m->name.GetString(), m->name.GetStringLength())] = &it;
@@ -419,6 +449,9 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     inserted.insert({row[0].c_str(), row[1].c_str(), row[2].c_str()});
   for (const auto& it : items) {
     if (state[it.vendor].failed || it.resolution.kind != resolve::Resolution::Kind::kNew) continue;
+    // A record kept apart for review may share a key with the record it may be: that key
+    // stays with the existing record, which is no concurrent duplicate.
+    if (!it.resolution.review_candidate.empty()) continue;
     for (const auto& k : it.keys)
       if (!inserted.count({it.rec->entity, k.first, k.second}) && created_keys[{it.rec->entity + "/" + k.first, k.second}] == it.id)
         throw ChunkConflict("natural key " + it.rec->entity + "." + k.first + " was taken by a concurrent transaction");
@@ -439,12 +472,24 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       "insert into change_log(entity, record_id, op, version, batch_id)"
       " select r.e, r.r, r.o, r.v, $2 from jsonb_to_recordset($1::jsonb) as r(e text, r uuid, o text, v int)",
       changes.str(), ctx.batch_id);
+  // What later resolutions compare these records with (profiles, blocking keys).
+  {
+    std::vector<resolve::Candidate> written;
+    std::vector<std::string> ids;
+    for (const auto& it : items) {
+      if (state[it.vendor].failed || it.unchanged || it.hash.empty()) continue;
+      written.push_back(it.candidate);
+      ids.push_back(it.id);
+    }
+    if (!written.empty()) resolver_.remember(tx, written, ids, *scope);
+  }
 
   // 8. Outcomes, batch_record rows and review items.
   std::vector<RecordOutcome> out(results.size());
-  json::JsonWriter rows, reviews;
+  json::JsonWriter rows, reviews, matches;
   rows.begin_array();
   reviews.begin_array();
+  matches.begin_array();
   for (std::size_t v = 0; v < results.size(); ++v) {
     auto& r = results[v];
     auto& o = out[v];
@@ -462,14 +507,21 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       // The review item points at the batch_record row, which keeps the reasons.
       reviews.begin_object().kv("i", static_cast<long long>(r.index)).end_object();
     } else {
-      bool all_unchanged = true, any_merged = false;
+      bool all_unchanged = true, any_merged = false, any_review = false;
       for (const auto& it : items) {
         if (it.vendor != v) continue;
         o.entities.emplace_back(it.rec->entity, it.id);
         all_unchanged = all_unchanged && it.unchanged;
         any_merged = any_merged || it.merged;
+        if (!it.resolution.review_candidate.empty()) {
+          // Stored on its own; a person decides whether it is the candidate (review_item).
+          any_review = true;
+          matches.begin_object().kv("i", static_cast<long long>(r.index)).kv("e", it.rec->entity).kv("r", it.id)
+              .kv("c", it.resolution.review_candidate).kv("s", it.resolution.score)
+              .key("why").raw(it.resolution.reasons.empty() ? "{}" : it.resolution.reasons).end_object();
+        }
       }
-      o.status = all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
+      o.status = any_review ? "review" : all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
     }
     json::JsonWriter ents, errs;
     write_entities(ents, o.entities);
@@ -481,6 +533,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   }
   rows.end_array();
   reviews.end_array();
+  matches.end_array();
   tx.exec_params(
       "insert into batch_record(batch_id, index, source_id, status, entities, errors, mapping_version)"
       " select $2, r.i, r.s, r.st, r.en, r.er, $3 from jsonb_to_recordset($1::jsonb) as r(i int, s text, st text, en jsonb, er jsonb)",
@@ -490,6 +543,15 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       " select 'mapping', $2, b.index, b.errors from batch_record b"
       " join jsonb_to_recordset($1::jsonb) as r(i int) on b.batch_id = $2 and b.index = r.i",
       reviews.str(), ctx.batch_id);
+  // A pair already open for review, or decided "not a match", is not proposed again.
+  tx.exec_params(
+      "insert into review_item(kind, batch_id, index, entity, reasons, record_id, candidate_id, score)"
+      " select 'match', $2, r.i, r.e, jsonb_build_array(r.why), r.r, r.c, r.s"
+      " from jsonb_to_recordset($1::jsonb) as r(i int, e text, r uuid, c uuid, s float8, why jsonb)"
+      " where not exists (select 1 from match_exclusion x where x.entity = r.e"
+      "   and x.record_a = least(r.r, r.c) and x.record_b = greatest(r.r, r.c))"
+      " on conflict (entity, record_id, candidate_id) where kind = 'match' and status = 'open' do nothing",
+      matches.str(), ctx.batch_id);
   return out;
 }
 

@@ -38,6 +38,9 @@ struct ChunkContext {
   long long batch_id = 0;
   std::string mapping_version;
   const mapping::Snapshot* snapshot = nullptr;
+  // What the resolver holds for this chunk attempt (locks); null: apply makes its own, released
+  // when apply returns (callers that commit later pass theirs, released after the commit).
+  resolve::ChunkScope* scope = nullptr;
 };
 
 class GoldenStore {

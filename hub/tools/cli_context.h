@@ -49,6 +49,7 @@ void add_audit_command(CLI::App& app, CliContext& ctx);
 void add_mapping_commands(CLI::App& app, CliContext& ctx);
 void add_sync_commands(CLI::App& app, CliContext& ctx);
 void add_export_commands(CLI::App& app, CliContext& ctx);
+void add_resolve_commands(CLI::App& app, CliContext& ctx);
 void add_rollover_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace hub::cli

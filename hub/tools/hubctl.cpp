@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   hub::cli::add_mapping_commands(app, ctx);
   hub::cli::add_sync_commands(app, ctx);
   hub::cli::add_export_commands(app, ctx);
+  hub::cli::add_resolve_commands(app, ctx);
   hub::cli::add_rollover_command(app, ctx);
 
   try {

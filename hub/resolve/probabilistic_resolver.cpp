@@ -1,0 +1,361 @@
+#include "hub/resolve/probabilistic_resolver.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "hub/common/json.h"
+#include "hub/common/log.h"
+#include "hub/store/golden_store.h"
+
+namespace hub::resolve {
+namespace {
+
+// A record of this chunk created as new: later records of the chunk are compared with it too.
+struct PendingNew {
+  std::string entity;
+  std::string id;
+  Profile profile;
+  std::vector<std::int64_t> blocks;
+};
+
+struct Scope : ChunkScope {
+  std::vector<std::unique_ptr<LockSet>> locks;
+  std::set<std::pair<std::string, std::int64_t>> locked;  // what `locks` cover
+  std::vector<PendingNew> pending;
+  // Profiles as resolved, for remember(): by then references of later waves (a school code in
+  // the enrollment) have been rewritten into record ids.
+  std::map<const rapidjson::Value*, Profile> profiles;
+};
+
+struct Work {
+  std::size_t index;
+  const MatchingRules* rules;
+  Profile profile;
+  std::vector<std::int64_t> blocks;
+};
+
+struct Stored {
+  std::string id;
+  Profile profile;
+  bool same_partner = false;  // the partner already sent this record under another source id
+};
+
+struct Scored {
+  const Stored* c;
+  Score s;
+  std::string deterministic;
+  const DistinctRule* conflict;
+};
+
+void set_review(Resolution& r, const MatchingRules& rules, const Scored& s, const std::string& why) {
+  r.review_candidate = s.c->id;
+  r.score = s.s.total;
+  json::JsonWriter w;
+  w.begin_object().kv("code", "match." + why).kv("candidate", s.c->id).key("score").raw(s.s.to_json(rules)).end_object();
+  r.reasons = w.str();
+}
+
+std::string pair_key(const std::string& a, const std::string& b) { return a < b ? a + "|" + b : b + "|" + a; }
+
+}  // namespace
+
+ProbabilisticResolver::ProbabilisticResolver(RuleSet rules, RedisPool& redis, ResolverOptions options)
+    : rules_(std::move(rules)), redis_(redis), options_(options), locks_(redis, options.locks) {}
+
+Status ProbabilisticResolver::ready() {
+  if (rules_.empty() || redis_.ping()) return Status();
+  return Error{"dependency.redis", "Redis is unreachable: identity cannot be resolved without its locks", "", 0};
+}
+
+std::unique_ptr<ChunkScope> ProbabilisticResolver::begin_chunk() { return std::make_unique<Scope>(); }
+
+int ProbabilisticResolver::source_rank(const std::string& entity, const std::string& field, const std::string& partner) {
+  auto r = rules_.find(entity);
+  if (r == rules_.end()) return 0;
+  auto f = r->second->survivorship.find(field);
+  if (f == r->second->survivorship.end()) return 0;
+  auto pos = std::find(f->second.begin(), f->second.end(), partner);
+  return static_cast<int>(pos - f->second.begin());  // unlisted partners rank after the listed ones
+}
+
+std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std::vector<Candidate>& cands,
+                                                       ChunkScope& scope_base) {
+  auto& scope = static_cast<Scope&>(scope_base);
+  auto out = exact_.resolve(tx, cands, scope_base);
+
+  std::vector<Work> work;
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    auto it = rules_.find(cands[i].entity);
+    if (it == rules_.end() || !cands[i].fields) continue;
+    Work w{i, it->second.get(), make_profile(*it->second, *cands[i].fields, cands[i].related), {}};
+    w.blocks = blocking_keys(*w.rules, w.profile);
+    scope.profiles[cands[i].fields] = w.profile;
+    work.push_back(std::move(w));
+  }
+  if (work.empty()) return out;
+
+  // 1. Locks on every blocking key not yet held by this chunk (waves of one chunk share them),
+  //    ascending per entity; then the fencing token, then a check that the locks are still ours:
+  //    anyone who takes them after that check draws a larger token.
+  std::map<std::string, std::vector<std::int64_t>> wanted;
+  for (const auto& w : work)
+    for (auto b : w.blocks)
+      if (!scope.locked.count({w.rules->entity, b})) wanted[w.rules->entity].push_back(b);
+  if (!wanted.empty()) {
+    for (auto& [entity, blocks] : wanted) {
+      std::unique_ptr<LockSet> set;
+      if (locks_.acquire(entity, blocks, set) == BlockLocks::Outcome::kTimedOut)
+        throw ResolveRetry("timed out waiting for the block locks of " + entity + " records");
+      for (auto b : blocks) scope.locked.insert({entity, b});
+      scope.locks.push_back(std::move(set));
+    }
+    long long token = tx.exec1("select nextval('resolve_fence_token')")[0].as<long long>();
+    for (auto& set : scope.locks)
+      if (!set->renew()) throw ResolveRetry("block locks expired before the fencing token was drawn");
+    if (options_.hold_after_lock.count() > 0) std::this_thread::sleep_for(options_.hold_after_lock);
+
+    // 2. Fencing: every key's token must be older than ours. The row locks taken here also
+    //    serialise, in PostgreSQL, any two chunks resolving the same key, whatever Redis says.
+    json::JsonWriter keys;
+    keys.begin_array();
+    std::size_t n = 0;
+    for (const auto& [entity, blocks] : wanted) {
+      std::set<std::int64_t> unique(blocks.begin(), blocks.end());
+      for (auto b : unique) {
+        keys.begin_object().kv("e", entity).kv("b", static_cast<long long>(b)).end_object();
+        ++n;
+      }
+    }
+    keys.end_array();
+    auto fenced = tx.exec_params(
+        "insert into resolve_fence(entity, block, token)"
+        " select r.e, r.b, $2 from jsonb_to_recordset($1::jsonb) as r(e text, b bigint) order by r.e, r.b"
+        " on conflict (entity, block) do update set token = excluded.token"
+        " where resolve_fence.token < excluded.token returning 1",
+        keys.str(), token);
+    if (fenced.size() != n) {
+      log::warn("fencing token refused: a newer lock holder resolved these records; the chunk is retried",
+                {{"token", std::to_string(token)}, {"keys", std::to_string(n)}, {"refused", std::to_string(n - fenced.size())}});
+      throw ResolveRetry("fencing token " + std::to_string(token) + " is older than the last writer's");
+    }
+  }
+
+  // 3. Candidates: stored records sharing a blocking key (a bounded number per key), plus the
+  //    records the exact resolver found, and the record itself for source-linked updates.
+  long long partner = cands[work.front().index].partner_id;
+  json::JsonWriter q;
+  q.begin_array();
+  for (std::size_t k = 0; k < work.size(); ++k)
+    for (auto b : work[k].blocks)
+      q.begin_object().kv("i", static_cast<long long>(k)).kv("e", work[k].rules->entity)
+          .kv("b", static_cast<long long>(b)).kv("n", work[k].rules->max_candidates_per_key).end_object();
+  q.end_array();
+  std::map<std::string, Stored> stored;
+  std::vector<std::set<std::string>> found(work.size());
+  // Records shared by many keys of the chunk come back once with their profile (first part),
+  // then every (record in the chunk, candidate) pair without it (second part).
+  for (const auto& row : tx.exec_params(
+           "with q as (select * from jsonb_to_recordset($1::jsonb) as q(i int, e text, b bigint, n int)),"
+           " c as materialized (select q.i, q.e, m.record_id from q cross join lateral"
+           "   (select m.record_id from match_block m where m.entity = q.e and m.block = q.b"
+           "    order by m.added_at desc limit q.n) m),"
+           " d as (select distinct record_id, e from c)"
+           " select -1, d.record_id::text, p.profile::text,"
+           "   exists(select 1 from source_link l where l.record_id = d.record_id and l.partner_id = $2 and l.entity = d.e)"
+           " from d join match_profile p on p.record_id = d.record_id"
+           " union all select c.i, c.record_id::text, null, null from c",
+           q.str(), partner)) {
+    int i = row[0].as<int>();
+    if (i < 0) {
+      std::string id = row[1].c_str();
+      stored[id] = Stored{id, Profile::from_json(row[2].c_str()), row[3].as<bool>()};
+    } else {
+      found[i].insert(row[1].c_str());
+    }
+  }
+  std::set<std::string> exact_ids;
+  for (const auto& w : work)
+    if (!out[w.index].record_id.empty() && !stored.count(out[w.index].record_id)) exact_ids.insert(out[w.index].record_id);
+  if (!exact_ids.empty()) {
+    json::JsonWriter ids;
+    ids.begin_array();
+    for (const auto& id : exact_ids) ids.value(id);
+    ids.end_array();
+    for (const auto& row : tx.exec_params(
+             "select p.record_id::text, p.profile::text,"
+             " exists(select 1 from source_link l where l.record_id = p.record_id and l.partner_id = $2)"
+             " from match_profile p where p.record_id in (select jsonb_array_elements_text($1::jsonb)::uuid)",
+             ids.str(), partner))
+      stored[row[0].c_str()] = Stored{row[0].c_str(), Profile::from_json(row[1].c_str()), row[2].as<bool>()};
+  }
+  // "Not a match" decisions about the records already identified (source-linked updates).
+  std::set<std::string> excluded;
+  {
+    json::JsonWriter ids;
+    ids.begin_array();
+    for (const auto& w : work)
+      if (out[w.index].kind == Resolution::Kind::kSourceLink) ids.value(out[w.index].record_id);
+    ids.end_array();
+    for (const auto& row : tx.exec_params(
+             "select record_a::text, record_b::text from match_exclusion"
+             " where record_a in (select jsonb_array_elements_text($1::jsonb)::uuid)"
+             "    or record_b in (select jsonb_array_elements_text($1::jsonb)::uuid)",
+             ids.str()))
+      excluded.insert(pair_key(row[0].c_str(), row[1].c_str()));
+  }
+
+  // 4. Decide, record by record, in chunk order.
+  for (std::size_t k = 0; k < work.size(); ++k) {
+    const Work& w = work[k];
+    const MatchingRules& rules = *w.rules;
+    Resolution& res = out[w.index];
+    const std::string self = res.kind == Resolution::Kind::kSourceLink ? res.record_id : "";
+
+    std::vector<Stored> local;  // this chunk's new records sharing a key (same partner)
+    for (const auto& p : scope.pending) {
+      if (p.entity != rules.entity) continue;
+      bool shares = std::any_of(p.blocks.begin(), p.blocks.end(), [&](std::int64_t b) {
+        return std::binary_search(w.blocks.begin(), w.blocks.end(), b);
+      });
+      if (shares) local.push_back(Stored{p.id, p.profile, true});
+    }
+    std::vector<Scored> scored;
+    auto consider = [&](const Stored& c) {
+      if (c.id == self || excluded.count(pair_key(self, c.id))) return;
+      scored.push_back({&c, score(rules, w.profile, c.profile), deterministic_agreement(rules, w.profile, c.profile),
+                        distinct_conflict(rules, w.profile, c.profile)});
+    };
+    for (const auto& id : found[k])
+      if (auto st = stored.find(id); st != stored.end()) consider(st->second);
+    for (const auto& c : local) consider(c);
+    std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) { return a.s.total > b.s.total; });
+
+    if (res.kind == Resolution::Kind::kSourceLink) {
+      // The partner's own record again. It stays what it is; a changed record that now looks
+      // like another one is proposed to a person, never merged here.
+      if (res.content_hash == cands[w.index].content_hash) continue;
+      for (const auto& s : scored)
+        if (!s.conflict && s.s.total >= rules.review_threshold) {
+          set_review(res, rules, s, "possible_duplicate");
+          break;
+        }
+      continue;
+    }
+
+    if (res.kind == Resolution::Kind::kNaturalKey) {
+      // Deterministic, unless the rest disagrees so badly that an ID was typed into another
+      // child's record, or another valid ID contradicts it.
+      auto st = stored.find(res.record_id);
+      if (st == stored.end()) continue;  // stored before profiles existed: trust the key
+      Scored s{&st->second, score(rules, w.profile, st->second.profile), res.matched_key,
+               distinct_conflict(rules, w.profile, st->second.profile)};
+      if (s.conflict || s.s.rest < rules.deterministic_veto) {
+        res = Resolution{};
+        res.record_id = new_uuid();
+        set_review(res, rules, s, s.conflict ? "identifier_conflict" : "identifier_veto");
+      }
+      if (res.kind == Resolution::Kind::kNew)
+        scope.pending.push_back({rules.entity, res.record_id, w.profile, w.blocks});
+      continue;
+    }
+
+    // kNew by the exact resolver: deterministic agreement with a candidate's profile first.
+    const Scored* det = nullptr;
+    for (const auto& s : scored)
+      if (!s.deterministic.empty() && !s.conflict && s.s.rest >= rules.deterministic_veto) {
+        det = &s;
+        break;
+      }
+    const Scored* review_conflict = nullptr;
+    std::vector<const Scored*> eligible;
+    for (const auto& s : scored) {
+      if (!s.conflict) eligible.push_back(&s);
+      else if (!review_conflict && s.conflict->review_at && s.s.rest >= *s.conflict->review_at &&
+               meets_requirements(rules, s.s) && meets_requirements(s.conflict->review_requires, s.s))
+        review_conflict = &s;
+    }
+    res = Resolution{};
+    if (det) {
+      res.kind = Resolution::Kind::kMatch;
+      res.record_id = det->c->id;
+      res.matched_key = det->deterministic;
+      res.score = det->s.total;
+      continue;
+    }
+    if (!eligible.empty() && eligible[0]->s.total >= rules.match_threshold) {
+      const Scored& best = *eligible[0];
+      bool ambiguous = eligible.size() > 1 &&
+                       eligible[1]->s.total >= std::max(rules.review_threshold, best.s.total - rules.ambiguity_margin);
+      if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
+      else if (ambiguous) set_review(res, rules, best, "ambiguous");
+      else if (!meets_requirements(rules, best.s)) set_review(res, rules, best, "requirement_not_met");
+      else {
+        res.kind = Resolution::Kind::kMatch;
+        res.record_id = best.c->id;
+        res.score = best.s.total;
+        continue;
+      }
+    } else if (!eligible.empty() && eligible[0]->s.total >= rules.review_threshold) {
+      set_review(res, rules, *eligible[0], "possible_duplicate");
+    } else if (review_conflict) {
+      set_review(res, rules, *review_conflict, "identifier_conflict");
+    }
+    res.record_id = new_uuid();
+    scope.pending.push_back({rules.entity, res.record_id, w.profile, w.blocks});
+  }
+  return out;
+}
+
+void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate>& cands,
+                                     const std::vector<std::string>& ids, ChunkScope& scope_base) {
+  auto& scope = static_cast<Scope&>(scope_base);
+  std::map<std::string, std::pair<std::string, Profile>> profiles;  // id -> (entity, profile)
+  json::JsonWriter blocks;
+  blocks.begin_array();
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    auto it = rules_.find(cands[i].entity);
+    if (it == rules_.end() || !cands[i].fields || ids[i].empty()) continue;
+    auto known = scope.profiles.find(cands[i].fields);
+    Profile p = known != scope.profiles.end() ? known->second
+                                              : make_profile(*it->second, *cands[i].fields, cands[i].related);
+    for (auto b : blocking_keys(*it->second, p))
+      blocks.begin_object().kv("e", cands[i].entity).kv("b", static_cast<long long>(b)).kv("r", ids[i]).end_object();
+    auto [pos, fresh] = profiles.try_emplace(ids[i], cands[i].entity, Profile{});
+    pos->second.second.absorb(p);
+  }
+  blocks.end_array();
+  if (profiles.empty()) return;
+
+  json::JsonWriter idlist;
+  idlist.begin_array();
+  for (const auto& [id, _] : profiles) idlist.value(id);
+  idlist.end_array();
+  std::map<std::string, Profile> before;
+  for (const auto& row : tx.exec_params(
+           "select record_id::text, profile::text from match_profile"
+           " where record_id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by record_id for update",
+           idlist.str()))
+    before[row[0].c_str()] = Profile::from_json(row[1].c_str());
+  json::JsonWriter rows;
+  rows.begin_array();
+  for (auto& [id, ep] : profiles) {
+    Profile merged = before.count(id) ? before[id] : Profile{};
+    merged.absorb(ep.second);
+    rows.begin_object().kv("r", id).kv("e", ep.first).key("p").raw(merged.to_json()).end_object();
+  }
+  rows.end_array();
+  tx.exec_params(
+      "insert into match_profile(record_id, entity, profile)"
+      " select r.r, r.e, r.p from jsonb_to_recordset($1::jsonb) as r(r uuid, e text, p jsonb)"
+      " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
+      rows.str());
+  tx.exec_params(
+      "insert into match_block(entity, block, record_id)"
+      " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid)"
+      " on conflict do nothing",
+      blocks.str());
+}
+
+}  // namespace hub::resolve

@@ -1,0 +1,53 @@
+#pragma once
+// ProbabilisticResolver: entity resolution for entities that have mappings/matching/<entity>.yaml
+// (the others are resolved exactly, by source link and natural key). For each chunk it takes
+// Redis locks on the blocking keys of its records (BlockLocks), draws a fencing token from
+// PostgreSQL and records it on every key it resolves under, so a holder whose lock expired is
+// refused (ResolveRetry) instead of writing stale decisions; then candidates come from the
+// indexed match_block table (a bounded number per key: flat cost as the store grows), are
+// scored Fellegi–Sunter style, and the record is matched, created, or created with a review
+// item for a person. Two different valid personal IDs are never merged automatically; a
+// candidate the same partner already sent under another id, or a second candidate nearly as
+// good (namesakes), sends the record to review. Thread-safe.
+
+#include <chrono>
+#include <memory>
+
+#include "hub/common/redis.h"
+#include "hub/resolve/identity_resolver.h"
+#include "hub/resolve/matching_rules.h"
+#include "hub/resolve/redis_lock.h"
+#include "hub/resolve/scoring.h"
+
+namespace hub::resolve {
+
+struct ResolverOptions {
+  LockOptions locks;
+  // Fault injection for tests only: sleep this long while holding the locks, before the
+  // fencing check, so a test can stop the process with its locks held.
+  std::chrono::milliseconds hold_after_lock{0};
+};
+
+class ProbabilisticResolver : public IdentityResolver {
+ public:
+  ProbabilisticResolver(RuleSet rules, RedisPool& redis, ResolverOptions options);
+
+  Status ready() override;
+  std::unique_ptr<ChunkScope> begin_chunk() override;
+  std::vector<Resolution> resolve(pqxx::work& tx, const std::vector<Candidate>& candidates,
+                                  ChunkScope& scope) override;
+  void remember(pqxx::work& tx, const std::vector<Candidate>& candidates,
+                const std::vector<std::string>& ids, ChunkScope& scope) override;
+  int source_rank(const std::string& entity, const std::string& field, const std::string& partner) override;
+
+  const RuleSet& rules() const { return rules_; }
+
+ private:
+  ExactResolver exact_;
+  RuleSet rules_;
+  RedisPool& redis_;
+  ResolverOptions options_;
+  BlockLocks locks_;
+};
+
+}  // namespace hub::resolve

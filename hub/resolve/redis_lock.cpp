@@ -1,0 +1,172 @@
+#include "hub/resolve/redis_lock.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "hub/common/crypto.h"
+#include "hub/common/log.h"
+
+namespace hub::resolve {
+namespace {
+
+// Takes KEYS in the order given (ascending) with SET NX PX; a key already holding our token is
+// extended. Stops at the first key another holder has and returns how many are now ours.
+const char* kAcquire = R"lua(
+for i = 1, #KEYS do
+  if not redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    if redis.call('GET', KEYS[i]) ~= ARGV[1] then return i - 1 end
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  end
+end
+return #KEYS
+)lua";
+
+// Compare-and-delete: only keys still holding our token.
+const char* kRelease = R"lua(
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]); n = n + 1 end
+end
+return n
+)lua";
+
+// Compare-and-extend; returns how many keys were still ours.
+const char* kRenew = R"lua(
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]); n = n + 1 end
+end
+return n
+)lua";
+
+long long integer_reply(const RedisReply& r, const char* what) {
+  if (r->type == REDIS_REPLY_INTEGER) return r->integer;
+  std::string why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "unexpected reply";
+  throw RedisUnavailable(std::string("Redis ") + what + " script failed: " + why);
+}
+
+// Redis limits the arguments of one call only by memory, but a huge EVAL blocks every other
+// client while it runs: keys go in slices.
+constexpr std::size_t kSlice = 1000;
+
+}  // namespace
+
+LockSet::~LockSet() { release(); }
+
+bool LockSet::renew() {
+  if (keys_.empty()) return true;
+  long long held = 0;
+  for (std::size_t i = 0; i < keys_.size(); i += kSlice) {
+    std::vector<std::string> slice(keys_.begin() + i, keys_.begin() + std::min(keys_.size(), i + kSlice));
+    held += integer_reply(owner_.redis_.eval(kRenew, slice, {token_, std::to_string(owner_.options_.ttl.count())}),
+                          "renew");
+  }
+  if (held != static_cast<long long>(keys_.size())) lost_ = true;
+  return !lost_;
+}
+
+void LockSet::release() {
+  if (released_) return;
+  released_ = true;
+  owner_.untrack(this);
+  try {
+    for (std::size_t i = 0; i < keys_.size(); i += kSlice) {
+      std::vector<std::string> slice(keys_.begin() + i, keys_.begin() + std::min(keys_.size(), i + kSlice));
+      owner_.redis_.eval(kRelease, slice, {token_});
+    }
+  } catch (const std::exception& e) {
+    log::warn("block locks not released; they expire by themselves", {{"error", e.what()}});
+  }
+  keys_.clear();
+}
+
+BlockLocks::BlockLocks(RedisPool& redis, LockOptions options) : redis_(redis), options_(options) {
+  renewer_ = std::thread([this] { renew_loop(); });
+}
+
+BlockLocks::~BlockLocks() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  renewer_.join();
+}
+
+std::string BlockLocks::key_name(const std::string& entity, std::int64_t block) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(block));
+  return "hub:lock:" + entity + ":" + hex;
+}
+
+BlockLocks::Outcome BlockLocks::acquire(const std::string& entity, const std::vector<std::int64_t>& blocks,
+                                        std::unique_ptr<LockSet>& out) {
+  std::vector<std::string> keys;
+  keys.reserve(blocks.size());
+  for (auto b : blocks) keys.push_back(key_name(entity, b));
+  // The fixed global order: every holder takes keys ascending, so no wait cycle can form.
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+
+  auto set = std::unique_ptr<LockSet>(new LockSet(*this, crypto::to_hex(crypto::random_bytes(16))));
+  track(set.get());
+  thread_local std::mt19937 jitter(std::random_device{}());
+  auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
+  auto backoff = options_.first_backoff;
+  std::size_t held = 0;
+  const std::string ttl = std::to_string(options_.ttl.count());
+  while (held < keys.size()) {
+    std::size_t end = std::min(keys.size(), held + kSlice);
+    std::vector<std::string> slice(keys.begin() + held, keys.begin() + end);
+    long long got = integer_reply(redis_.eval(kAcquire, slice, {set->token_, ttl}), "acquire");
+    // Record what is ours before anything can throw, so release() frees it.
+    {
+      std::lock_guard lock(mu_);  // the renewer reads keys_ under mu_
+      set->keys_.insert(set->keys_.end(), slice.begin(), slice.begin() + got);
+    }
+    held += static_cast<std::size_t>(got);
+    if (held == end) {
+      backoff = options_.first_backoff;
+      continue;
+    }
+    if (std::chrono::steady_clock::now() + backoff > deadline) {
+      set->release();
+      return Outcome::kTimedOut;
+    }
+    std::uniform_int_distribution<long> d(backoff.count() / 2, backoff.count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(d(jitter)));
+    backoff = std::min(options_.max_backoff, backoff * 2);
+  }
+  out = std::move(set);
+  return Outcome::kAcquired;
+}
+
+void BlockLocks::track(LockSet* s) {
+  std::lock_guard lock(mu_);
+  live_.insert(s);
+}
+
+void BlockLocks::untrack(LockSet* s) {
+  // Waits for a renewal pass in progress, so the renewer never touches a released set.
+  std::lock_guard lock(mu_);
+  live_.erase(s);
+}
+
+void BlockLocks::renew_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, options_.ttl / 3, [&] { return stopping_; });
+    if (stopping_) break;
+    for (LockSet* s : live_) {
+      if (s->lost_) continue;
+      try {
+        if (!s->renew()) log::warn("block locks lost before renewal; the fencing token will refuse the write", {});
+      } catch (const std::exception& e) {
+        log::warn("block locks not renewed", {{"error", e.what()}});
+      }
+    }
+  }
+}
+
+}  // namespace hub::resolve

@@ -1,0 +1,355 @@
+#include "hub/resolve/review_queue.h"
+
+#include <rapidjson/document.h>
+
+#include <set>
+
+#include "hub/common/json.h"
+#include "hub/mapping/validators.h"
+#include "hub/resolve/scoring.h"
+
+namespace hub::resolve {
+namespace {
+
+// Review screens show what a person needs to decide, not the IDs themselves.
+void write_masked(json::JsonWriter& w, const rapidjson::Value& data) {
+  w.begin_object();
+  for (auto m = data.MemberBegin(); m != data.MemberEnd(); ++m) {
+    std::string name(m->name.GetString(), m->name.GetStringLength());
+    w.key(name);
+    if (name == "personal_id" && m->value.IsString()) w.value(validate::mask_personal_id(m->value.GetString()));
+    else w.value(m->value);
+  }
+  w.end_object();
+}
+
+rapidjson::Document parse(const char* s) {
+  rapidjson::Document d;
+  d.Parse(s);
+  if (d.HasParseError()) d.SetObject();
+  return d;
+}
+
+std::string to_json(const rapidjson::Value& v) { return json::to_string(v); }
+
+struct Row {
+  std::string id, entity, data, lineage, merged_into;
+  int version = 0;
+};
+
+Result<std::pair<Row, Row>> lock_pair(pqxx::work& tx, const std::string& a, const std::string& b) {
+  std::map<std::string, Row> rows;
+  for (const auto& r : tx.exec_params(
+           "select id::text, entity, version, data::text, lineage::text, coalesce(merged_into::text, '')"
+           " from golden_record where id in ($1::uuid, $2::uuid) order by id for update",
+           a, b))
+    rows[r[0].c_str()] = Row{r[0].c_str(), r[1].c_str(), r[3].c_str(), r[4].c_str(), r[5].c_str(), r[2].as<int>()};
+  if (!rows.count(a) || !rows.count(b))
+    return Error{"merge.not_found", "no record " + (rows.count(a) ? b : a), "", 0};
+  return std::make_pair(rows[a], rows[b]);
+}
+
+void audit(pqxx::work& tx, const std::string& actor, const std::string& action, const std::string& target,
+           const std::string& detail) {
+  tx.exec_params("insert into audit_log(actor, action, target, detail) values ($1, $2, $3, $4::jsonb)", actor, action,
+                 target, detail);
+}
+
+void write_version(pqxx::work& tx, const std::string& id, const std::string& entity, int version,
+                   const std::string& op) {
+  tx.exec_params(
+      "insert into record_version(record_id, version, data, valid_from, valid_to)"
+      " select id, version, data, valid_from, valid_to from golden_record where id = $1",
+      id);
+  tx.exec_params("insert into change_log(entity, record_id, op, version) values ($1, $2, $3, $4)", entity, id, op,
+                 version);
+}
+
+Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::string& survivor_id,
+                             const std::string& merged_id, const std::string& actor) {
+  if (survivor_id == merged_id) return Error{"merge.same_record", "a record cannot be merged into itself", "", 0};
+  auto pair = lock_pair(tx, survivor_id, merged_id);
+  if (!pair) return pair.error();
+  auto& [s, m] = pair.value();
+  if (s.entity != m.entity)
+    return Error{"merge.entity", "a " + m.entity + " cannot be merged into a " + s.entity, "", 0};
+  if (!s.merged_into.empty() || !m.merged_into.empty())
+    return Error{"merge.already_merged",
+                 "record " + (s.merged_into.empty() ? m.id : s.id) + " is already merged into " +
+                     (s.merged_into.empty() ? m.merged_into : s.merged_into),
+                 "", 0};
+
+  auto links = tx.exec_params1(
+      "select coalesce(jsonb_agg(jsonb_build_object('p', partner_id, 'e', entity, 's', source_id)), '[]')::text"
+      " from source_link where record_id = $1",
+      merged_id)[0].c_str();
+  auto keys = tx.exec_params1(
+      "select coalesce(jsonb_agg(jsonb_build_object('e', entity, 'n', key_name, 'v', key_value)), '[]')::text"
+      " from natural_key where record_id = $1",
+      merged_id)[0].c_str();
+  std::map<std::string, std::string> profiles;
+  for (const auto& r : tx.exec_params(
+           "select record_id::text, profile::text from match_profile where record_id in ($1::uuid, $2::uuid)",
+           survivor_id, merged_id))
+    profiles[r[0].c_str()] = r[1].c_str();
+
+  json::JsonWriter sb, mb;
+  sb.begin_object().key("data").raw(s.data).key("lineage").raw(s.lineage).key("profile")
+      .raw(profiles.count(s.id) ? profiles[s.id] : "null").end_object();
+  mb.begin_object().key("data").raw(m.data).key("lineage").raw(m.lineage).key("profile")
+      .raw(profiles.count(m.id) ? profiles[m.id] : "null").end_object();
+  auto merge_id = tx.exec_params1(
+      "insert into record_merge(entity, survivor_id, merged_id, survivor_before, merged_before, links, keys, merged_by)"
+      " values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8) returning id",
+      s.entity, survivor_id, merged_id, sb.str(), mb.str(), links, keys, actor)[0].as<long long>();
+
+  // Survivorship: the survivor's values stay; the merged record fills the fields it lacks,
+  // with its lineage, so every value still says which source sent it.
+  tx.exec_params(
+      "update golden_record s set data = m.data || s.data, lineage = m.lineage || s.lineage,"
+      " version = s.version + 1, updated_at = now() from golden_record m where s.id = $1 and m.id = $2",
+      survivor_id, merged_id);
+  tx.exec_params("update golden_record set merged_into = $1, version = version + 1, updated_at = now() where id = $2",
+                 survivor_id, merged_id);
+  tx.exec_params("update golden_record set merged_into = $1 where merged_into = $2", survivor_id, merged_id);
+  tx.exec_params("update source_link set record_id = $1, updated_at = now() where record_id = $2", survivor_id, merged_id);
+  tx.exec_params("update natural_key set record_id = $1 where record_id = $2", survivor_id, merged_id);
+
+  // The survivor is what the resolver finds from now on, under both records' spellings.
+  Profile merged_profile = Profile::from_json(profiles.count(s.id) ? profiles[s.id] : "{}");
+  merged_profile.absorb(Profile::from_json(profiles.count(m.id) ? profiles[m.id] : "{}"));
+  tx.exec_params(
+      "insert into match_profile(record_id, entity, profile) values ($1, $2, $3::jsonb)"
+      " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
+      survivor_id, s.entity, merged_profile.to_json());
+  tx.exec_params(
+      "insert into match_block(entity, block, record_id) select entity, block, $1 from match_block where record_id = $2"
+      " on conflict do nothing",
+      survivor_id, merged_id);
+  tx.exec_params("delete from match_block where record_id = $1", merged_id);
+  tx.exec_params("delete from match_profile where record_id = $1", merged_id);
+
+  write_version(tx, survivor_id, s.entity, s.version + 1, "update");
+  write_version(tx, merged_id, m.entity, m.version + 1, "merge");
+  json::JsonWriter d;
+  d.begin_object().kv("merge", merge_id).kv("survivor", survivor_id).kv("merged", merged_id).end_object();
+  audit(tx, actor, "record.merge", s.entity + "/" + merged_id, d.str());
+  (void)rules;
+  return d.str();
+}
+
+}  // namespace
+
+std::string ReviewQueue::list_json(const std::string& status, long long after_id, int limit) {
+  return pg_.with_transaction([&](pqxx::work& tx) {
+    json::JsonWriter w;
+    w.begin_object().key("items").begin_array();
+    long long last = 0;
+    int n = 0;
+    for (const auto& r : tx.exec_params(
+             "select id, kind, coalesce(entity, ''), status, coalesce(record_id::text, ''),"
+             " coalesce(candidate_id::text, ''), score, reasons::text, coalesce(decision, ''), batch_id, index,"
+             " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+             " from review_item where ($1 = '' or status = $1) and id > $2 order by id limit $3",
+             status, after_id, limit)) {
+      last = r[0].as<long long>();
+      ++n;
+      w.begin_object().kv("id", last).kv("kind", r[1].c_str()).kv("entity", r[2].c_str()).kv("status", r[3].c_str());
+      if (!std::string(r[4].c_str()).empty()) w.kv("record", r[4].c_str()).kv("candidate", r[5].c_str());
+      if (!r[6].is_null()) w.kv("score", r[6].as<double>());
+      w.key("reasons").raw(r[7].c_str());
+      if (!std::string(r[8].c_str()).empty()) w.kv("decision", r[8].c_str());
+      if (!r[9].is_null()) w.kv("batch_id", r[9].as<long long>());
+      if (!r[10].is_null()) w.kv("index", r[10].as<int>());
+      w.kv("created_at", r[11].c_str()).end_object();
+    }
+    w.end_array().key("next_after");
+    if (n == limit) w.value(last); else w.null();
+    w.end_object();
+    return w.str();
+  });
+}
+
+Result<std::string> ReviewQueue::show_json(long long id) {
+  return pg_.with_transaction([&](pqxx::work& tx) -> Result<std::string> {
+    auto item = tx.exec_params(
+        "select kind, coalesce(entity, ''), status, coalesce(record_id::text, ''), coalesce(candidate_id::text, ''),"
+        " score, reasons::text, coalesce(decision, ''), coalesce(decided_by, '') from review_item where id = $1",
+        id);
+    if (item.empty()) return Error{"review.not_found", "no review item " + std::to_string(id), "", 0};
+    const auto& r = item[0];
+    json::JsonWriter w;
+    w.begin_object().kv("id", id).kv("kind", r[0].c_str()).kv("entity", r[1].c_str()).kv("status", r[2].c_str());
+    if (!r[5].is_null()) w.kv("score", r[5].as<double>());
+    w.key("reasons").raw(r[6].c_str());
+    if (!std::string(r[7].c_str()).empty()) w.kv("decision", r[7].c_str()).kv("decided_by", r[8].c_str());
+    for (auto [key, rid] : {std::pair<const char*, std::string>{"record", r[3].c_str()}, {"candidate", r[4].c_str()}}) {
+      if (rid.empty()) continue;
+      auto g = tx.exec_params("select data::text, coalesce(merged_into::text, ''), version from golden_record where id = $1",
+                              rid);
+      if (g.empty()) continue;
+      auto data = parse(g[0][0].c_str());
+      w.key(key).begin_object().kv("id", rid).kv("version", g[0][2].as<int>());
+      if (!std::string(g[0][1].c_str()).empty()) w.kv("merged_into", g[0][1].c_str());
+      w.key("data");
+      write_masked(w, data);
+      w.key("sources").begin_array();
+      for (const auto& l : tx.exec_params(
+               "select p.name, l.source_id from source_link l join partner p on p.id = l.partner_id"
+               " where l.record_id = $1 order by 1, 2",
+               rid))
+        w.begin_object().kv("partner", l[0].c_str()).kv("source_id", l[1].c_str()).end_object();
+      w.end_array().end_object();
+    }
+    w.end_object();
+    return w.str();
+  });
+}
+
+Result<std::string> ReviewQueue::decide(long long id, const std::string& decision, const std::string& actor) {
+  if (decision != "match" && decision != "not_a_match")
+    return Error{"review.bad_decision", "decision must be 'match' or 'not_a_match', not '" + decision + "'", "decision", 0};
+  return pg_.with_transaction([&](pqxx::work& tx) -> Result<std::string> {
+    auto item = tx.exec_params(
+        "select kind, status, coalesce(entity, ''), coalesce(record_id::text, ''), coalesce(candidate_id::text, '')"
+        " from review_item where id = $1 for update",
+        id);
+    if (item.empty()) return Error{"review.not_found", "no review item " + std::to_string(id), "", 0};
+    std::string kind = item[0][0].c_str(), status = item[0][1].c_str(), entity = item[0][2].c_str();
+    std::string record = item[0][3].c_str(), candidate = item[0][4].c_str();
+    if (kind != "match" || record.empty())
+      return Error{"review.not_a_match_item", "review item " + std::to_string(id) + " is a " + kind +
+                                                  " review; it is resolved by correcting the data",
+                   "", 0};
+    if (status != "open") return Error{"review.decided", "review item " + std::to_string(id) + " is already resolved", "", 0};
+    json::JsonWriter out;
+    out.begin_object().kv("id", id).kv("decision", decision);
+    if (decision == "match") {
+      // The new record joins the one it was proposed to be.
+      auto merged = merge_in(tx, rules_, candidate, record, actor);
+      if (!merged) return merged.error();
+      out.key("merge").raw(merged.value());
+    } else {
+      tx.exec_params(
+          "insert into match_exclusion(entity, record_a, record_b, decided_by)"
+          " values ($1, least($2::uuid, $3::uuid), greatest($2::uuid, $3::uuid), $4) on conflict do nothing",
+          entity, record, candidate, actor);
+    }
+    tx.exec_params(
+        "update review_item set status = 'resolved', decision = $2, decided_by = $3, decided_at = now() where id = $1",
+        id, decision, actor);
+    json::JsonWriter d;
+    d.begin_object().kv("decision", decision).kv("record", record).kv("candidate", candidate).end_object();
+    audit(tx, actor, "review.decide", "review_item/" + std::to_string(id), d.str());
+    out.end_object();
+    return out.str();
+  });
+}
+
+Result<std::string> ReviewQueue::merge(const std::string& survivor_id, const std::string& merged_id,
+                                       const std::string& actor) {
+  return pg_.with_transaction(
+      [&](pqxx::work& tx) -> Result<std::string> { return merge_in(tx, rules_, survivor_id, merged_id, actor); });
+}
+
+Result<std::string> ReviewQueue::unmerge(const std::string& merged_id, const std::string& actor) {
+  return pg_.with_transaction([&](pqxx::work& tx) -> Result<std::string> {
+    auto rm = tx.exec_params(
+        "select id, survivor_id::text, survivor_before::text, merged_before::text, links::text, keys::text, entity"
+        " from record_merge where merged_id = $1 and unmerged_at is null order by id desc limit 1 for update",
+        merged_id);
+    if (rm.empty()) return Error{"merge.not_merged", "record " + merged_id + " is not merged into another", "", 0};
+    long long merge_id = rm[0][0].as<long long>();
+    std::string survivor_id = rm[0][1].c_str(), entity = rm[0][6].c_str();
+    auto pair = lock_pair(tx, survivor_id, merged_id);
+    if (!pair) return pair.error();
+    auto& [s, m] = pair.value();
+    if (!s.merged_into.empty())
+      return Error{"merge.survivor_merged", "the survivor " + survivor_id + " was itself merged into " + s.merged_into +
+                                                "; unmerge that first",
+                   "", 0};
+    auto before = parse(rm[0][2].c_str()), mbefore = parse(rm[0][3].c_str());
+
+    // The merged record's sources, as lineage names them.
+    std::set<std::pair<std::string, std::string>> sources;
+    for (const auto& r : tx.exec_params(
+             "select p.name, l.s from jsonb_to_recordset($1::jsonb) as l(p bigint, e text, s text)"
+             " join partner p on p.id = l.p",
+             rm[0][4].c_str()))
+      sources.insert({r[0].c_str(), r[1].c_str()});
+
+    // The survivor keeps what its own sources sent, including after the merge; values that
+    // came from the merged record's sources go back to what the survivor had before.
+    auto data = parse(s.data.c_str()), lineage = parse(s.lineage.c_str());
+    const auto& old_data = before["data"];
+    const auto& old_lineage = before["lineage"];
+    rapidjson::Document nd(rapidjson::kObjectType), nl(rapidjson::kObjectType);
+    auto& a = nd.GetAllocator();
+    auto& la = nl.GetAllocator();
+    for (auto f = data.MemberBegin(); f != data.MemberEnd(); ++f) {
+      const char* name = f->name.GetString();
+      bool from_merged = false;
+      if (lineage.HasMember(name) && lineage[name].IsObject() && lineage[name].HasMember("partner") &&
+          lineage[name].HasMember("source_id"))
+        from_merged = sources.count({lineage[name]["partner"].GetString(), lineage[name]["source_id"].GetString()}) > 0;
+      if (!from_merged) {
+        nd.AddMember(rapidjson::Value(name, a), rapidjson::Value(f->value, a), a);
+        if (lineage.HasMember(name)) nl.AddMember(rapidjson::Value(name, la), rapidjson::Value(lineage[name], la), la);
+      } else if (old_data.IsObject() && old_data.HasMember(name)) {
+        nd.AddMember(rapidjson::Value(name, a), rapidjson::Value(old_data[name], a), a);
+        if (old_lineage.IsObject() && old_lineage.HasMember(name))
+          nl.AddMember(rapidjson::Value(name, la), rapidjson::Value(old_lineage[name], la), la);
+      }
+    }
+    tx.exec_params(
+        "update golden_record set data = $2::jsonb, lineage = $3::jsonb, version = version + 1, updated_at = now()"
+        " where id = $1",
+        survivor_id, to_json(nd), to_json(nl));
+    tx.exec_params(
+        "update golden_record set data = $2::jsonb, lineage = $3::jsonb, merged_into = null, version = version + 1,"
+        " updated_at = now() where id = $1",
+        merged_id, to_json(mbefore["data"]), to_json(mbefore["lineage"]));
+    tx.exec_params(
+        "update source_link l set record_id = $1, updated_at = now() from jsonb_to_recordset($2::jsonb) as q(p bigint, e text, s text)"
+        " where l.partner_id = q.p and l.entity = q.e and l.source_id = q.s",
+        merged_id, rm[0][4].c_str());
+    tx.exec_params(
+        "update natural_key k set record_id = $1 from jsonb_to_recordset($2::jsonb) as q(e text, n text, v text)"
+        " where k.entity = q.e and k.key_name = q.n and k.key_value = q.v",
+        merged_id, rm[0][5].c_str());
+
+    // Profiles and blocking keys as they were, so each record is found again on its own.
+    for (auto [id, snap] : {std::pair<std::string, const rapidjson::Value*>{survivor_id, &before},
+                            {merged_id, &mbefore}}) {
+      if (!snap->HasMember("profile") || !(*snap)["profile"].IsObject()) continue;
+      std::string profile = to_json((*snap)["profile"]);
+      tx.exec_params(
+          "insert into match_profile(record_id, entity, profile) values ($1, $2, $3::jsonb)"
+          " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
+          id, entity, profile);
+      auto rules = rules_.find(entity);
+      if (rules == rules_.end()) continue;
+      json::JsonWriter blocks;
+      blocks.begin_array();
+      for (auto b : blocking_keys(*rules->second, Profile::from_json(profile))) blocks.value(static_cast<long long>(b));
+      blocks.end_array();
+      tx.exec_params(
+          "insert into match_block(entity, block, record_id) select $1, b::bigint, $2"
+          " from jsonb_array_elements_text($3::jsonb) b on conflict do nothing",
+          entity, id, blocks.str());
+    }
+    tx.exec_params(
+        "insert into match_exclusion(entity, record_a, record_b, decided_by)"
+        " values ($1, least($2::uuid, $3::uuid), greatest($2::uuid, $3::uuid), $4) on conflict do nothing",
+        entity, survivor_id, merged_id, actor);
+    tx.exec_params("update record_merge set unmerged_at = now() where id = $1", merge_id);
+    write_version(tx, survivor_id, entity, s.version + 1, "update");
+    write_version(tx, merged_id, entity, m.version + 1, "unmerge");
+    json::JsonWriter d;
+    d.begin_object().kv("merge", merge_id).kv("survivor", survivor_id).kv("restored", merged_id).end_object();
+    audit(tx, actor, "record.unmerge", entity + "/" + merged_id, d.str());
+    return d.str();
+  });
+}
+
+}  // namespace hub::resolve

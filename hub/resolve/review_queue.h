@@ -1,0 +1,42 @@
+#pragma once
+// ReviewQueue: the people's side of entity resolution. Lists and shows the match review items
+// the resolver raised (a new record that may be an existing one), takes decisions on them, and
+// merges or unmerges golden records. "match" merges the new record into the candidate;
+// "not a match" is remembered (match_exclusion) so the pair is never proposed again. A merge
+// keeps the merged id resolvable (merged_into: the records API redirects to the survivor),
+// moves its source links and natural keys to the survivor, and emits change events; an unmerge
+// restores both records with their own source links. Used by the admin API and by
+// `hubctl review` / `hubctl merge`. Thread-safe (state is in PostgreSQL).
+
+#include <string>
+
+#include "hub/common/result.h"
+#include "hub/resolve/matching_rules.h"
+#include "hub/store/pg_pool.h"
+
+namespace hub::resolve {
+
+class ReviewQueue {
+ public:
+  ReviewQueue(PgPool& pg, const RuleSet& rules) : pg_(pg), rules_(rules) {}
+
+  // {"items": [...], "next_after": id|null}; status "open" | "resolved" | "" (all).
+  std::string list_json(const std::string& status, long long after_id, int limit);
+  // One item with both records' current values (personal IDs masked). "review.not_found".
+  Result<std::string> show_json(long long id);
+  // decision "match" | "not_a_match". Errors: review.not_found, review.decided (already
+  // resolved), review.not_a_match_item (a mapping review), review.bad_decision, merge.*.
+  Result<std::string> decide(long long id, const std::string& decision, const std::string& actor);
+
+  // Merges `merged_id` into `survivor_id` (same entity, neither merged). Errors: merge.not_found,
+  // merge.entity, merge.already_merged, merge.same_record.
+  Result<std::string> merge(const std::string& survivor_id, const std::string& merged_id, const std::string& actor);
+  // Undoes the merge of `merged_id`. Errors: merge.not_merged.
+  Result<std::string> unmerge(const std::string& merged_id, const std::string& actor);
+
+ private:
+  PgPool& pg_;
+  const RuleSet& rules_;
+};
+
+}  // namespace hub::resolve
