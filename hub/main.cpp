@@ -22,7 +22,6 @@
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
 #include "hub/store/pg_pool.h"
-#include "hub/sync/publication.h"
 #include "hub/sync/outbox_worker.h"
 #include "hub/sync/publication.h"
 
