@@ -11,6 +11,10 @@ bash scripts/build.sh
 bash scripts/services.sh start
 # shellcheck disable=SC1091
 source .run/env
+# The keyed hash of personal IDs published to the warehouse (config/publication.yaml): a secret
+# kept in .run so that hashes stay the same across restarts.
+[ -s .run/publication.secret ] || (umask 077; openssl rand -hex 32 >.run/publication.secret)
+export HUB_PUBLICATION_SECRET=${HUB_PUBLICATION_SECRET:-$(cat .run/publication.secret)}
 ./build/hubctl migrate
 
 # A demo partner that already exists gets a fresh token (its old ones stop at once).

@@ -64,6 +64,17 @@ WarehouseReceiver::Counters WarehouseReceiver::counters() const {
   return counters_;
 }
 
+void WarehouseReceiver::clear() {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  pqxx::connection c(postgres_url_);
+  pqxx::work tx(c);
+  const std::string s = tx.quote_name(schema_);
+  tx.exec("truncate " + s + ".batch, " + s + ".change, " + s + ".record");
+  tx.commit();
+  std::lock_guard<std::mutex> cl(counters_mu_);
+  counters_ = Counters{};
+}
+
 void WarehouseReceiver::start(int port) {
   {
     pqxx::connection c(postgres_url_);

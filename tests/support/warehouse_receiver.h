@@ -47,6 +47,8 @@ class WarehouseReceiver {
   std::string url() const;  // where the hub POSTs: http://127.0.0.1:<port>/v1/hub-changes
 
   void set_mode(Mode mode, int delay_ms = 0);
+  // Empties the store and the counters (while running), e.g. before a replay.
+  void clear();
   Counters counters() const;
   const std::string& schema() const { return schema_; }
 
