@@ -314,7 +314,8 @@ int main(int argc, char** argv) {
               hub_cpu, 1e6 * hub_cpu / opt.records, pg_cpu, opt.pg_pid ? "" : " (not measured)",
               1e6 * pg_cpu / opt.records);
   std::printf("hub peak memory VmHWM: %s (VmRSS at the end %s)\n", hwm.c_str(), rss.c_str());
-  std::printf("ratio hub / COPY: %.1f%% (target >= 25%%)\n", 100 * hub_rps / copy_rps);
+  double ratio = 100 * hub_rps / copy_rps;
+  std::printf("ratio hub / COPY: %.2f%% (target >= 25%%): %s\n", ratio, ratio >= 25 ? "PASS" : "FAIL");
   curl_global_cleanup();
   return 0;
 }
