@@ -38,7 +38,8 @@ const std::vector<const char*> kGivenF = {"Anh", "Chi", "Dung", "Giang", "Hà", 
                                           "Nhung", "Oanh", "Phương", "Quỳnh", "Thảo", "Trang", "Trâm", "Uyên",
                                           "Vân", "Vy", "Yến", "Hân", "Thư", "Diệp", "Nhi", "Khánh", "Hiền",
                                           "Thủy", "Tú", "Hoài", "Ánh", "Bích", "Châu", "Duyên", "Hòa", "Liên"};
-const char* kCommunes[] = {"11383", "11311", "11320", "11329"};
+// Communes of the 2025 catalog where the demo schools are.
+const char* kCommunes[] = {"11383", "11329"};
 
 class Rng {
  public:
@@ -186,7 +187,7 @@ MessyData generate_messy_data(const MessyOptions& o, int batch_records) {
   for (std::size_t s = 0; s < out.school_codes.size(); ++s)
     sw.begin_object().kv("maTruong", out.school_codes[s]).kv("tenTruong", "Trường THCS số " + std::to_string(s + 1))
         .kv("capHoc", "Trung học cơ sở").kv("loaiHinh", "Công lập").kv("maTinh", "31")
-        .kv("maXa", kCommunes[s % 4]).end_object();
+        .kv("maXa", kCommunes[s % 2]).end_object();
   sw.end_array().end_object();
   out.schools_json = sw.str();
 

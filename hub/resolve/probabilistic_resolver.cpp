@@ -207,6 +207,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
   }
 
   // 4. Decide, record by record, in chunk order.
+  std::map<std::string, std::vector<std::pair<std::size_t, Scored>>> by_score;  // matched record -> (work, score)
   for (std::size_t k = 0; k < work.size(); ++k) {
     const Work& w = work[k];
     const MatchingRules& rules = *w.rules;
@@ -295,6 +296,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
         res.kind = Resolution::Kind::kMatch;
         res.record_id = best.c->id;
         res.score = best.s.total;
+        by_score[best.c->id].push_back({k, Scored{nullptr, best.s, "", nullptr}});
         continue;
       }
     } else if (!eligible.empty() && eligible[0]->s.total >= rules.review_threshold) {
@@ -304,6 +306,30 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     }
     res.record_id = new_uuid();
     scope.pending.push_back({rules.entity, res.record_id, w.profile, w.blocks});
+  }
+
+  // A record that scores its way onto a stored record another record of this chunk is (the
+  // partner keeps them apart) is a namesake (two children of one name and birth date in one
+  // school): no score-based merge onto it. ID-based ones stand.
+  // Whoever else in this chunk was found to be each record (by ID or by score).
+  std::map<std::string, std::set<std::string>> claimed;
+  for (const auto& w : work) {
+    const Resolution& r = out[w.index];
+    if ((r.kind == Resolution::Kind::kNaturalKey || r.kind == Resolution::Kind::kMatch) && r.review_candidate.empty())
+      claimed[r.record_id].insert(cands[w.index].source_id);
+  }
+  for (auto& [target, matched] : by_score) {
+    const auto& sources = claimed[target];
+    if (sources.size() < 2) continue;
+    for (auto& [k, sc] : matched) {
+      Resolution& res = out[work[k].index];
+      Stored candidate{target, {}, true};
+      sc.c = &candidate;
+      res = Resolution{};
+      set_review(res, *work[k].rules, sc, "same_source_namesake");
+      res.record_id = new_uuid();
+      scope.pending.push_back({work[k].rules->entity, res.record_id, work[k].profile, work[k].blocks});
+    }
   }
   return out;
 }

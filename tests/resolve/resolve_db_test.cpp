@@ -161,6 +161,16 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
         twd["results"][1]["entities"]["student"].GetString());
   CHECK(statuses(tw)[1] != "merged");
   CHECK(count("golden_record where entity = 'student'") == "7");
+
+  // Two files of the transcript platform in one push that both fit one stored child: the
+  // platform keeps two children apart, so neither is merged automatically.
+  std::vector<Kid> ha = {{"TS-9", "Vũ Thị Hà", "09/09/2014", "2014-09-09", "Nữ", "F", ""}};
+  REQUIRE(statuses(push(hub, p.admissions, "admissions", admissions(ha))) == std::vector<std::string>{"accepted"});
+  std::vector<Kid> two_ha = {{"HB-9", "Vũ Thị Hà", "", "2014-09-09", "", "F", ""},
+                             {"HB-10", "Vu Thi Ha", "", "2014-09-09", "", "F", ""}};
+  CHECK(statuses(push(hub, p.transcripts, "transcripts", transcripts(two_ha))) ==
+        std::vector<std::string>{"review", "review"});
+  CHECK(count("golden_record where entity = 'student'") == "10");
 }
 
 TEST_CASE("without Redis ingestion answers 503 and stores nothing; it resumes when Redis returns", "[db][resolve]") {
