@@ -40,6 +40,9 @@ const std::vector<const char*> kGivenF = {"Anh", "Chi", "Dung", "Giang", "Hà", 
                                           "Thủy", "Tú", "Hoài", "Ánh", "Bích", "Châu", "Duyên", "Hòa", "Liên"};
 // Communes of the 2025 catalog where the demo schools are.
 const char* kCommunes[] = {"11383", "11329"};
+// Where the children live: one commune whose pre-2025 code maps whole onto a new one (others
+// are split communes, which the mapping sends to review before resolution).
+const std::vector<const char*> kHomes = {"11320"};
 
 class Rng {
  public:
@@ -148,6 +151,7 @@ std::vector<Child> generate_children(const MessyOptions& o, std::vector<std::str
     c.month = rng.between(1, 12);
     c.day = rng.between(1, 28);
     c.school = rng.pick(school_codes);
+    c.commune = rng.pick(kHomes);
     return c;
   };
   while (static_cast<int>(children.size()) < o.children) {
@@ -208,7 +212,7 @@ MessyData generate_messy_data(const MessyOptions& o, int batch_records) {
       if (rng.chance(0.005)) pid[11] = static_cast<char>('0' + (pid[11] - '0' + 1) % 10);  // mistyped, still valid
       w.kv("soDinhDanh", pid);
     }
-    w.key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11320").end_object()
+    w.key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", c.commune).end_object()
         .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", c.school).kv("nguyenVong", 1)
         .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object();
     records.push_back(w.str());

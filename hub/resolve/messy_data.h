@@ -32,6 +32,7 @@ struct Child {
   std::string personal_id;
   std::string moet_code;
   std::string school;
+  std::string commune;  // of residence
 };
 
 struct MessyData {
