@@ -132,28 +132,37 @@ RolloverItem decide(const Row& r, const RolloverYears& y) {
 
 std::vector<RolloverItem> compute(pqxx::work& tx, const RolloverYears& y) {
   std::vector<RolloverItem> items;
-  // Set-based: three scans of golden_record joined by hash, whatever the number of students.
+  // Set-based: a few scans of golden_record joined by hash, whatever the number of students.
   for (const auto& row : tx.exec_params(
-           "with cur as ("
-           "  select e.id, e.version, e.data, e.valid_to from golden_record e"
+           // A student merged into another (entity resolution) keeps the references of their
+           // records; `person` is the surviving student, so one person is one person here.
+           "with students as ("
+           "  select id::text as id, coalesce(merged_into::text, id::text) as person from golden_record"
+           "  where entity = 'student'),"
+           " cur as ("
+           "  select e.id, e.version, e.data, e.valid_to, coalesce(p.person, e.data->>'student') as person"
+           "  from golden_record e left join students p on p.id = e.data->>'student'"
            "  where e.entity = 'enrollment' and e.merged_into is null and e.data->>'school_year' = $1"
            "    and e.valid_from <= $3::date and (e.valid_to is null or e.valid_to >= $3::date)),"
            " summary as ("
-           "  select distinct on (t.data->>'student') t.data->>'student' as student, t.data"
-           "  from golden_record t where t.entity = 'term_summary' and t.merged_into is null"
+           "  select distinct on (coalesce(p.person, t.data->>'student')) coalesce(p.person, t.data->>'student') as person,"
+           "   t.data"
+           "  from golden_record t left join students p on p.id = t.data->>'student'"
+           "  where t.entity = 'term_summary' and t.merged_into is null"
            "    and t.data->>'school_year' = $1 and t.data->>'term' in ('CN', 'HK2')"
-           "  order by t.data->>'student', t.data->>'term' = 'CN' desc, t.updated_at desc),"
+           "  order by coalesce(p.person, t.data->>'student'), t.data->>'term' = 'CN' desc, t.updated_at desc),"
            " next_year as ("
-           "  select distinct n.data->>'student' as student from golden_record n"
+           "  select distinct coalesce(p.person, n.data->>'student') as person"
+           "  from golden_record n left join students p on p.id = n.data->>'student'"
            "  where n.entity = 'enrollment' and n.merged_into is null and n.data->>'school_year' = $2)"
            " select c.id::text, c.version, coalesce(c.data->>'student', ''), coalesce(c.data->>'school', ''),"
            "  coalesce(s.data->>'school_code', ''), coalesce(c.data->>'grade', ''), coalesce(c.data->>'status', ''),"
            "  coalesce(c.valid_to::text, ''), coalesce(s.data->>'highest_grade', ''), coalesce(sm.data::text, ''),"
-           "  nx.student is not null, count(*) over (partition by c.data->>'student')"
+           "  nx.person is not null, count(*) over (partition by c.person)"
            " from cur c"
            " left join golden_record s on s.entity = 'school' and s.id::text = c.data->>'school'"
-           " left join summary sm on sm.student = c.data->>'student'"
-           " left join next_year nx on nx.student = c.data->>'student'"
+           " left join summary sm on sm.person = c.person"
+           " left join next_year nx on nx.person = c.person"
            " order by c.id",
            y.from_year, y.to_year, y.closes_on.iso())) {
     Row r;
