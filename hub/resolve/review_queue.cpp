@@ -79,11 +79,12 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
                      (s.merged_into.empty() ? m.merged_into : s.merged_into),
                  "", 0};
 
-  auto links = tx.exec_params1(
+  // Copied out: the result rows die with the statement.
+  std::string links = tx.exec_params1(
       "select coalesce(jsonb_agg(jsonb_build_object('p', partner_id, 'e', entity, 's', source_id)), '[]')::text"
       " from source_link where record_id = $1",
       merged_id)[0].c_str();
-  auto keys = tx.exec_params1(
+  std::string keys = tx.exec_params1(
       "select coalesce(jsonb_agg(jsonb_build_object('e', entity, 'n', key_name, 'v', key_value)), '[]')::text"
       " from natural_key where record_id = $1",
       merged_id)[0].c_str();

@@ -1,0 +1,158 @@
+// Review queue, merge and unmerge against the real PostgreSQL and Redis with a real hub and
+// hubctl: listing and showing match review items (personal IDs masked), "not a match"
+// remembered and never proposed again, "match" merging with a redirect and change events,
+// unmerge restoring both records with their own source links, and the refusals.
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include "hub/common/json.h"
+#include "tests/support/test_env.h"
+
+using namespace hub::test;
+
+namespace {
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  return d;
+}
+
+std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
+
+HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
+                const std::string& body = "") {
+  return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
+}
+
+const char* kSchools = R"({"truong": [
+  {"maTruong": "HP-THCS-0012", "tenTruong": "Trường THCS Lê Chân", "capHoc": "Trung học cơ sở", "loaiHinh": "Công lập", "maTinh": "31", "maXa": "11383"}]})";
+
+std::string admission(const std::string& id, const std::string& name, const std::string& dmy, const std::string& pid) {
+  hub::json::JsonWriter w;
+  w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array().begin_object().kv("maHoSo", id)
+      .kv("hoTen", name).kv("ngaySinh", dmy).kv("gioiTinh", "Nam").kv("danToc", "Kinh");
+  if (!pid.empty()) w.kv("soDinhDanh", pid);
+  w.key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11320").end_object()
+      .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", "HP-THCS-0012").kv("nguyenVong", 1)
+      .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object()
+      .end_array().end_object();
+  return w.str();
+}
+
+std::string transcript(const std::string& id, const std::string& name, const std::string& iso, const std::string& pid,
+                       const std::string& klass = "6A1") {
+  hub::json::JsonWriter w;
+  w.begin_object().kv("schoolYear", "2025-2026").key("school").begin_object().kv("code", "HP-THCS-0012")
+      .kv("name", "Trường THCS Lê Chân").kv("communeCode", "11383").end_object().key("students").begin_array()
+      .begin_object().kv("studentId", id).kv("fullName", name).kv("dob", iso).kv("sex", "M").kv("ethnicCode", "01");
+  if (!pid.empty()) w.kv("citizenId", pid);
+  w.kv("grade", "6").kv("className", klass).kv("enrolledOn", "2025-09-05").kv("status", "dang_hoc")
+      .key("results").begin_array().end_array().end_object().end_array().end_object();
+  return w.str();
+}
+
+std::string student_of(const HttpResult& r) { return parse(r.body)["results"][0]["entities"]["student"].GetString(); }
+std::string status_of(const HttpResult& r) { return parse(r.body)["results"][0]["status"].GetString(); }
+
+}  // namespace
+
+TEST_CASE("review queue: not a match is remembered, match merges, unmerge restores", "[db][resolve]") {
+  reset_database();
+  HubProcess hub;
+  REQUIRE(hub.start());
+  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"});
+  std::string trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
+                                                     "--scope", "ingest:subject_result", "--scope", "ingest:term_summary",
+                                                     "--scope", "pull:student"});
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kSchools).status == 200);
+
+  // Nam: two different valid personal IDs, everything else alike: a review item.
+  auto a = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-1", "Lê Hoàng Nam", "11/11/2014", "031214000303"));
+  auto t = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-1", "Lê Hoàng Nam", "2014-11-11", "031214000999"));
+  REQUIRE(status_of(t) == "review");
+  std::string nam_a = student_of(a), nam_t = student_of(t);
+
+  auto list = call(hub, "GET", "/v1/admin/review", ops);
+  REQUIRE(list.status == 200);
+  auto ld = parse(list.body);
+  REQUIRE(ld["items"].Size() == 1);
+  long long item = ld["items"][0]["id"].GetInt64();
+  CHECK(std::string(ld["items"][0]["record"].GetString()) == nam_t);
+  CHECK(std::string(ld["items"][0]["candidate"].GetString()) == nam_a);
+  CHECK(call(hub, "GET", "/v1/admin/review", trn).status == 403);  // admin only
+
+  auto show = call(hub, "GET", "/v1/admin/review/" + std::to_string(item), ops);
+  REQUIRE(show.status == 200);
+  CHECK(std::string(parse(show.body)["candidate"]["data"]["personal_id"].GetString()) == "031*******03");
+  CHECK(show.body.find("031214000303") == std::string::npos);  // masked
+  CHECK(std::string(parse(show.body)["record"]["sources"][0]["partner"].GetString()) == "demo-transcripts");
+
+  // hubctl lists the same item.
+  auto cli = hubctl({"review", "list"});
+  CHECK(cli.exit_code == 0);
+  CHECK(cli.out.find(nam_t) != std::string::npos);
+
+  // Not a match: remembered; the transcript platform's corrected record is not proposed again.
+  auto bad = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "maybe"})");
+  CHECK(bad.status == 422);
+  CHECK(std::string(parse(bad.body)["code"].GetString()) == "review.bad_decision");
+  auto no = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "not-a-match"})");
+  REQUIRE(no.status == 200);
+  CHECK(count("match_exclusion") == "1");
+  auto again = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "match"})");
+  CHECK(again.status == 409);
+  CHECK(std::string(parse(again.body)["code"].GetString()) == "review.decided");
+  auto changed = call(hub, "POST", "/v1/ingest/transcripts", trn,
+                      transcript("HB-1", "Lê Hoàng Nam", "2014-11-11", "031214000999", "6A2"));
+  REQUIRE(changed.status == 200);
+  CHECK(status_of(changed) != "review");
+  CHECK(count("review_item where kind = 'match' and status = 'open'") == "0");
+
+  // Minh: the admissions portal sends him twice under two files (no ID): a namesake review.
+  auto m1 = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-2", "Trần Văn Minh", "20/07/2014", ""));
+  auto m2 = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-3", "Tran Van Minh", "20/07/2014", ""));
+  REQUIRE(status_of(m2) == "review");
+  std::string minh = student_of(m1), dup = student_of(m2);
+  std::string minh_item = sql_value("select id from review_item where kind = 'match' and status = 'open'");
+  REQUIRE(!minh_item.empty());
+
+  // Match (with hubctl): the new record joins the candidate; its id redirects to the survivor.
+  std::string changes = count("change_log");
+  auto yes = hubctl({"review", "decide", minh_item, "match"});
+  REQUIRE(yes.exit_code == 0);
+  CHECK(sql_value("select merged_into::text from golden_record where id = '" + dup + "'") == minh);
+  CHECK(count("source_link where record_id = '" + minh + "'") == "2");
+  CHECK(count("change_log where op = 'merge' and record_id = '" + dup + "'") == "1");
+  CHECK(std::stoi(count("change_log")) == std::stoi(changes) + 2);
+  auto redirect = get(hub.url("/v1/records/student/" + dup), trn);
+  CHECK(redirect.status == 308);
+  CHECK(redirect.headers["location"] == "/v1/records/student/" + minh);
+  // The partner's next update of TS-3 now lands on the survivor.
+  auto update = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-3", "Tran Van Minh", "20/07/2014", "031214000404"));
+  CHECK(student_of(update) == minh);
+
+  // Unmerge: both come back with their own source links, and the pair is "not a match".
+  auto un = call(hub, "POST", "/v1/admin/records/" + dup + ":unmerge", ops);
+  REQUIRE(un.status == 200);
+  CHECK(sql_value("select coalesce(merged_into::text, 'none') from golden_record where id = '" + dup + "'") == "none");
+  CHECK(sql_value("select record_id::text from source_link l join partner p on p.id = l.partner_id"
+                  " where p.name = 'demo-admissions' and l.entity = 'student' and l.source_id = 'TS-3'") == dup);
+  CHECK(sql_value("select record_id::text from source_link l join partner p on p.id = l.partner_id"
+                  " where p.name = 'demo-admissions' and l.entity = 'student' and l.source_id = 'TS-2'") == minh);
+  CHECK(count("change_log where op = 'unmerge' and record_id = '" + dup + "'") == "1");
+  CHECK(count("match_exclusion") == "2");
+  CHECK(get(hub.url("/v1/records/student/" + dup), trn).status == 200);
+  auto twice = call(hub, "POST", "/v1/admin/records/" + dup + ":unmerge", ops);
+  CHECK(twice.status == 409);
+  CHECK(std::string(parse(twice.body)["code"].GetString()) == "merge.not_merged");
+  CHECK(call(hub, "POST", "/v1/admin/records/not-a-uuid:merge", ops, R"({"into": "x"})").status == 400);
+
+  // Merge by hand (hubctl) and the audit trail.
+  auto merged = hubctl({"merge", dup, "--into", minh});
+  CHECK(merged.exit_code == 0);
+  CHECK(sql_value("select merged_into::text from golden_record where id = '" + dup + "'") == minh);
+  CHECK(count("audit_log where action in ('review.decide', 'record.merge', 'record.unmerge')") == "5");
+}
