@@ -301,10 +301,10 @@ TEST_CASE("rollover: a student merged into another is one person", "[db][ingest]
   CHECK(before["counts"]["promoted"].GetInt() == 2);
   // Once a person decides they are the same child, two schools at once is a question, not two
   // new enrollments.
-  // What a merge leaves on the golden records: the merged one points at its survivor, and the
-  // enrollment keeps referring to the merged id. (Set directly: this test is about the rollover,
-  // and `hubctl merge` failed on these records when this test was written.)
-  sql_exec("update golden_record set merged_into = '" + a + "' where id = '" + b + "'");
+  // The merged student points at its survivor; the enrollment keeps referring to the merged id.
+  auto merged = hubctl({"merge", b, "--into", a});
+  REQUIRE(merged.exit_code == 0);
+  REQUIRE(sql_value("select merged_into::text from golden_record where id = '" + b + "'") == a);
   auto after = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
   REQUIRE(after.IsObject());
   CHECK(after["counts"]["undecided"].GetInt() == 2);
