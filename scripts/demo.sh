@@ -10,11 +10,12 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 bash scripts/services.sh start
 # shellcheck disable=SC1091
-source .run/env
+run=${HUB_RUN_DIR:-.run}  # where scripts/services.sh keeps its data and env file
+source "$run/env"
 # The keyed hash of personal IDs published to the warehouse (config/publication.yaml): a secret
 # kept in .run so that hashes stay the same across restarts.
-[ -s .run/publication.secret ] || (umask 077; openssl rand -hex 32 >.run/publication.secret)
-export HUB_PUBLICATION_SECRET=${HUB_PUBLICATION_SECRET:-$(cat .run/publication.secret)}
+[ -s "$run/publication.secret" ] || (umask 077; openssl rand -hex 32 >"$run/publication.secret")
+export HUB_PUBLICATION_SECRET=${HUB_PUBLICATION_SECRET:-$(cat "$run/publication.secret")}
 ./build/hubctl migrate
 
 # A demo partner that already exists gets a fresh token (its old ones stop at once).
@@ -61,7 +62,7 @@ cat <<INFO
      --data-binary @mappings/partners/demo-ops/samples/schools.json http://$listen/v1/ingest/schools
    curl -s -H "Authorization: Bearer $admissions" -H 'Content-Type: application/json' \\
      --data-binary @mappings/partners/demo-admissions/samples/admissions.json http://$listen/v1/ingest/admissions
- Ops command line: ./build/hubctl --help   (after: source .run/env)
+ Ops command line: ./build/hubctl --help   (after: source $run/env)
 ================================================================================
 
 INFO
