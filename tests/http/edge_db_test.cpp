@@ -16,14 +16,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 std::string code_of(const HttpResult& r) {
-  auto d = parse(r.body);
+  auto d = parse_json(r.body);
   return d.IsObject() && d.HasMember("code") ? d["code"].GetString() : "";
 }
 
@@ -50,7 +44,7 @@ TEST_CASE("health, readiness, request ids and problem+json for unknown routes", 
   auto missing = get(hub.url("/v1/nothing-here"));
   CHECK(missing.status == 404);
   CHECK(missing.headers["content-type"] == "application/problem+json");
-  auto doc = parse(missing.body);
+  auto doc = parse_json(missing.body);
   CHECK(std::string(doc["code"].GetString()) == "request.not_found");
   CHECK(doc.HasMember("title"));
   CHECK(doc.HasMember("detail"));
@@ -74,7 +68,7 @@ TEST_CASE("wrong, expired, revoked and rotated tokens", "[db][http][auth]") {
     for (auto* hub : {&hub_a, &hub_b}) {
       auto me = get(hub->url("/v1/me"), token);
       REQUIRE(me.status == 200);
-      auto d = parse(me.body);
+      auto d = parse_json(me.body);
       CHECK(std::string(d["name"].GetString()) == "vendor-a");
       CHECK(d["scopes"].Size() == 1);
     }
@@ -151,20 +145,20 @@ TEST_CASE("scope refusals and the admin API", "[db][http][auth]") {
   CHECK(code_of(refused) == "auth.scope");
   CHECK(refused.body.find("admin") != std::string::npos);
 
-  auto me = parse(get(hub.url("/v1/me"), vendor).body);
+  auto me = parse_json(get(hub.url("/v1/me"), vendor).body);
   REQUIRE(me["units"].Size() == 1);
   CHECK(std::string(me["units"][0].GetString()) == "province:31");
 
   auto list = get(hub.url("/v1/admin/partners"), ops);
   REQUIRE(list.status == 200);
-  CHECK(parse(list.body)["partners"].Size() == 2);
+  CHECK(parse_json(list.body)["partners"].Size() == 2);
 
   // Creating a partner over HTTP returns its token once; the new token works.
   auto created = http("POST", hub.url("/v1/admin/partners"),
                       R"({"name":"warehouse","scopes":["pull:*"]})",
                       {bearer(ops), "Content-Type: application/json"});
   REQUIRE(created.status == 201);
-  std::string wh_token = parse(created.body)["token"].GetString();
+  std::string wh_token = parse_json(created.body)["token"].GetString();
   CHECK(get(hub.url("/v1/me"), wh_token).status == 200);
 
   auto dup = http("POST", hub.url("/v1/admin/partners"), R"({"name":"warehouse","scopes":["pull:*"]})",
@@ -179,7 +173,7 @@ TEST_CASE("scope refusals and the admin API", "[db][http][auth]") {
 
   auto audit = get(hub.url("/v1/admin/audit?action=partner.*"), ops);
   REQUIRE(audit.status == 200);
-  CHECK(parse(audit.body)["entries"].Size() == 3);
+  CHECK(parse_json(audit.body)["entries"].Size() == 3);
   auto cli_audit = hubctl({"audit", "--action", "partner.add", "--actor", "ops"});
   CHECK(cli_audit.exit_code == 0);
   CHECK(cli_audit.out.find("warehouse") != std::string::npos);
@@ -199,7 +193,7 @@ TEST_CASE("malformed, oversized and wrongly typed bodies", "[db][http]") {
 
   auto malformed = http("POST", hub.url("/v1/admin/partners"), R"({"name": "x", "scopes": [)", headers);
   CHECK(malformed.status == 400);
-  auto d = parse(malformed.body);
+  auto d = parse_json(malformed.body);
   CHECK(std::string(d["code"].GetString()) == "request.malformed_json");
   CHECK(d["offset"].GetInt() == 25);
 

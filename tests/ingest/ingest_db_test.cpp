@@ -18,23 +18,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kPartners = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 std::string sample(const std::string& partner, const std::string& feed) {
-  return read(kPartners + "/" + partner + "/samples/" + feed + ".json");
+  return read_file(kPartnersDir + "/" + partner + "/samples/" + feed + ".json");
 }
 
 HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body,
@@ -74,12 +59,12 @@ TEST_CASE("a mixed batch: every record ends accepted, review or rejected, with r
   auto p = demo_partners();
   auto schools = push(hub, p.ops, "schools", sample("demo-ops", "schools"));
   REQUIRE(schools.status == 200);
-  CHECK(statuses(parse(schools.body)) == std::vector<std::string>(4, "accepted"));
+  CHECK(statuses(parse_json(schools.body)) == std::vector<std::string>(4, "accepted"));
 
   auto r = push(hub, p.admissions, "admissions", sample("demo-admissions", "admissions"));
   REQUIRE(r.status == 200);
   CHECK(r.headers["location"].rfind("/v1/batches/", 0) == 0);
-  auto d = parse(r.body);
+  auto d = parse_json(r.body);
   CHECK(statuses(d) == std::vector<std::string>{"accepted", "rejected", "rejected", "review", "rejected",
                                                 "rejected", "accepted"});
   CHECK(d["counts"]["accepted"].GetInt() == 2);
@@ -106,12 +91,12 @@ TEST_CASE("a mixed batch: every record ends accepted, review or rejected, with r
   // GET /v1/batches/{id} pages the same results; another partner cannot see the batch.
   auto batch = get(hub.url(r.headers["location"] + "?offset=5&limit=1"), p.admissions);
   REQUIRE(batch.status == 200);
-  auto bd = parse(batch.body);
+  auto bd = parse_json(batch.body);
   CHECK(bd["results"].Size() == 1);
   CHECK(bd["results"][0]["index"].GetInt() == 5);
   CHECK(bd["next_offset"].GetInt() == 6);
   CHECK(get(hub.url(r.headers["location"]), p.transcripts).status == 404);
-  CHECK(parse(get(hub.url("/v1/batches"), p.admissions).body)["batches"].Size() == 1);
+  CHECK(parse_json(get(hub.url("/v1/batches"), p.admissions).body)["batches"].Size() == 1);
 }
 
 TEST_CASE("the same child from two vendors is one record; resending is a no-op", "[db][ingest]") {
@@ -120,19 +105,19 @@ TEST_CASE("the same child from two vendors is one record; resending is a no-op",
   REQUIRE(hub.start());
   auto p = demo_partners();
   REQUIRE(push(hub, p.ops, "schools", sample("demo-ops", "schools")).status == 200);
-  auto a = parse(push(hub, p.admissions, "admissions", sample("demo-admissions", "admissions")).body);
+  auto a = parse_json(push(hub, p.admissions, "admissions", sample("demo-admissions", "admissions")).body);
   std::string student = a["results"][0]["entities"]["student"].GetString();
 
   auto t = push(hub, p.transcripts, "transcripts", sample("demo-transcripts", "transcripts"));
   REQUIRE(t.status == 200);
-  auto td = parse(t.body);
+  auto td = parse_json(t.body);
   CHECK(std::string(td["results"][0]["status"].GetString()) == "merged");
   CHECK(std::string(td["results"][0]["entities"]["student"].GetString()) == student);
   CHECK(td["results"][0]["entities"]["subject_result"].Size() == 3);
   CHECK(count("golden_record where entity = 'student'") == "2");
 
   // Lineage: who supplied each current value.
-  auto rec = parse(get(hub.url("/v1/records/student/" + student + "?lineage=true"), p.transcripts).body);
+  auto rec = parse_json(get(hub.url("/v1/records/student/" + student + "?lineage=true"), p.transcripts).body);
   CHECK(std::string(rec["lineage"]["moet_student_code"]["partner"].GetString()) == "demo-transcripts");
   CHECK(std::string(rec["lineage"]["contact_phone"]["partner"].GetString()) == "demo-admissions");
   CHECK(std::string(rec["lineage"]["contact_phone"]["source_id"].GetString()) == "TS25-000101");
@@ -143,11 +128,11 @@ TEST_CASE("the same child from two vendors is one record; resending is a no-op",
   // The same content again: unchanged, no new version, no change event.
   std::string changes = count("change_log");
   std::string versions = count("record_version");
-  auto again = parse(push(hub, p.transcripts, "transcripts", sample("demo-transcripts", "transcripts")).body);
+  auto again = parse_json(push(hub, p.transcripts, "transcripts", sample("demo-transcripts", "transcripts")).body);
   CHECK(std::string(again["results"][0]["status"].GetString()) == "unchanged");
   CHECK(count("change_log") == changes);
   CHECK(count("record_version") == versions);
-  CHECK(parse(get(hub.url("/v1/records/student/" + student), p.transcripts).body)["version"].GetInt() == 2);
+  CHECK(parse_json(get(hub.url("/v1/records/student/" + student), p.transcripts).body)["version"].GetInt() == 2);
 }
 
 TEST_CASE("Idempotency-Key: same key and body replays, another body is a conflict", "[db][ingest]") {
@@ -162,15 +147,15 @@ TEST_CASE("Idempotency-Key: same key and body replays, another body is a conflic
   REQUIRE(first.status == 200);
   REQUIRE(second.status == 200);
   CHECK(second.headers["idempotent-replayed"] == "true");
-  auto a = parse(first.body), b = parse(second.body);
+  auto a = parse_json(first.body), b = parse_json(second.body);
   CHECK(a["results"] == b["results"]);
   CHECK(a["batch_id"] == b["batch_id"]);
   CHECK(count("inbox_batch where feed = 'admissions'") == "1");
   auto conflict = push(hub, p.admissions, "admissions", R"({"hoSo": []})", {"Idempotency-Key: push-2025-06-20"});
   CHECK(conflict.status == 409);
-  CHECK(std::string(parse(conflict.body)["code"].GetString()) == "idempotency.conflict");
+  CHECK(std::string(parse_json(conflict.body)["code"].GetString()) == "idempotency.conflict");
   // Without a key, a resend is processed again (and is unchanged).
-  auto third = parse(push(hub, p.admissions, "admissions", body).body);
+  auto third = parse_json(push(hub, p.admissions, "admissions", body).body);
   CHECK(std::string(third["results"][0]["status"].GetString()) == "unchanged");
 }
 
@@ -182,17 +167,17 @@ TEST_CASE("enrolled from the day of transfer: as_of answers", "[db][ingest]") {
   REQUIRE(push(hub, p.ops, "schools", sample("demo-ops", "schools")).status == 200);
   std::string body = sample("demo-transcripts", "transcripts");
   body.replace(body.find("\"score\": 10.5"), 13, "\"score\": 9.5");  // make Mai's record clean
-  auto d = parse(push(hub, p.transcripts, "transcripts", body).body);
+  auto d = parse_json(push(hub, p.transcripts, "transcripts", body).body);
   REQUIRE(std::string(d["results"][1]["status"].GetString()) == "accepted");
   std::string mai = d["results"][1]["entities"]["student"].GetString();
   std::string enrollment = d["results"][1]["entities"]["enrollment"].GetString();
 
-  auto sept = parse(get(hub.url("/v1/records/student/" + mai + "?as_of=2025-09-30"), p.transcripts).body);
+  auto sept = parse_json(get(hub.url("/v1/records/student/" + mai + "?as_of=2025-09-30"), p.transcripts).body);
   CHECK(sept["enrollments"].Size() == 0);  // she joined on 3 March
-  auto march = parse(get(hub.url("/v1/records/student/" + mai + "?as_of=2026-03-15"), p.transcripts).body);
+  auto march = parse_json(get(hub.url("/v1/records/student/" + mai + "?as_of=2026-03-15"), p.transcripts).body);
   REQUIRE(march["enrollments"].Size() == 1);
   CHECK(std::string(march["enrollments"][0]["valid_from"].GetString()) == "2026-03-03");
-  auto enr = parse(get(hub.url("/v1/records/enrollment/" + enrollment + "?as_of=2025-09-30"), p.transcripts).body);
+  auto enr = parse_json(get(hub.url("/v1/records/enrollment/" + enrollment + "?as_of=2025-09-30"), p.transcripts).body);
   CHECK_FALSE(enr["in_force"].GetBool());
   CHECK(get(hub.url("/v1/records/student/" + mai + "?as_of=30-09-2025"), p.transcripts).status == 400);
   CHECK(get(hub.url("/v1/records/student/00000000-0000-4000-8000-000000000000"), p.transcripts).status == 404);
@@ -209,7 +194,7 @@ TEST_CASE("large pushes are queued (202) and NDJSON lines are records of their o
   std::string location = queued.headers["location"];
   rapidjson::Document d;
   for (int i = 0; i < 100; ++i) {
-    d = parse(get(hub.url(location), p.ops).body);
+    d = parse_json(get(hub.url(location), p.ops).body);
     if (std::string(d["status"].GetString()) == "done") break;
     std::this_thread::sleep_for(100ms);
   }
@@ -223,7 +208,7 @@ TEST_CASE("large pushes are queued (202) and NDJSON lines are records of their o
       "\n";
   auto nd = push(hub, p.ops, "schools", ndjson, {}, "application/x-ndjson");
   REQUIRE(nd.status == 200);
-  auto nd_doc = parse(nd.body);
+  auto nd_doc = parse_json(nd.body);
   CHECK(statuses(nd_doc) == std::vector<std::string>{"accepted", "rejected", "accepted"});
   CHECK(std::string(nd_doc["results"][1]["errors"][0]["code"].GetString()) == "record.malformed_json");
   CHECK(std::string(nd_doc["results"][1]["errors"][0]["message"].GetString()).find("line 2") != std::string::npos);
@@ -238,7 +223,7 @@ TEST_CASE("refusals: unknown feed, missing scope, malformed body, units outside 
   CHECK(push(hub, p.admissions, "transcripts", "{}").status == 404);
   auto malformed = push(hub, p.admissions, "admissions", "{\"hoSo\": [{]}");
   CHECK(malformed.status == 400);
-  CHECK(parse(malformed.body)["offset"].GetInt() == 11);
+  CHECK(parse_json(malformed.body)["offset"].GetInt() == 11);
   CHECK(count("inbox_batch where feed = 'admissions'") == "0");  // nothing accepted, nothing kept
 
   // The admissions feed writes applications too: a token without that scope is refused whole.
@@ -251,7 +236,7 @@ TEST_CASE("refusals: unknown feed, missing scope, malformed body, units outside 
   // Hải Phòng's admissions portal may not send a record for a Hà Nội school.
   std::string body = sample("demo-admissions", "admissions");
   body.replace(body.find("HP-THCS-0012"), 12, "HN-THCS-0001");
-  auto out = parse(push(hub, p.admissions, "admissions", body).body);
+  auto out = parse_json(push(hub, p.admissions, "admissions", body).body);
   CHECK(std::string(out["results"][0]["status"].GetString()) == "rejected");
   std::string message = out["results"][0]["errors"][0]["message"].GetString();
   CHECK(std::string(out["results"][0]["errors"][0]["code"].GetString()) == "auth.unit");
@@ -263,7 +248,7 @@ TEST_CASE("refusals: unknown feed, missing scope, malformed body, units outside 
   std::string hanoi = add_partner("hanoi-reader", {"--scope", "pull:student", "--unit", "province:01"});
   auto refused = get(hub.url("/v1/records/student/" + student), hanoi);
   CHECK(refused.status == 403);
-  CHECK(std::string(parse(refused.body)["code"].GetString()) == "auth.unit");
+  CHECK(std::string(parse_json(refused.body)["code"].GetString()) == "auth.unit");
   CHECK(refused.body.find("11311") != std::string::npos);
   std::string city = add_partner("city-reader", {"--scope", "pull:student", "--unit", "province:31"});
   CHECK(get(hub.url("/v1/records/student/" + student), city).status == 200);

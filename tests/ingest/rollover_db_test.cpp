@@ -16,21 +16,6 @@ using namespace hub::test;
 
 namespace {
 
-const std::string kPartners = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body,
                 const std::string& type = "application/json") {
   return http("POST", hub.url("/v1/ingest/" + feed), body,
@@ -91,7 +76,7 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
                                                     "--scope", "ingest:subject_result", "--scope",
                                                     "ingest:term_summary", "--scope", "pull:student", "--scope",
                                                     "pull:enrollment"});
-  REQUIRE(push(hub, ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   // A primary school, for the end of primary (grade 5).
   REQUIRE(push(hub, ops, "schools",
                R"({"maTruong":"HP-TH-0100","tenTruong":"Trường Tiểu học A","capHoc":"Tiểu học","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"})",
@@ -108,11 +93,11 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   };
   auto a = push(hub, tr, "transcripts", transcripts("HP-THCS-0012", thcs));
   REQUIRE(a.status == 200);
-  for (const auto& r : parse(a.body)["results"].GetArray()) REQUIRE(std::string(r["status"].GetString()) == "accepted");
+  for (const auto& r : parse_json(a.body)["results"].GetArray()) REQUIRE(std::string(r["status"].GetString()) == "accepted");
   auto b = push(hub, tr, "transcripts",
                 transcripts("HP-TH-0100", {{"RO-GRAD5", "031215000007", "2015-08-06", "5", "dang_hoc", good}}));
   REQUIRE(b.status == 200);
-  REQUIRE(std::string(parse(b.body)["results"][0]["status"].GetString()) == "accepted");
+  REQUIRE(std::string(parse_json(b.body)["results"][0]["status"].GetString()) == "accepted");
   std::string promoted = student_of("RO-PROMOTED"), grad9 = student_of("RO-GRAD9"), failed = student_of("RO-FAILED"),
               keptback = student_of("RO-KEPTBACK"), nosummary = student_of("RO-NOSUMMARY"),
               dropped = student_of("RO-DROPPED"), grad5 = student_of("RO-GRAD5");
@@ -132,7 +117,7 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   std::string records = count("golden_record"), changes = count("change_log"), versions = count("record_version");
   auto dry = hubctl({"--json", "rollover", "2025-2026", "2026-2027"});
   REQUIRE(dry.exit_code == 0);
-  auto plan = parse(dry.out);
+  auto plan = parse_json(dry.out);
   REQUIRE(plan.IsObject());
   long long plan_id = plan["plan"].GetInt64();
   CHECK(plan["enrollments"].GetInt() == 7);
@@ -166,14 +151,14 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   CHECK(count("rollover_plan where status = 'applied'") == "0");
 
   // A new plan, applied.
-  auto dry2 = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
+  auto dry2 = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
   REQUIRE(dry2.IsObject());
   long long plan2 = dry2["plan"].GetInt64();
   CHECK(dry2["counts"]["promoted"].GetInt() == 3);
   changes = count("change_log");
   auto applied = hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply", std::to_string(plan2)});
   REQUIRE(applied.exit_code == 0);
-  auto ad = parse(applied.out);
+  auto ad = parse_json(applied.out);
   CHECK(ad["closed"].GetInt() == 7);
   CHECK(ad["opened"].GetInt() == 5);
   CHECK_FALSE(ad["already_applied"].GetBool());
@@ -216,16 +201,16 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   CHECK(sql_value("select detail->>'opened' from audit_log where action = 'rollover.apply'") == "5");
 
   // as_of before and after the rollover date answers the right grade.
-  auto march = parse(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-03-15"), tr).body);
+  auto march = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-03-15"), tr).body);
   REQUIRE(march["enrollments"].Size() == 1);
   CHECK(std::string(march["enrollments"][0]["data"]["grade"].GetString()) == "6");
-  auto summer = parse(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-07-01"), tr).body);
+  auto summer = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-07-01"), tr).body);
   CHECK(summer["enrollments"].Size() == 0);
-  auto october = parse(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-10-01"), tr).body);
+  auto october = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-10-01"), tr).body);
   REQUIRE(october["enrollments"].Size() == 1);
   CHECK(std::string(october["enrollments"][0]["data"]["grade"].GetString()) == "7");
   CHECK(std::string(october["enrollments"][0]["valid_from"].GetString()) == kStart);
-  auto grad_oct = parse(get(hub.url("/v1/records/student/" + grad9 + "?as_of=2026-10-01"), tr).body);
+  auto grad_oct = parse_json(get(hub.url("/v1/records/student/" + grad9 + "?as_of=2026-10-01"), tr).body);
   CHECK(grad_oct["enrollments"].Size() == 0);
 
   // Twice is a no-op: the applied plan again, then a new plan that finds everything done.
@@ -233,13 +218,13 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   changes = count("change_log");
   auto again = hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply", std::to_string(plan2)});
   REQUIRE(again.exit_code == 0);
-  CHECK(parse(again.out)["already_applied"].GetBool());
-  auto dry3 = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
+  CHECK(parse_json(again.out)["already_applied"].GetBool());
+  auto dry3 = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
   REQUIRE(dry3.IsObject());
   CHECK(dry3["counts"]["to_close"].GetInt() == 0);
   CHECK(dry3["counts"]["to_open"].GetInt() == 0);
   CHECK(dry3["counts"]["already_done"].GetInt() == 7);
-  auto noop = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply",
+  auto noop = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply",
                             std::to_string(dry3["plan"].GetInt64())}).out);
   REQUIRE(noop.IsObject());
   CHECK(noop["closed"].GetInt() == 0);
@@ -259,12 +244,12 @@ TEST_CASE("rollover dates are configurable per run", "[db][ingest][rollover]") {
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                                     "--scope", "ingest:subject_result", "--scope",
                                                     "ingest:term_summary"});
-  REQUIRE(push(hub, ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(push(hub, tr, "transcripts",
                transcripts("HP-THPT-0003", {{"RO-11", "031209000011", "2009-02-02", "11", "dang_hoc", ""},
                                             {"RO-12", "031208000012", "2008-03-03", "12", "dang_hoc", ""}}))
               .status == 200);
-  auto dry = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--closes-on", "2026-06-15",
+  auto dry = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--closes-on", "2026-06-15",
                            "--opens-on", "2026-09-01"}).out);
   REQUIRE(dry.IsObject());
   CHECK(std::string(dry["closes_on"].GetString()) == "2026-06-15");
@@ -285,7 +270,7 @@ TEST_CASE("rollover: a student merged into another is one person", "[db][ingest]
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                                     "--scope", "ingest:subject_result", "--scope",
                                                     "ingest:term_summary"});
-  REQUIRE(push(hub, ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(push(hub, tr, "transcripts",
                transcripts("HP-THCS-0012", {{"RO-A", "031214000021", "2014-01-21", "6", "dang_hoc", ""}}))
               .status == 200);
@@ -296,7 +281,7 @@ TEST_CASE("rollover: a student merged into another is one person", "[db][ingest]
   REQUIRE(!a.empty());
   REQUIRE(a != b);
   // Two enrollments of two students: two promotions.
-  auto before = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
+  auto before = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
   REQUIRE(before.IsObject());
   CHECK(before["counts"]["promoted"].GetInt() == 2);
   // Once a person decides they are the same child, two schools at once is a question, not two
@@ -305,7 +290,7 @@ TEST_CASE("rollover: a student merged into another is one person", "[db][ingest]
   auto merged = hubctl({"merge", b, "--into", a});
   REQUIRE(merged.exit_code == 0);
   REQUIRE(sql_value("select merged_into::text from golden_record where id = '" + b + "'") == a);
-  auto after = parse(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
+  auto after = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
   REQUIRE(after.IsObject());
   CHECK(after["counts"]["undecided"].GetInt() == 2);
   CHECK(after["counts"]["to_open"].GetInt() == 0);

@@ -20,19 +20,6 @@ namespace {
 
 const std::string kMappings = std::string(HUB_SOURCE_DIR) + "/mappings";
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 // A private copy of mappings/ whose partner files the test may break.
 fs::path private_mappings() {
   auto dir = fs::temp_directory_path() / ("hub-db-mappings-" + std::to_string(::getpid()));
@@ -45,7 +32,7 @@ fs::path private_mappings() {
 }
 
 std::string version_of(const std::string& listing, const std::string& feed) {
-  auto d = parse(listing);
+  auto d = parse_json(listing);
   for (const auto& m : d["mappings"].GetArray())
     if (feed == m["feed"].GetString()) return m["version"].GetString();
   return "";
@@ -60,11 +47,11 @@ TEST_CASE("POST :test maps a payload with the running mapping and stores nothing
   std::string ops = add_partner("ops", {"--scope", "admin"});
   std::string vendor = add_partner("demo-admissions", {"--scope", "ingest:student"});
   std::vector<std::string> h = {"Authorization: Bearer " + ops, "Content-Type: application/json"};
-  std::string payload = read(kMappings + "/partners/demo-admissions/samples/admissions.json");
+  std::string payload = read_file(kMappings + "/partners/demo-admissions/samples/admissions.json");
 
   auto r = http("POST", hub.url("/v1/admin/mappings/demo-admissions/admissions:test"), payload, h);
   REQUIRE(r.status == 200);
-  auto d = parse(r.body);
+  auto d = parse_json(r.body);
   REQUIRE(d["results"].Size() == 7);
   CHECK(std::string(d["results"][0]["status"].GetString()) == "mapped");
   CHECK(std::string(d["results"][1]["errors"][0]["code"].GetString()) == "date.impossible");
@@ -77,7 +64,7 @@ TEST_CASE("POST :test maps a payload with the running mapping and stores nothing
   CHECK(missing.status == 404);
   auto no_records = http("POST", hub.url("/v1/admin/mappings/demo-admissions/admissions:test"), R"({"x":1})", h);
   CHECK(no_records.status == 422);
-  CHECK(parse(no_records.body)["code"].GetString() == std::string("mapping.no_records"));
+  CHECK(parse_json(no_records.body)["code"].GetString() == std::string("mapping.no_records"));
   auto bad_json = http("POST", hub.url("/v1/admin/mappings/demo-admissions/admissions:test"), "{\"hoSo\": [", h);
   CHECK(bad_json.status == 400);
   // Only admins may try mappings.
@@ -98,13 +85,13 @@ TEST_CASE("reload over HTTP and on SIGHUP keeps the last good version of a broke
 
   // A good edit goes live on POST /v1/admin/reload.
   auto file = dir / "partners" / "demo-admissions" / "admissions.yaml";
-  std::string text = read(file.string());
+  std::string text = read_file(file.string());
   std::string edited = text;
   edited.replace(edited.find("version: 1"), 10, "version: 2");
   std::ofstream(file) << edited;
   auto reloaded = http("POST", hub.url("/v1/admin/reload"), "", {"Authorization: Bearer " + ops});
   REQUIRE(reloaded.status == 200);
-  CHECK(parse(reloaded.body)["errors"].Size() == 0);
+  CHECK(parse_json(reloaded.body)["errors"].Size() == 0);
   std::string v2 = version_of(list().body, "admissions");
   CHECK(v2.rfind("2#", 0) == 0);
 
@@ -151,7 +138,7 @@ TEST_CASE("hubctl jsonpath, mapping and catalog commands", "[db][hubctl][mapping
 
   auto run = hubctl({"mapping", "run", kMappings + "/partners/demo-admissions/admissions.yaml", sample});
   CHECK(run.exit_code == 0);
-  CHECK(parse(run.out)["results"].Size() == 7);
+  CHECK(parse_json(run.out)["results"].Size() == 7);
 
   auto lookup = hubctl({"catalog", "lookup", "ethnicity", "muong", "--by", "name"});
   CHECK(lookup.exit_code == 0);

@@ -20,12 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
 
 struct Tokens {
@@ -193,7 +187,7 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires,
     // The other process waits for the dead holder's locks to expire, then resolves the child.
     auto r = push(other, t.transcripts, "transcripts", transcripts(kids, 0, 1));
     REQUIRE(r.status == 200);
-    CHECK(std::string(parse(r.body)["results"][0]["status"].GetString()) == "accepted");
+    CHECK(std::string(parse_json(r.body)["results"][0]["status"].GetString()) == "accepted");
     // The killed process's stored batch is resumed by the other one after its lease expires.
     for (int i = 0; i < 100 && count("inbox_batch where status <> 'done'") != "0"; ++i) std::this_thread::sleep_for(100ms);
     REQUIRE(count("inbox_batch where status <> 'done'") == "0");
@@ -215,14 +209,14 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires,
     REQUIRE_FALSE(lock_held(redis));
     auto r = push(other, t.transcripts, "transcripts", transcripts(kids, 1, 2));
     REQUIRE(r.status == 200);
-    CHECK(std::string(parse(r.body)["results"][0]["status"].GetString()) == "accepted");
-    std::string student = parse(r.body)["results"][0]["entities"]["student"].GetString();
+    CHECK(std::string(parse_json(r.body)["results"][0]["status"].GetString()) == "accepted");
+    std::string student = parse_json(r.body)["results"][0]["entities"]["student"].GetString();
     holder.send_signal(SIGCONT);
     pusher.join();
     REQUIRE(late.status == 200);
     // Refused by the fencing token, the stale attempt was rolled back and retried: it now finds
     // the record the other process wrote.
-    auto ld = parse(late.body);
+    auto ld = parse_json(late.body);
     CHECK(std::string(ld["results"][0]["status"].GetString()) == "merged");
     CHECK(std::string(ld["results"][0]["entities"]["student"].GetString()) == student);
     CHECK(holder.log().find("fencing token refused") != std::string::npos);

@@ -17,12 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
 
 struct Partners {
@@ -82,7 +76,7 @@ std::string transcripts(const std::vector<Kid>& kids, const std::string& school 
 
 std::vector<std::string> statuses(const HttpResult& r) {
   std::vector<std::string> out;
-  auto d = parse(r.body);
+  auto d = parse_json(r.body);
   if (!d.IsObject() || !d.HasMember("results")) return {"HTTP " + std::to_string(r.status) + " " + r.body};
   for (const auto& x : d["results"].GetArray()) out.push_back(x["status"].GetString());
   return out;
@@ -120,7 +114,7 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
   auto t = push(hub, p.transcripts, "transcripts", transcripts(tr));
   REQUIRE(t.status == 200);
   CHECK(statuses(t) == std::vector<std::string>{"merged", "merged", "review"});
-  auto td = parse(t.body), ad = parse(a.body);
+  auto td = parse_json(t.body), ad = parse_json(a.body);
   CHECK(std::string(td["results"][0]["entities"]["student"].GetString()) ==
         ad["results"][0]["entities"]["student"].GetString());
   CHECK(std::string(td["results"][1]["entities"]["student"].GetString()) ==
@@ -156,7 +150,7 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
                             {"HB-8", "Phạm Văn Lâm", "", "2014-02-02", "", "M", ""}};
   auto tw = push(hub, p.transcripts, "transcripts", transcripts(twins));
   REQUIRE(tw.status == 200);
-  auto twd = parse(tw.body);
+  auto twd = parse_json(tw.body);
   CHECK(std::string(twd["results"][0]["entities"]["student"].GetString()) !=
         twd["results"][1]["entities"]["student"].GetString());
   CHECK(statuses(tw)[1] != "merged");
@@ -208,7 +202,7 @@ TEST_CASE("without Redis ingestion answers 503 and stores nothing; it resumes wh
   auto refused = push(hub, p.transcripts, "transcripts", transcripts(second));
   CHECK(refused.status == 503);
   CHECK(refused.headers["content-type"].find("application/problem+json") == 0);
-  CHECK(std::string(parse(refused.body)["code"].GetString()).rfind("dependency.", 0) == 0);
+  CHECK(std::string(parse_json(refused.body)["code"].GetString()).rfind("dependency.", 0) == 0);
   CHECK(count("inbox_batch") == batches);  // nothing stored, so nothing half-resolved
   CHECK(count("golden_record where entity = 'student'") == "1");  // nothing accepted earlier is lost
 

@@ -13,12 +13,6 @@ using namespace hub::test;
 
 namespace {
 
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
 
 HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
@@ -53,8 +47,8 @@ std::string transcript(const std::string& id, const std::string& name, const std
   return w.str();
 }
 
-std::string student_of(const HttpResult& r) { return parse(r.body)["results"][0]["entities"]["student"].GetString(); }
-std::string status_of(const HttpResult& r) { return parse(r.body)["results"][0]["status"].GetString(); }
+std::string student_of(const HttpResult& r) { return parse_json(r.body)["results"][0]["entities"]["student"].GetString(); }
+std::string status_of(const HttpResult& r) { return parse_json(r.body)["results"][0]["status"].GetString(); }
 
 }  // namespace
 
@@ -77,7 +71,7 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
 
   auto list = call(hub, "GET", "/v1/admin/review", ops);
   REQUIRE(list.status == 200);
-  auto ld = parse(list.body);
+  auto ld = parse_json(list.body);
   REQUIRE(ld["items"].Size() == 1);
   long long item = ld["items"][0]["id"].GetInt64();
   CHECK(std::string(ld["items"][0]["record"].GetString()) == nam_t);
@@ -86,9 +80,9 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
 
   auto show = call(hub, "GET", "/v1/admin/review/" + std::to_string(item), ops);
   REQUIRE(show.status == 200);
-  CHECK(std::string(parse(show.body)["candidate"]["data"]["personal_id"].GetString()) == "031*******03");
+  CHECK(std::string(parse_json(show.body)["candidate"]["data"]["personal_id"].GetString()) == "031*******03");
   CHECK(show.body.find("031214000303") == std::string::npos);  // masked
-  CHECK(std::string(parse(show.body)["record"]["sources"][0]["partner"].GetString()) == "demo-transcripts");
+  CHECK(std::string(parse_json(show.body)["record"]["sources"][0]["partner"].GetString()) == "demo-transcripts");
 
   // hubctl lists the same item.
   auto cli = hubctl({"review", "list"});
@@ -98,13 +92,13 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
   // Not a match: remembered; the transcript platform's corrected record is not proposed again.
   auto bad = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "maybe"})");
   CHECK(bad.status == 422);
-  CHECK(std::string(parse(bad.body)["code"].GetString()) == "review.bad_decision");
+  CHECK(std::string(parse_json(bad.body)["code"].GetString()) == "review.bad_decision");
   auto no = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "not-a-match"})");
   REQUIRE(no.status == 200);
   CHECK(count("match_exclusion") == "1");
   auto again = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "match"})");
   CHECK(again.status == 409);
-  CHECK(std::string(parse(again.body)["code"].GetString()) == "review.decided");
+  CHECK(std::string(parse_json(again.body)["code"].GetString()) == "review.decided");
   auto changed = call(hub, "POST", "/v1/ingest/transcripts", trn,
                       transcript("HB-1", "Lê Hoàng Nam", "2014-11-11", "031214000999", "6A2"));
   REQUIRE(changed.status == 200);
@@ -147,7 +141,7 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
   CHECK(get(hub.url("/v1/records/student/" + dup), trn).status == 200);
   auto twice = call(hub, "POST", "/v1/admin/records/" + dup + ":unmerge", ops);
   CHECK(twice.status == 409);
-  CHECK(std::string(parse(twice.body)["code"].GetString()) == "merge.not_merged");
+  CHECK(std::string(parse_json(twice.body)["code"].GetString()) == "merge.not_merged");
   CHECK(call(hub, "POST", "/v1/admin/records/not-a-uuid:merge", ops, R"({"into": "x"})").status == 400);
 
   // Merge by hand (hubctl) and the audit trail.

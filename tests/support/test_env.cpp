@@ -29,13 +29,6 @@ std::string env_or(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string temp_path(const std::string& stem) {
   static int counter = 0;
   return "/tmp/hub-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + stem;
@@ -134,6 +127,22 @@ std::string sql_value(const std::string& sql) {
 }
 
 void sql_exec(const std::string& sql) { sql_value(sql); }
+
+
+const std::string kPartnersDir = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+rapidjson::Document parse_json(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  return d;
+}
 
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

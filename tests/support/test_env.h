@@ -4,6 +4,8 @@
 // hubctl processes on free ports, and a small libcurl HTTP client. Not thread-safe: tests run
 // one at a time (RUN_SERIAL).
 
+#include <rapidjson/document.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -19,6 +21,11 @@ std::string sql_value(const std::string& sql);
 void sql_exec(const std::string& sql);
 
 int free_port();
+
+// The source tree's mappings/partners (sample payloads of the demo vendors).
+extern const std::string kPartnersDir;
+std::string read_file(const std::string& path);  // "" when it cannot be read
+rapidjson::Document parse_json(const std::string& body);  // HasParseError() when malformed
 
 struct HttpResult {
   int status = 0;  // 0 when the connection failed

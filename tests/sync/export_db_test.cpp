@@ -14,15 +14,6 @@ using namespace hub::test;
 namespace {
 
 const std::string kSecret = "export-test-secret-0123456789";
-const std::string kPartners = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -52,8 +43,8 @@ TEST_CASE("export snapshot: as of 30 Sept and 15 March, profile applied, NDJSON 
   std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
                                                     "ingest:subject_result", "--scope", "ingest:term_summary"});
-  REQUIRE(push(hub, ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
-  std::string body = read(kPartners + "/demo-transcripts/samples/transcripts.json");
+  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  std::string body = read_file(kPartnersDir + "/demo-transcripts/samples/transcripts.json");
   body.replace(body.find("\"score\": 10.5"), 13, "\"score\": 9.5");  // make Mai's record clean
   REQUIRE(push(hub, tr, "transcripts", body).status == 200);
   std::string mai_enrollment = sql_value("select id from golden_record where entity = 'enrollment' and valid_from = '2026-03-03'");

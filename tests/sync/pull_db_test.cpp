@@ -22,21 +22,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kSecret = "pull-test-secret-0123456789";
-const std::string kPartners = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body) {
   return http("POST", hub.url("/v1/ingest/" + feed), body,
               {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
@@ -49,11 +34,11 @@ HttpResult get_as(HubProcess& hub, const std::string& path, const std::string& t
 }
 
 std::string code_of(const HttpResult& r) {
-  auto d = parse(r.body);
+  auto d = parse_json(r.body);
   return d.IsObject() && d.HasMember("code") ? d["code"].GetString() : "";
 }
 std::string path_of(const HttpResult& r) {
-  auto d = parse(r.body);
+  auto d = parse_json(r.body);
   return d.IsObject() && d.HasMember("path") ? d["path"].GetString() : "";
 }
 
@@ -68,9 +53,9 @@ Loaded load_demo(HubProcess& hub) {
            add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
                                             "ingest:subject_result", "--scope", "ingest:term_summary"}),
            add_partner("demo-warehouse", {"--scope", "pull:*"})};
-  REQUIRE(push(hub, l.ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(hub, l.admissions, "admissions", read(kPartners + "/demo-admissions/samples/admissions.json")).status == 200);
-  REQUIRE(push(hub, l.transcripts, "transcripts", read(kPartners + "/demo-transcripts/samples/transcripts.json")).status == 200);
+  REQUIRE(push(hub, l.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(hub, l.admissions, "admissions", read_file(kPartnersDir + "/demo-admissions/samples/admissions.json")).status == 200);
+  REQUIRE(push(hub, l.transcripts, "transcripts", read_file(kPartnersDir + "/demo-transcripts/samples/transcripts.json")).status == 200);
   return l;
 }
 
@@ -86,7 +71,7 @@ TEST_CASE("changes feed: every change in order with a cursor, profile applied, J
 
   auto all = get_as(hub, "/v1/changes/student?after=0&limit=1000", l.warehouse);
   REQUIRE(all.status == 200);
-  auto d = parse(all.body);
+  auto d = parse_json(all.body);
   std::string feed_seqs;
   std::string db_seqs = sql_value("select string_agg(seq::text, ',' order by seq) from change_log where entity = 'student'") + ",";
   const auto& changes = d["changes"];
@@ -122,7 +107,7 @@ TEST_CASE("changes feed: every change in order with a cursor, profile applied, J
   for (int page = 0; page < 100; ++page) {
     auto r = get_as(hub, "/v1/changes/student?after=" + std::to_string(after) + "&limit=1", l.warehouse);
     REQUIRE(r.status == 200);
-    auto p = parse(r.body);
+    auto p = parse_json(r.body);
     for (const auto& c : p["changes"].GetArray()) paged += std::to_string(c["seq"].GetInt64()) + ",";
     CHECK(r.headers["next-after"] == std::to_string(p["next_after"].GetInt64()));
     after = p["next_after"].GetInt64();
@@ -137,7 +122,7 @@ TEST_CASE("changes feed: every change in order with a cursor, profile applied, J
   CHECK(nd.headers["content-type"].find("application/x-ndjson") == 0);
   std::istringstream lines(nd.body);
   std::string line, nd_seqs;
-  while (std::getline(lines, line)) nd_seqs += std::to_string(parse(line)["seq"].GetInt64()) + ",";
+  while (std::getline(lines, line)) nd_seqs += std::to_string(parse_json(line)["seq"].GetInt64()) + ",";
   CHECK(nd_seqs == db_seqs);
   CHECK(nd.headers["next-after"] == std::to_string(d["next_after"].GetInt64()));
 }
@@ -155,13 +140,13 @@ TEST_CASE("tombstones for merges and deletes; current data; merged ids redirect"
   sql_exec("insert into change_log(entity, record_id, op, version) values ('student', '" + b + "', 'merge', 1)");
   sql_exec("insert into change_log(entity, record_id, op, version) values ('school', '" + school + "', 'delete', 1)");
 
-  auto d = parse(get_as(hub, "/v1/changes/student?after=0&limit=1000", l.warehouse).body);
+  auto d = parse_json(get_as(hub, "/v1/changes/student?after=0&limit=1000", l.warehouse).body);
   const auto& last = d["changes"][d["changes"].Size() - 1];
   CHECK(std::string(last["op"].GetString()) == "merge");
   CHECK(last["tombstone"].GetBool());
   CHECK(std::string(last["merged_into"].GetString()) == a);
   CHECK_FALSE(last.HasMember("data"));
-  auto s = parse(get_as(hub, "/v1/changes/school?after=0&limit=1000", l.warehouse).body);
+  auto s = parse_json(get_as(hub, "/v1/changes/school?after=0&limit=1000", l.warehouse).body);
   const auto& del = s["changes"][s["changes"].Size() - 1];
   CHECK(std::string(del["op"].GetString()) == "delete");
   CHECK(del["tombstone"].GetBool());
@@ -169,7 +154,7 @@ TEST_CASE("tombstones for merges and deletes; current data; merged ids redirect"
   // Current data, with the profile.
   auto cur = get_as(hub, "/v1/shared/student/" + a, l.warehouse);
   REQUIRE(cur.status == 200);
-  auto cd = parse(cur.body);
+  auto cd = parse_json(cur.body);
   CHECK(cd["data"].HasMember("full_name"));
   CHECK_FALSE(cd["data"].HasMember("contact_phone"));
   CHECK(cd["version"].GetInt() >= 1);
@@ -184,7 +169,7 @@ TEST_CASE("tombstones for merges and deletes; current data; merged ids redirect"
     auto r = get_as(hub, "/v1/shared/student?updated_since=2000-01-01&limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor),
                     l.warehouse);
     REQUIRE(r.status == 200);
-    auto p = parse(r.body);
+    auto p = parse_json(r.body);
     for (const auto& rec : p["records"].GetArray()) seen += std::string(rec["id"].GetString()) + ",";
     if (!p["has_more"].GetBool()) break;
     cursor = p["next_cursor"].GetString();
@@ -193,7 +178,7 @@ TEST_CASE("tombstones for merges and deletes; current data; merged ids redirect"
   CHECK(seen.find(a) != std::string::npos);
   CHECK(std::count(seen.begin(), seen.end(), ',') ==
         std::stoi(sql_value("select count(*) from golden_record where entity = 'student' and merged_into is null")));
-  auto future = parse(get_as(hub, "/v1/shared/student?updated_since=2999-01-01T00:00:00Z", l.warehouse).body);
+  auto future = parse_json(get_as(hub, "/v1/shared/student?updated_since=2999-01-01T00:00:00Z", l.warehouse).body);
   CHECK(future["records"].Size() == 0);
 }
 
@@ -256,7 +241,7 @@ TEST_CASE("deep paging stays fast: a page at seq 290,000 costs what the first do
     auto start = std::chrono::steady_clock::now();
     auto r = get_as(hub, "/v1/changes/school?after=" + std::to_string(after) + "&limit=1000", w);
     REQUIRE(r.status == 200);
-    CHECK(parse(r.body)["changes"].Size() == 1000);
+    CHECK(parse_json(r.body)["changes"].Size() == 1000);
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   };
   time_page(0);  // warm up

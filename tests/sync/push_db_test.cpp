@@ -30,21 +30,6 @@ namespace {
 
 const std::string kPublicationSecret = "push-test-publication-secret";
 const std::string kSigningSecret = "push-test-signing-secret-0123";
-const std::string kPartners = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  return d;
-}
-
 int outage_seconds() {
   const char* v = std::getenv("HUB_TEST_SYNC_OUTAGE_SECONDS");
   return v && *v ? std::atoi(v) : 5;
@@ -158,9 +143,9 @@ void check_final_state(HubProcess& hub, const std::string& warehouse_token, cons
                                 kPublished + " order by md5(g.id::text) offset " + std::to_string(i * 7) + " limit 1");
     if (row.empty()) break;
     std::string entity = row.substr(0, row.find(' ')), id = row.substr(row.find(' ') + 1);
-    auto shared = parse(get(hub.url("/v1/shared/" + entity + "/" + id), warehouse_token).body);
+    auto shared = parse_json(get(hub.url("/v1/shared/" + entity + "/" + id), warehouse_token).body);
     REQUIRE(shared.IsObject());
-    auto stored = parse(sql_value("select data::text from warehouse.record where id = '" + id + "'"));
+    auto stored = parse_json(sql_value("select data::text from warehouse.record where id = '" + id + "'"));
     CHECK(stored == shared["data"]);
     ++compared;
   }
@@ -180,7 +165,7 @@ TEST_CASE("push through a receiver outage: retried with backoff, nothing lost, n
   HubProcess hub(hub_env(publication_file(http_sink(receiver))));
   REQUIRE(hub.start());
   auto t = partners();
-  REQUIRE(push(hub, t.ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(hub, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(push(hub, t.admissions, "admissions", admissions(0, 150, 0)).status == 200);
 
   // During the outage: attempts counted, the cursor stays, the hub keeps accepting data.
@@ -216,7 +201,7 @@ TEST_CASE("kill -9 of the hub in the middle of a send: the batch is sent again, 
   auto first = std::make_unique<HubProcess>(hub_env(publication));
   REQUIRE(first->start());
   auto t = partners();
-  REQUIRE(push(*first, t.ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(*first, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(wait_delivered(20));
   // Slow receiver: it reads a batch, waits, then stores it. Kill the hub while it waits.
   receiver.set_mode(WarehouseReceiver::Mode::kSlow, 1500);
@@ -249,7 +234,7 @@ TEST_CASE("duplicate deliveries: stored, then the connection drops; the re-sends
   HubProcess hub(hub_env(publication_file(http_sink(receiver))));
   REQUIRE(hub.start());
   auto t = partners();
-  REQUIRE(push(hub, t.ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(hub, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(push(hub, t.admissions, "admissions", admissions(0, 120, 0)).status == 200);
   for (int i = 0; i < 200 && receiver.counters().refused < 3; ++i) std::this_thread::sleep_for(20ms);
   REQUIRE(receiver.counters().refused >= 3);
@@ -275,7 +260,7 @@ TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resum
   auto wrong = std::make_unique<HubProcess>(env);
   REQUIRE(wrong->start());
   auto t = partners();
-  REQUIRE(push(*wrong, t.ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(*wrong, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(wait_delivered(20));  // "delivered" past it: into the dead-letter table
   CHECK(receiver.counters().bad_signatures >= 1);
   CHECK(sql_value("select count(*) from warehouse.change") == "0");
@@ -283,7 +268,7 @@ TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resum
                                                 {"HUB_PUBLICATION_SECRET", kPublicationSecret}};
   auto dead = hubctl({"--json", "sync", "dead-letters"}, cli_env);
   REQUIRE(dead.exit_code == 0);
-  auto dl = parse(dead.out.substr(0, dead.out.find('\n')));
+  auto dl = parse_json(dead.out.substr(0, dead.out.find('\n')));
   CHECK(std::string(dl["error"].GetString()) == "receiver answered HTTP 401");
   CHECK(dl["first_seq"].GetInt64() == 1);
   wrong->stop(SIGTERM);
@@ -304,14 +289,14 @@ TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resum
   CHECK(sql_value("select count(*) from warehouse.change") == "4");
   auto status = hubctl({"--json", "sync", "status"}, cli_env);
   REQUIRE(status.exit_code == 0);
-  auto st = parse(status.out.substr(0, status.out.find('\n')));
+  auto st = parse_json(status.out.substr(0, status.out.find('\n')));
   CHECK(std::string(st["state"].GetString()) == "paused");
   CHECK(st["lag"].GetInt64() == 20);
   CHECK(st["dead_letters"].GetInt64() == 1);
   REQUIRE(hubctl({"sync", "resume", "demo-warehouse"}, cli_env).exit_code == 0);
   REQUIRE(wait_delivered(20));
   check_final_state(hub, t.warehouse, receiver);
-  auto after = parse(hubctl({"--json", "sync", "status"}, cli_env).out);
+  auto after = parse_json(hubctl({"--json", "sync", "status"}, cli_env).out);
   CHECK(std::string(after["state"].GetString()) == "current");
   CHECK(sql_value("select count(*) from audit_log where action in ('sync.pause', 'sync.resume', 'sync.replay')") == "3");
 }
@@ -325,7 +310,7 @@ TEST_CASE("file sink: rotating NDJSON files with a manifest, each change once ac
   auto first = std::make_unique<HubProcess>(hub_env(publication));
   REQUIRE(first->start());
   auto t = partners();
-  REQUIRE(push(*first, t.ops, "schools", read(kPartners + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push(*first, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(push(*first, t.admissions, "admissions", admissions(0, 60, 0)).status == 200);
   REQUIRE(wait_delivered(20));
   first->stop(SIGKILL);
@@ -342,9 +327,9 @@ TEST_CASE("file sink: rotating NDJSON files with a manifest, each change once ac
     std::string name = e.path().filename().string();
     if (name == "manifest.ndjson") continue;
     closed_files += e.path().extension() == ".ndjson";
-    std::istringstream lines(read(e.path().string()));
+    std::istringstream lines(read_file(e.path().string()));
     std::string line;
-    while (std::getline(lines, line)) seqs.insert(parse(line)["seq"].GetInt64());
+    while (std::getline(lines, line)) seqs.insert(parse_json(line)["seq"].GetInt64());
   }
   CHECK(closed_files >= 2);
   std::set<long long> unique(seqs.begin(), seqs.end());
@@ -352,12 +337,12 @@ TEST_CASE("file sink: rotating NDJSON files with a manifest, each change once ac
   CHECK(static_cast<long long>(unique.size()) ==
         std::stoll(sql_value(std::string("select count(*) from change_log where entity in ") + kPublished)));
   // Every closed file is in the manifest with its checksum.
-  std::istringstream manifest(read((dir / "manifest.ndjson").string()));
+  std::istringstream manifest(read_file((dir / "manifest.ndjson").string()));
   std::string line;
   int listed = 0;
   while (std::getline(manifest, line)) {
-    auto m = parse(line);
-    std::string body = read((dir / m["file"].GetString()).string());
+    auto m = parse_json(line);
+    std::string body = read_file((dir / m["file"].GetString()).string());
     CHECK(std::string(m["sha256"].GetString()) == hub::crypto::to_hex(hub::crypto::sha256(body)));
     CHECK(m["lines"].GetInt64() == std::count(body.begin(), body.end(), '\n'));
     ++listed;
