@@ -48,8 +48,6 @@ std::vector<std::string> statuses(const rapidjson::Document& d) {
   return out;
 }
 
-std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
-
 }  // namespace
 
 TEST_CASE("a mixed batch: every record ends accepted, review or rejected, with reasons", "[db][ingest]") {
@@ -78,12 +76,12 @@ TEST_CASE("a mixed batch: every record ends accepted, review or rejected, with r
   CHECK(std::string(d["mapping_version"].GetString()).rfind("1#", 0) == 0);
 
   // Accepted records are in the store, with their application pointing at the student.
-  CHECK(count("golden_record where entity = 'student'") == "2");
+  CHECK(count_rows("golden_record where entity = 'student'") == "2");
   CHECK(sql_value("select data->>'student' from golden_record where entity = 'admission_application'"
                   " and data->>'application_code' = 'TS25-000101'") == student);
-  CHECK(count("change_log where op = 'create'") == "8");  // 4 schools, 2 students, 2 applications
-  CHECK(count("review_item where status = 'open'") == "1");
-  CHECK(count("batch_record") == "11");  // 4 + 7: nothing silently dropped
+  CHECK(count_rows("change_log where op = 'create'") == "8");  // 4 schools, 2 students, 2 applications
+  CHECK(count_rows("review_item where status = 'open'") == "1");
+  CHECK(count_rows("batch_record") == "11");  // 4 + 7: nothing silently dropped
   // The raw payload was kept as received.
   CHECK(sql_value("select length(body) from inbox_batch where feed = 'admissions'") ==
         std::to_string(sample("demo-admissions", "admissions").size()));
@@ -114,7 +112,7 @@ TEST_CASE("the same child from two vendors is one record; resending is a no-op",
   CHECK(std::string(td["results"][0]["status"].GetString()) == "merged");
   CHECK(std::string(td["results"][0]["entities"]["student"].GetString()) == student);
   CHECK(td["results"][0]["entities"]["subject_result"].Size() == 3);
-  CHECK(count("golden_record where entity = 'student'") == "2");
+  CHECK(count_rows("golden_record where entity = 'student'") == "2");
 
   // Lineage: who supplied each current value.
   auto rec = parse_json(get(hub.url("/v1/records/student/" + student + "?lineage=true"), p.transcripts).body);
@@ -126,12 +124,12 @@ TEST_CASE("the same child from two vendors is one record; resending is a no-op",
   CHECK(rec["version"].GetInt() == 2);
 
   // The same content again: unchanged, no new version, no change event.
-  std::string changes = count("change_log");
-  std::string versions = count("record_version");
+  std::string changes = count_rows("change_log");
+  std::string versions = count_rows("record_version");
   auto again = parse_json(push(hub, p.transcripts, "transcripts", sample("demo-transcripts", "transcripts")).body);
   CHECK(std::string(again["results"][0]["status"].GetString()) == "unchanged");
-  CHECK(count("change_log") == changes);
-  CHECK(count("record_version") == versions);
+  CHECK(count_rows("change_log") == changes);
+  CHECK(count_rows("record_version") == versions);
   CHECK(parse_json(get(hub.url("/v1/records/student/" + student), p.transcripts).body)["version"].GetInt() == 2);
 }
 
@@ -150,7 +148,7 @@ TEST_CASE("Idempotency-Key: same key and body replays, another body is a conflic
   auto a = parse_json(first.body), b = parse_json(second.body);
   CHECK(a["results"] == b["results"]);
   CHECK(a["batch_id"] == b["batch_id"]);
-  CHECK(count("inbox_batch where feed = 'admissions'") == "1");
+  CHECK(count_rows("inbox_batch where feed = 'admissions'") == "1");
   auto conflict = push(hub, p.admissions, "admissions", R"({"hoSo": []})", {"Idempotency-Key: push-2025-06-20"});
   CHECK(conflict.status == 409);
   CHECK(std::string(parse_json(conflict.body)["code"].GetString()) == "idempotency.conflict");
@@ -224,7 +222,7 @@ TEST_CASE("refusals: unknown feed, missing scope, malformed body, units outside 
   auto malformed = push(hub, p.admissions, "admissions", "{\"hoSo\": [{]}");
   CHECK(malformed.status == 400);
   CHECK(parse_json(malformed.body)["offset"].GetInt() == 11);
-  CHECK(count("inbox_batch where feed = 'admissions'") == "0");  // nothing accepted, nothing kept
+  CHECK(count_rows("inbox_batch where feed = 'admissions'") == "0");  // nothing accepted, nothing kept
 
   // The admissions feed writes applications too: a token without that scope is refused whole.
   hubctl({"partner", "scope", "demo-admissions", "--remove", "ingest:admission_application"});
@@ -300,11 +298,11 @@ TEST_CASE("kill -9 in the middle of a 50,000-record batch: no record lost or dou
     std::this_thread::sleep_for(100ms);
   }
   REQUIRE(status == "done");
-  CHECK(count("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed = 'admissions'") == "50000");
+  CHECK(count_rows("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed = 'admissions'") == "50000");
   CHECK(sql_value("select count(distinct index) from batch_record b join inbox_batch i on i.id = b.batch_id"
                   " where i.feed = 'admissions' and b.status = 'accepted'") == "50000");
-  CHECK(count("golden_record where entity = 'student'") == "50000");
-  CHECK(count("golden_record where entity = 'admission_application'") == "50000");
-  CHECK(count("change_log where entity = 'student'") == "50000");  // each created exactly once
-  CHECK(count("source_link where entity = 'student'") == "50000");
+  CHECK(count_rows("golden_record where entity = 'student'") == "50000");
+  CHECK(count_rows("golden_record where entity = 'admission_application'") == "50000");
+  CHECK(count_rows("change_log where entity = 'student'") == "50000");  // each created exactly once
+  CHECK(count_rows("source_link where entity = 'student'") == "50000");
 }

@@ -16,12 +16,6 @@ using namespace hub::test;
 
 namespace {
 
-HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body,
-                const std::string& type = "application/json") {
-  return http("POST", hub.url("/v1/ingest/" + feed), body,
-              {"Authorization: Bearer " + token, "Content-Type: " + type}, 60000);
-}
-
 struct Student {
   std::string id;       // the platform's student id
   std::string pid;      // personal ID: 031, 2 (male, 2000s), birth year, serial
@@ -47,8 +41,6 @@ std::string transcripts(const std::string& school, const std::vector<Student>& s
   w.end_array().end_object();
   return w.str();
 }
-
-std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
 
 std::string student_of(const std::string& source_id) {
   return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
@@ -76,9 +68,9 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
                                                     "--scope", "ingest:subject_result", "--scope",
                                                     "ingest:term_summary", "--scope", "pull:student", "--scope",
                                                     "pull:enrollment"});
-  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   // A primary school, for the end of primary (grade 5).
-  REQUIRE(push(hub, ops, "schools",
+  REQUIRE(push_feed(hub, ops, "schools",
                R"({"maTruong":"HP-TH-0100","tenTruong":"Trường Tiểu học A","capHoc":"Tiểu học","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"})",
                "application/x-ndjson").status == 200);
 
@@ -91,10 +83,10 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
       {"RO-NOSUMMARY", "031212000005", "2012-06-04", "8", "dang_hoc", ""},
       {"RO-DROPPED", "031214000006", "2014-07-05", "6", "thoi_hoc", ""},
   };
-  auto a = push(hub, tr, "transcripts", transcripts("HP-THCS-0012", thcs));
+  auto a = push_feed(hub, tr, "transcripts", transcripts("HP-THCS-0012", thcs));
   REQUIRE(a.status == 200);
   for (const auto& r : parse_json(a.body)["results"].GetArray()) REQUIRE(std::string(r["status"].GetString()) == "accepted");
-  auto b = push(hub, tr, "transcripts",
+  auto b = push_feed(hub, tr, "transcripts",
                 transcripts("HP-TH-0100", {{"RO-GRAD5", "031215000007", "2015-08-06", "5", "dang_hoc", good}}));
   REQUIRE(b.status == 200);
   REQUIRE(std::string(parse_json(b.body)["results"][0]["status"].GetString()) == "accepted");
@@ -111,10 +103,10 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   CHECK(hubctl({"rollover", "2025-2026", "2026-2027", "--closes-on", "2026-02-30"}).exit_code == 2);
   CHECK(hubctl({"rollover", "2025-2026", "2026-2027", "--closes-on", "2026-09-10"}).exit_code == 2);
   CHECK(hubctl({"rollover", "2025-2026", "2026-2027", "--apply", "999"}).exit_code == 2);
-  CHECK(count("rollover_plan") == "0");
+  CHECK(count_rows("rollover_plan") == "0");
 
   // The dry run: a stored plan, counts per outcome, and no golden record touched.
-  std::string records = count("golden_record"), changes = count("change_log"), versions = count("record_version");
+  std::string records = count_rows("golden_record"), changes = count_rows("change_log"), versions = count_rows("record_version");
   auto dry = hubctl({"--json", "rollover", "2025-2026", "2026-2027"});
   REQUIRE(dry.exit_code == 0);
   auto plan = parse_json(dry.out);
@@ -129,11 +121,11 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   CHECK(plan["counts"]["to_open"].GetInt() == 4);
   CHECK(plan["sample"].Size() >= 5);
   CHECK(dry.out.find("031214") == std::string::npos);  // no personal ID in the plan
-  CHECK(count("golden_record") == records);
-  CHECK(count("change_log") == changes);
-  CHECK(count("record_version") == versions);
-  CHECK(count("rollover_plan_item where plan_id = " + std::to_string(plan_id)) == "7");
-  CHECK(count("audit_log where action = 'rollover.plan'") == "1");
+  CHECK(count_rows("golden_record") == records);
+  CHECK(count_rows("change_log") == changes);
+  CHECK(count_rows("record_version") == versions);
+  CHECK(count_rows("rollover_plan_item where plan_id = " + std::to_string(plan_id)) == "7");
+  CHECK(count_rows("audit_log where action = 'rollover.plan'") == "1");
   CHECK(enrollment(promoted, "2026-2027").empty());
   // The text form tells how to apply it.
   auto text = hubctl({"rollover", "2025-2026", "2026-2027", "--show", std::to_string(plan_id)});
@@ -141,21 +133,21 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   CHECK(text.out.find("--apply " + std::to_string(plan_id)) != std::string::npos);
 
   // New data after the review makes the plan stale: it is refused whole.
-  REQUIRE(push(hub, tr, "transcripts",
+  REQUIRE(push_feed(hub, tr, "transcripts",
                transcripts("HP-THCS-0012", {{"RO-LATE", "031214000008", "2014-09-07", "6", "dang_hoc", good}}))
               .status == 200);
   auto stale = hubctl({"rollover", "2025-2026", "2026-2027", "--apply", std::to_string(plan_id)});
   CHECK(stale.exit_code == 1);
   CHECK(stale.err.find("rollover.stale_plan") != std::string::npos);
   CHECK(enrollment(promoted, "2026-2027").empty());
-  CHECK(count("rollover_plan where status = 'applied'") == "0");
+  CHECK(count_rows("rollover_plan where status = 'applied'") == "0");
 
   // A new plan, applied.
   auto dry2 = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}).out);
   REQUIRE(dry2.IsObject());
   long long plan2 = dry2["plan"].GetInt64();
   CHECK(dry2["counts"]["promoted"].GetInt() == 3);
-  changes = count("change_log");
+  changes = count_rows("change_log");
   auto applied = hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply", std::to_string(plan2)});
   REQUIRE(applied.exit_code == 0);
   auto ad = parse_json(applied.out);
@@ -180,13 +172,13 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
                   " and data->>'student' = '" + promoted + "'") == "1");
 
   // Through the golden store: versions, lineage of partner rollover, change log, batch, audit.
-  CHECK(count("change_log") == std::to_string(std::stoll(changes) + 12));
+  CHECK(count_rows("change_log") == std::to_string(std::stoll(changes) + 12));
   std::string batch = std::to_string(ad["batch"].GetInt64());
-  CHECK(count("change_log where batch_id = " + batch + " and op = 'create'") == "5");
-  CHECK(count("change_log where batch_id = " + batch + " and op = 'update'") == "7");
+  CHECK(count_rows("change_log where batch_id = " + batch + " and op = 'create'") == "5");
+  CHECK(count_rows("change_log where batch_id = " + batch + " and op = 'update'") == "7");
   CHECK(sql_value("select version from golden_record where entity = 'enrollment' and data->>'student' = '" + promoted +
                   "' and data->>'school_year' = '2025-2026'") == "2");
-  CHECK(count("record_version v join golden_record g on g.id = v.record_id where g.data->>'student' = '" + promoted +
+  CHECK(count_rows("record_version v join golden_record g on g.id = v.record_id where g.data->>'student' = '" + promoted +
               "' and g.entity = 'enrollment'") == "3");
   CHECK(sql_value("select lineage->'valid_to'->>'partner' from golden_record where entity = 'enrollment' and"
                   " data->>'student' = '" + promoted + "' and data->>'school_year' = '2025-2026'") == "rollover");
@@ -196,8 +188,8 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
                   " data->>'student' = '" + promoted + "' and data->>'school_year' = '2026-2027'") ==
         "rollover plan " + std::to_string(plan2));
   CHECK(sql_value("select status from inbox_batch where id = " + batch) == "done");
-  CHECK(count("batch_record where batch_id = " + batch) == "7");
-  CHECK(count("audit_log where action = 'rollover.apply'") == "1");
+  CHECK(count_rows("batch_record where batch_id = " + batch) == "7");
+  CHECK(count_rows("audit_log where action = 'rollover.apply'") == "1");
   CHECK(sql_value("select detail->>'opened' from audit_log where action = 'rollover.apply'") == "5");
 
   // as_of before and after the rollover date answers the right grade.
@@ -214,8 +206,8 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   CHECK(grad_oct["enrollments"].Size() == 0);
 
   // Twice is a no-op: the applied plan again, then a new plan that finds everything done.
-  records = count("golden_record");
-  changes = count("change_log");
+  records = count_rows("golden_record");
+  changes = count_rows("change_log");
   auto again = hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply", std::to_string(plan2)});
   REQUIRE(again.exit_code == 0);
   CHECK(parse_json(again.out)["already_applied"].GetBool());
@@ -229,9 +221,9 @@ TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollov
   REQUIRE(noop.IsObject());
   CHECK(noop["closed"].GetInt() == 0);
   CHECK(noop["opened"].GetInt() == 0);
-  CHECK(count("golden_record") == records);
-  CHECK(count("change_log") == changes);
-  CHECK(count("golden_record where entity = 'enrollment' and data->>'school_year' = '2026-2027'") == "5");
+  CHECK(count_rows("golden_record") == records);
+  CHECK(count_rows("change_log") == changes);
+  CHECK(count_rows("golden_record where entity = 'enrollment' and data->>'school_year' = '2026-2027'") == "5");
   // An older plan cannot be applied over the result.
   CHECK(hubctl({"rollover", "2025-2026", "2026-2027", "--apply", std::to_string(plan_id)}).exit_code == 1);
 }
@@ -244,8 +236,8 @@ TEST_CASE("rollover dates are configurable per run", "[db][ingest][rollover]") {
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                                     "--scope", "ingest:subject_result", "--scope",
                                                     "ingest:term_summary"});
-  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(hub, tr, "transcripts",
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, tr, "transcripts",
                transcripts("HP-THPT-0003", {{"RO-11", "031209000011", "2009-02-02", "11", "dang_hoc", ""},
                                             {"RO-12", "031208000012", "2008-03-03", "12", "dang_hoc", ""}}))
               .status == 200);
@@ -270,11 +262,11 @@ TEST_CASE("rollover: a student merged into another is one person", "[db][ingest]
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                                     "--scope", "ingest:subject_result", "--scope",
                                                     "ingest:term_summary"});
-  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(hub, tr, "transcripts",
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, tr, "transcripts",
                transcripts("HP-THCS-0012", {{"RO-A", "031214000021", "2014-01-21", "6", "dang_hoc", ""}}))
               .status == 200);
-  REQUIRE(push(hub, tr, "transcripts",
+  REQUIRE(push_feed(hub, tr, "transcripts",
                transcripts("HP-THCS-0007", {{"RO-B", "031213000022", "2013-02-22", "7", "dang_hoc", ""}}))
               .status == 200);
   std::string a = student_of("RO-A"), b = student_of("RO-B");

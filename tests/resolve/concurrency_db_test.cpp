@@ -20,8 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
-
 struct Tokens {
   std::string ops, admissions, transcripts;
 };
@@ -145,21 +143,21 @@ TEST_CASE("three processes, two partners, the same children at once: no duplicat
   for (auto& th : threads) th.join();
   for (const auto& s : statuses)
     for (int code : s) CHECK((code == 200 || code == 202));
-  for (int i = 0; i < 600 && count("inbox_batch where status <> 'done'") != "0"; ++i) std::this_thread::sleep_for(100ms);
-  REQUIRE(count("inbox_batch where status <> 'done'") == "0");
+  for (int i = 0; i < 600 && count_rows("inbox_batch where status <> 'done'") != "0"; ++i) std::this_thread::sleep_for(100ms);
+  REQUIRE(count_rows("inbox_batch where status <> 'done'") == "0");
 
   // Every vendor record has its result (3 pushes each), and each child is one student.
-  CHECK(count("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed <> 'schools'") ==
+  CHECK(count_rows("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed <> 'schools'") ==
         std::to_string(3 * 2 * kChildren));
-  CHECK(count("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed <> 'schools' and b.status = 'rejected'") == "0");
-  CHECK(count("source_link where entity = 'student'") == std::to_string(2 * kChildren));
-  CHECK(count("golden_record where entity = 'student' and merged_into is null") == std::to_string(kChildren));
-  CHECK(count("(select l.record_id from source_link l where l.entity = 'student' group by l.record_id having count(*) <> 2) x") == "0");
+  CHECK(count_rows("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed <> 'schools' and b.status = 'rejected'") == "0");
+  CHECK(count_rows("source_link where entity = 'student'") == std::to_string(2 * kChildren));
+  CHECK(count_rows("golden_record where entity = 'student' and merged_into is null") == std::to_string(kChildren));
+  CHECK(count_rows("(select l.record_id from source_link l where l.entity = 'student' group by l.record_id having count(*) <> 2) x") == "0");
   // Look-alike children may be proposed for review, but never two records of one child.
-  CHECK(count("review_item r where kind = 'match' and exists (select 1 from source_link a, source_link b"
+  CHECK(count_rows("review_item r where kind = 'match' and exists (select 1 from source_link a, source_link b"
               " where a.record_id = r.record_id and b.record_id = r.candidate_id"
               " and substr(a.source_id, 4) = substr(b.source_id, 4))") == "0");
-  CHECK(count("change_log where entity = 'student' and op = 'create'") == std::to_string(kChildren));
+  CHECK(count_rows("change_log where entity = 'student' and op = 'create'") == std::to_string(kChildren));
 }
 
 TEST_CASE("a process holding block locks is stopped or killed: the lock expires, another completes, fencing refuses the late writer",
@@ -189,11 +187,11 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires,
     REQUIRE(r.status == 200);
     CHECK(std::string(parse_json(r.body)["results"][0]["status"].GetString()) == "accepted");
     // The killed process's stored batch is resumed by the other one after its lease expires.
-    for (int i = 0; i < 100 && count("inbox_batch where status <> 'done'") != "0"; ++i) std::this_thread::sleep_for(100ms);
-    REQUIRE(count("inbox_batch where status <> 'done'") == "0");
-    CHECK(count("golden_record where entity = 'student'") == "1");
-    CHECK(count("source_link where entity = 'student'") == "2");
-    CHECK(count("change_log where entity = 'student' and op = 'create'") == "1");
+    for (int i = 0; i < 100 && count_rows("inbox_batch where status <> 'done'") != "0"; ++i) std::this_thread::sleep_for(100ms);
+    REQUIRE(count_rows("inbox_batch where status <> 'done'") == "0");
+    CHECK(count_rows("golden_record where entity = 'student'") == "1");
+    CHECK(count_rows("source_link where entity = 'student'") == "2");
+    CHECK(count_rows("change_log where entity = 'student' and op = 'create'") == "1");
   }
 
   SECTION("stopped past its lock expiry: the late writer is fenced off and retries on fresh data") {
@@ -220,7 +218,7 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires,
     CHECK(std::string(ld["results"][0]["status"].GetString()) == "merged");
     CHECK(std::string(ld["results"][0]["entities"]["student"].GetString()) == student);
     CHECK(holder.log().find("fencing token refused") != std::string::npos);
-    CHECK(count("golden_record where entity = 'student'") == "1");
-    CHECK(count("change_log where entity = 'student' and op = 'create'") == "1");
+    CHECK(count_rows("golden_record where entity = 'student'") == "1");
+    CHECK(count_rows("change_log where entity = 'student' and op = 'create'") == "1");
   }
 }

@@ -17,8 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
-
 struct Partners {
   std::string ops, admissions, transcripts;
 };
@@ -28,11 +26,6 @@ Partners partners() {
           add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"}),
           add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                            "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"})};
-}
-
-HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body) {
-  return http("POST", hub.url("/v1/ingest/" + feed), body,
-              {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
 }
 
 const char* kSchools = R"({"truong": [
@@ -89,7 +82,7 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
   HubProcess hub;
   REQUIRE(hub.start());
   auto p = partners();
-  REQUIRE(push(hub, p.ops, "schools", kSchools).status == 200);
+  REQUIRE(push_feed(hub, p.ops, "schools", kSchools).status == 200);
 
   // Admissions: with diacritics, d/m/y dates and personal IDs.
   std::vector<Kid> adm = {
@@ -97,10 +90,10 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
       {"TS-2", "Trần Văn Minh", "20/07/2014", "2014-07-20", "Nam", "M", "031214000202"},
       {"TS-3", "Lê Hoàng Nam", "11/11/2014", "2014-11-11", "Nam", "M", "031214000303"},
   };
-  auto a = push(hub, p.admissions, "admissions", admissions(adm));
+  auto a = push_feed(hub, p.admissions, "admissions", admissions(adm));
   REQUIRE(a.status == 200);
   CHECK(statuses(a) == std::vector<std::string>(3, "accepted"));
-  CHECK(count("match_profile where entity = 'student'") == "3");
+  CHECK(count_rows("match_profile where entity = 'student'") == "3");
 
   // Transcripts: folded/upper-case names, NFD, a day/month swap, IDs missing or different.
   std::vector<Kid> tr = {
@@ -111,7 +104,7 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
       // Nam with another valid personal ID: never merged, a person looks (mistyped ID?).
       {"HB-3", "Lê Hoàng Nam", "", "2014-11-11", "", "M", "031214000999"},
   };
-  auto t = push(hub, p.transcripts, "transcripts", transcripts(tr));
+  auto t = push_feed(hub, p.transcripts, "transcripts", transcripts(tr));
   REQUIRE(t.status == 200);
   CHECK(statuses(t) == std::vector<std::string>{"merged", "merged", "review"});
   auto td = parse_json(t.body), ad = parse_json(a.body);
@@ -128,8 +121,8 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
   std::string nam_a = ad["results"][2]["entities"]["student"].GetString();
   std::string nam_t = td["results"][2]["entities"]["student"].GetString();
   CHECK(nam_a != nam_t);
-  CHECK(count("golden_record where entity = 'student'") == "4");
-  CHECK(count("review_item where kind = 'match' and status = 'open'") == "1");
+  CHECK(count_rows("golden_record where entity = 'student'") == "4");
+  CHECK(count_rows("review_item where kind = 'match' and status = 'open'") == "1");
   CHECK(sql_value("select candidate_id::text from review_item where kind = 'match' and record_id = '" + nam_t + "'") == nam_a);
   CHECK(sql_value("select reasons->0->>'code' from review_item where kind = 'match'") == "match.identifier_conflict");
   // No personal ID in clear in the review reasons or the Redis lock names.
@@ -138,33 +131,33 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
   // A namesake the admissions portal sends under another file: same name, birth date, school.
   // The partner itself keeps them apart, so the hub does not merge them: review.
   std::vector<Kid> twin = {{"TS-4", "Nguyễn Thị Thu Trang", "05/03/2014", "2014-03-05", "Nữ", "F", ""}};
-  auto n = push(hub, p.admissions, "admissions", admissions(twin));
+  auto n = push_feed(hub, p.admissions, "admissions", admissions(twin));
   REQUIRE(n.status == 200);
   CHECK(statuses(n) == std::vector<std::string>{"review"});
-  CHECK(count("golden_record where entity = 'student'") == "5");
+  CHECK(count_rows("golden_record where entity = 'student'") == "5");
   CHECK(sql_value("select reasons->0->>'code' from review_item where kind = 'match' order by id desc limit 1") ==
         "match.same_source_namesake");
 
   // Twins: same family and middle names, birth date and school; different given names and no IDs.
   std::vector<Kid> twins = {{"HB-7", "Phạm Văn Long", "", "2014-02-02", "", "M", ""},
                             {"HB-8", "Phạm Văn Lâm", "", "2014-02-02", "", "M", ""}};
-  auto tw = push(hub, p.transcripts, "transcripts", transcripts(twins));
+  auto tw = push_feed(hub, p.transcripts, "transcripts", transcripts(twins));
   REQUIRE(tw.status == 200);
   auto twd = parse_json(tw.body);
   CHECK(std::string(twd["results"][0]["entities"]["student"].GetString()) !=
         twd["results"][1]["entities"]["student"].GetString());
   CHECK(statuses(tw)[1] != "merged");
-  CHECK(count("golden_record where entity = 'student'") == "7");
+  CHECK(count_rows("golden_record where entity = 'student'") == "7");
 
   // Two files of the transcript platform in one push that both fit one stored child: the
   // platform keeps two children apart, so neither is merged automatically.
   std::vector<Kid> ha = {{"TS-9", "Vũ Thị Hà", "09/09/2014", "2014-09-09", "Nữ", "F", ""}};
-  REQUIRE(statuses(push(hub, p.admissions, "admissions", admissions(ha))) == std::vector<std::string>{"accepted"});
+  REQUIRE(statuses(push_feed(hub, p.admissions, "admissions", admissions(ha))) == std::vector<std::string>{"accepted"});
   std::vector<Kid> two_ha = {{"HB-9", "Vũ Thị Hà", "", "2014-09-09", "", "F", ""},
                              {"HB-10", "Vu Thi Ha", "", "2014-09-09", "", "F", ""}};
-  CHECK(statuses(push(hub, p.transcripts, "transcripts", transcripts(two_ha))) ==
+  CHECK(statuses(push_feed(hub, p.transcripts, "transcripts", transcripts(two_ha))) ==
         std::vector<std::string>{"review", "review"});
-  CHECK(count("golden_record where entity = 'student'") == "10");
+  CHECK(count_rows("golden_record where entity = 'student'") == "10");
 }
 
 TEST_CASE("without Redis ingestion answers 503 and stores nothing; it resumes when Redis returns", "[db][resolve]") {
@@ -192,29 +185,29 @@ TEST_CASE("without Redis ingestion answers 503 and stores nothing; it resumes wh
   HubProcess hub({{"HUB_REDIS_URL", "redis://127.0.0.1:" + std::to_string(port) + "/0"}});
   REQUIRE(hub.start());
   auto p = partners();
-  REQUIRE(push(hub, p.ops, "schools", kSchools).status == 200);
+  REQUIRE(push_feed(hub, p.ops, "schools", kSchools).status == 200);
   std::vector<Kid> first = {{"TS-1", "Đỗ Hải Yến", "31/12/2014", "2014-12-31", "Nữ", "F", "031314000777"}};
-  REQUIRE(statuses(push(hub, p.admissions, "admissions", admissions(first))) == std::vector<std::string>{"accepted"});
+  REQUIRE(statuses(push_feed(hub, p.admissions, "admissions", admissions(first))) == std::vector<std::string>{"accepted"});
 
   stop_redis();
-  std::string batches = count("inbox_batch");
+  std::string batches = count_rows("inbox_batch");
   std::vector<Kid> second = {{"HB-1", "Do Hai Yen", "", "2014-12-31", "", "F", ""}};
-  auto refused = push(hub, p.transcripts, "transcripts", transcripts(second));
+  auto refused = push_feed(hub, p.transcripts, "transcripts", transcripts(second));
   CHECK(refused.status == 503);
   CHECK(refused.headers["content-type"].find("application/problem+json") == 0);
   CHECK(std::string(parse_json(refused.body)["code"].GetString()).rfind("dependency.", 0) == 0);
-  CHECK(count("inbox_batch") == batches);  // nothing stored, so nothing half-resolved
-  CHECK(count("golden_record where entity = 'student'") == "1");  // nothing accepted earlier is lost
+  CHECK(count_rows("inbox_batch") == batches);  // nothing stored, so nothing half-resolved
+  CHECK(count_rows("golden_record where entity = 'student'") == "1");  // nothing accepted earlier is lost
 
   start_redis();
   HttpResult again;
   for (int i = 0; i < 50; ++i) {
-    again = push(hub, p.transcripts, "transcripts", transcripts(second));
+    again = push_feed(hub, p.transcripts, "transcripts", transcripts(second));
     if (again.status != 503) break;
     std::this_thread::sleep_for(200ms);
   }
   REQUIRE(again.status == 200);
   CHECK(statuses(again) == std::vector<std::string>{"merged"});
-  CHECK(count("golden_record where entity = 'student'") == "1");
+  CHECK(count_rows("golden_record where entity = 'student'") == "1");
   stop_redis();
 }

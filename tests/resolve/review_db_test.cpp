@@ -13,8 +13,6 @@ using namespace hub::test;
 
 namespace {
 
-std::string count(const std::string& sql) { return sql_value("select count(*) from " + sql); }
-
 HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
                 const std::string& body = "") {
   return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
@@ -95,7 +93,7 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
   CHECK(std::string(parse_json(bad.body)["code"].GetString()) == "review.bad_decision");
   auto no = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "not-a-match"})");
   REQUIRE(no.status == 200);
-  CHECK(count("match_exclusion") == "1");
+  CHECK(count_rows("match_exclusion") == "1");
   auto again = call(hub, "POST", "/v1/admin/review/" + std::to_string(item), ops, R"({"decision": "match"})");
   CHECK(again.status == 409);
   CHECK(std::string(parse_json(again.body)["code"].GetString()) == "review.decided");
@@ -103,7 +101,7 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
                       transcript("HB-1", "Lê Hoàng Nam", "2014-11-11", "031214000999", "6A2"));
   REQUIRE(changed.status == 200);
   CHECK(status_of(changed) != "review");
-  CHECK(count("review_item where kind = 'match' and status = 'open'") == "0");
+  CHECK(count_rows("review_item where kind = 'match' and status = 'open'") == "0");
 
   // Minh: the admissions portal sends him twice under two files (no ID): a namesake review.
   auto m1 = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-2", "Trần Văn Minh", "20/07/2014", ""));
@@ -114,13 +112,13 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
   REQUIRE(!minh_item.empty());
 
   // Match (with hubctl): the new record joins the candidate; its id redirects to the survivor.
-  std::string changes = count("change_log");
+  std::string changes = count_rows("change_log");
   auto yes = hubctl({"review", "decide", minh_item, "match"});
   REQUIRE(yes.exit_code == 0);
   CHECK(sql_value("select merged_into::text from golden_record where id = '" + dup + "'") == minh);
-  CHECK(count("source_link where record_id = '" + minh + "'") == "2");
-  CHECK(count("change_log where op = 'merge' and record_id = '" + dup + "'") == "1");
-  CHECK(std::stoi(count("change_log")) == std::stoi(changes) + 2);
+  CHECK(count_rows("source_link where record_id = '" + minh + "'") == "2");
+  CHECK(count_rows("change_log where op = 'merge' and record_id = '" + dup + "'") == "1");
+  CHECK(std::stoi(count_rows("change_log")) == std::stoi(changes) + 2);
   auto redirect = get(hub.url("/v1/records/student/" + dup), trn);
   CHECK(redirect.status == 308);
   CHECK(redirect.headers["location"] == "/v1/records/student/" + minh);
@@ -136,8 +134,8 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
                   " where p.name = 'demo-admissions' and l.entity = 'student' and l.source_id = 'TS-3'") == dup);
   CHECK(sql_value("select record_id::text from source_link l join partner p on p.id = l.partner_id"
                   " where p.name = 'demo-admissions' and l.entity = 'student' and l.source_id = 'TS-2'") == minh);
-  CHECK(count("change_log where op = 'unmerge' and record_id = '" + dup + "'") == "1");
-  CHECK(count("match_exclusion") == "2");
+  CHECK(count_rows("change_log where op = 'unmerge' and record_id = '" + dup + "'") == "1");
+  CHECK(count_rows("match_exclusion") == "2");
   CHECK(get(hub.url("/v1/records/student/" + dup), trn).status == 200);
   auto twice = call(hub, "POST", "/v1/admin/records/" + dup + ":unmerge", ops);
   CHECK(twice.status == 409);
@@ -148,5 +146,5 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
   auto merged = hubctl({"merge", dup, "--into", minh});
   CHECK(merged.exit_code == 0);
   CHECK(sql_value("select merged_into::text from golden_record where id = '" + dup + "'") == minh);
-  CHECK(count("audit_log where action in ('review.decide', 'record.merge', 'record.unmerge')") == "5");
+  CHECK(count_rows("audit_log where action in ('review.decide', 'record.merge', 'record.unmerge')") == "5");
 }

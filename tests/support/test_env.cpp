@@ -285,4 +285,14 @@ bool HubProcess::running() {
 
 std::string HubProcess::log() const { return read_file(log_path_); }
 
+std::string count_rows(const std::string& from_clause) {
+  return sql_value("select count(*) from " + from_clause);
+}
+
+HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
+                     const std::string& body, const std::string& content_type) {
+  return http("POST", hub.url("/v1/ingest/" + feed), body,
+              {"Authorization: Bearer " + token, "Content-Type: " + content_type}, 60000);
+}
+
 }  // namespace hub::test

@@ -78,4 +78,10 @@ CommandResult run_process(const std::vector<std::string>& argv,
 
 std::string binary(const std::string& name);  // path of build/<name>
 
+// select count(*) from `from_clause` on the test database, e.g. "golden_record where ...".
+std::string count_rows(const std::string& from_clause);
+// POST /v1/ingest/<feed> as the token's partner, with a minute's patience for big batches.
+HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
+                     const std::string& body, const std::string& content_type = "application/json");
+
 }  // namespace hub::test

@@ -23,11 +23,6 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
-HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body) {
-  return http("POST", hub.url("/v1/ingest/" + feed), body,
-              {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
 CommandResult export_snapshot(std::vector<std::string> args) {
   std::vector<std::string> a = {"export", "snapshot", "--consumer", "demo-warehouse"};
   a.insert(a.end(), args.begin(), args.end());
@@ -43,10 +38,10 @@ TEST_CASE("export snapshot: as of 30 Sept and 15 March, profile applied, NDJSON 
   std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
                                                     "ingest:subject_result", "--scope", "ingest:term_summary"});
-  REQUIRE(push(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   std::string body = read_file(kPartnersDir + "/demo-transcripts/samples/transcripts.json");
   body.replace(body.find("\"score\": 10.5"), 13, "\"score\": 9.5");  // make Mai's record clean
-  REQUIRE(push(hub, tr, "transcripts", body).status == 200);
+  REQUIRE(push_feed(hub, tr, "transcripts", body).status == 200);
   std::string mai_enrollment = sql_value("select id from golden_record where entity = 'enrollment' and valid_from = '2026-03-03'");
   REQUIRE_FALSE(mai_enrollment.empty());
   int enrollments = std::stoi(sql_value("select count(*) from golden_record where entity = 'enrollment'"));

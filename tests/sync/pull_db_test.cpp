@@ -22,11 +22,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kSecret = "pull-test-secret-0123456789";
-HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body) {
-  return http("POST", hub.url("/v1/ingest/" + feed), body,
-              {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
 HttpResult get_as(HubProcess& hub, const std::string& path, const std::string& token, const std::string& accept = "") {
   std::vector<std::string> h = {"Authorization: Bearer " + token};
   if (!accept.empty()) h.push_back("Accept: " + accept);
@@ -53,9 +48,9 @@ Loaded load_demo(HubProcess& hub) {
            add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
                                             "ingest:subject_result", "--scope", "ingest:term_summary"}),
            add_partner("demo-warehouse", {"--scope", "pull:*"})};
-  REQUIRE(push(hub, l.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(hub, l.admissions, "admissions", read_file(kPartnersDir + "/demo-admissions/samples/admissions.json")).status == 200);
-  REQUIRE(push(hub, l.transcripts, "transcripts", read_file(kPartnersDir + "/demo-transcripts/samples/transcripts.json")).status == 200);
+  REQUIRE(push_feed(hub, l.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, l.admissions, "admissions", read_file(kPartnersDir + "/demo-admissions/samples/admissions.json")).status == 200);
+  REQUIRE(push_feed(hub, l.transcripts, "transcripts", read_file(kPartnersDir + "/demo-transcripts/samples/transcripts.json")).status == 200);
   return l;
 }
 

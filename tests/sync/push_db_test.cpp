@@ -73,11 +73,6 @@ std::map<std::string, std::string> hub_env(const std::string& publication) {
           {"HUB_INGEST_LEASE_SECONDS", "3"}};
 }
 
-HttpResult push(HubProcess& hub, const std::string& token, const std::string& feed, const std::string& body) {
-  return http("POST", hub.url("/v1/ingest/" + feed), body,
-              {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
 // `count` admission records from `first`, each a student and an application; `round` changes
 // the names so that a second round updates the same records.
 std::string admissions(int first, int count, int round) {
@@ -165,12 +160,12 @@ TEST_CASE("push through a receiver outage: retried with backoff, nothing lost, n
   HubProcess hub(hub_env(publication_file(http_sink(receiver))));
   REQUIRE(hub.start());
   auto t = partners();
-  REQUIRE(push(hub, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(hub, t.admissions, "admissions", admissions(0, 150, 0)).status == 200);
+  REQUIRE(push_feed(hub, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, t.admissions, "admissions", admissions(0, 150, 0)).status == 200);
 
   // During the outage: attempts counted, the cursor stays, the hub keeps accepting data.
   auto outage_end = std::chrono::steady_clock::now() + std::chrono::seconds(outage_seconds());
-  REQUIRE(push(hub, t.admissions, "admissions", admissions(150, 50, 0)).status == 200);
+  REQUIRE(push_feed(hub, t.admissions, "admissions", admissions(150, 50, 0)).status == 200);
   while (std::chrono::steady_clock::now() < outage_end) std::this_thread::sleep_for(100ms);
   CHECK(receiver.counters().refused >= 2);
   CHECK(std::stoi(sql_value("select attempts from sync_consumer where name = 'demo-warehouse'")) >= 2);
@@ -179,7 +174,7 @@ TEST_CASE("push through a receiver outage: retried with backoff, nothing lost, n
   CHECK(hub.log().find("sync send failed; will retry") != std::string::npos);
 
   receiver.set_mode(WarehouseReceiver::Mode::kNormal);
-  REQUIRE(push(hub, t.admissions, "admissions", admissions(0, 100, 1)).status == 200);  // updates
+  REQUIRE(push_feed(hub, t.admissions, "admissions", admissions(0, 100, 1)).status == 200);  // updates
   REQUIRE(wait_delivered(30));
   check_final_state(hub, t.warehouse, receiver);
   CHECK(sql_value("select count(*) from warehouse.record where entity = 'student' and data->>'full_name' like 'Trần%'") == "100");
@@ -201,12 +196,12 @@ TEST_CASE("kill -9 of the hub in the middle of a send: the batch is sent again, 
   auto first = std::make_unique<HubProcess>(hub_env(publication));
   REQUIRE(first->start());
   auto t = partners();
-  REQUIRE(push(*first, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(*first, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(wait_delivered(20));
   // Slow receiver: it reads a batch, waits, then stores it. Kill the hub while it waits.
   receiver.set_mode(WarehouseReceiver::Mode::kSlow, 1500);
   auto before = receiver.counters();
-  REQUIRE(push(*first, t.admissions, "admissions", admissions(0, 100, 0)).status == 200);
+  REQUIRE(push_feed(*first, t.admissions, "admissions", admissions(0, 100, 0)).status == 200);
   for (int i = 0; i < 200 && receiver.counters().requests == before.requests; ++i) std::this_thread::sleep_for(20ms);
   REQUIRE(receiver.counters().requests > before.requests);
   std::string cursor_at_kill = sql_value("select cursor from sync_consumer where name = 'demo-warehouse'");
@@ -234,8 +229,8 @@ TEST_CASE("duplicate deliveries: stored, then the connection drops; the re-sends
   HubProcess hub(hub_env(publication_file(http_sink(receiver))));
   REQUIRE(hub.start());
   auto t = partners();
-  REQUIRE(push(hub, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(hub, t.admissions, "admissions", admissions(0, 120, 0)).status == 200);
+  REQUIRE(push_feed(hub, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, t.admissions, "admissions", admissions(0, 120, 0)).status == 200);
   for (int i = 0; i < 200 && receiver.counters().refused < 3; ++i) std::this_thread::sleep_for(20ms);
   REQUIRE(receiver.counters().refused >= 3);
   receiver.set_mode(WarehouseReceiver::Mode::kDrop);  // and a few connections dropped unanswered
@@ -260,7 +255,7 @@ TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resum
   auto wrong = std::make_unique<HubProcess>(env);
   REQUIRE(wrong->start());
   auto t = partners();
-  REQUIRE(push(*wrong, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(*wrong, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
   REQUIRE(wait_delivered(20));  // "delivered" past it: into the dead-letter table
   CHECK(receiver.counters().bad_signatures >= 1);
   CHECK(sql_value("select count(*) from warehouse.change") == "0");
@@ -284,7 +279,7 @@ TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resum
   // Paused: changes wait; resumed: they arrive. Status tells which.
   REQUIRE(hubctl({"sync", "pause", "demo-warehouse"}, cli_env).exit_code == 0);
   std::this_thread::sleep_for(200ms);
-  REQUIRE(push(hub, t.admissions, "admissions", admissions(0, 10, 0)).status == 200);
+  REQUIRE(push_feed(hub, t.admissions, "admissions", admissions(0, 10, 0)).status == 200);
   std::this_thread::sleep_for(1s);
   CHECK(sql_value("select count(*) from warehouse.change") == "4");
   auto status = hubctl({"--json", "sync", "status"}, cli_env);
@@ -310,15 +305,15 @@ TEST_CASE("file sink: rotating NDJSON files with a manifest, each change once ac
   auto first = std::make_unique<HubProcess>(hub_env(publication));
   REQUIRE(first->start());
   auto t = partners();
-  REQUIRE(push(*first, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  REQUIRE(push(*first, t.admissions, "admissions", admissions(0, 60, 0)).status == 200);
+  REQUIRE(push_feed(*first, t.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(*first, t.admissions, "admissions", admissions(0, 60, 0)).status == 200);
   REQUIRE(wait_delivered(20));
   first->stop(SIGKILL);
   // Replaying after a crash must not write anything twice.
   sql_exec("update sync_consumer set cursor = 0");
   HubProcess second(hub_env(publication));
   REQUIRE(second.start());
-  REQUIRE(push(second, t.admissions, "admissions", admissions(60, 20, 0)).status == 200);
+  REQUIRE(push_feed(second, t.admissions, "admissions", admissions(60, 20, 0)).status == 200);
   REQUIRE(wait_delivered(20));
 
   std::multiset<long long> seqs;
