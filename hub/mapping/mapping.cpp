@@ -2,11 +2,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <atomic>
+#include <bitset>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "hub/common/crypto.h"
 #include "hub/mapping/jsonpath.h"
@@ -42,6 +47,9 @@ struct CatalogRule {
 
 struct FieldRule {
   std::string name;
+  // The same name, interned for the life of the process: records store it by reference
+  // instead of copying it into every record's pool.
+  const std::string* key = nullptr;
   const schema::FieldSchema* schema = nullptr;
   std::optional<PathRef> from;
   std::optional<Scalar> constant;
@@ -51,6 +59,9 @@ struct FieldRule {
   std::string ref;  // local name of another record of the same vendor record
   bool required = false;
   bool sensitive = false;
+  // The last step is the transform that defines the canonical form of the field's type (date
+  // for a date, phone for a phone ...): its output needs no second check against the schema.
+  bool canonical_output = false;
   std::optional<Condition> when;
 };
 
@@ -65,6 +76,7 @@ struct EmitRule {
 };
 
 struct CompiledMapping {
+  std::uint64_t serial = 0;  // unique per compiled mapping in this process (memo keys)
   std::string partner, feed, version, file;
   PathRef records;
   PathRef source_id;
@@ -76,6 +88,15 @@ struct CompiledMapping {
 // ---- loading -------------------------------------------------------------------------------
 
 namespace {
+
+// Canonical field names, kept for the life of the process (a few hundred at most, from the
+// schemas), so mapped records can refer to them without a copy and outlive their mapping.
+const std::string& intern(const std::string& name) {
+  static std::mutex mutex;
+  static std::unordered_set<std::string> names;  // node-based: addresses are stable
+  std::lock_guard<std::mutex> lock(mutex);
+  return *names.insert(name).first;
+}
 
 struct Compiler {
   std::string file;
@@ -178,6 +199,7 @@ struct Compiler {
                           const TransformOptions& topts, std::optional<Date> default_valid_on) const {
     FieldRule f;
     f.name = name;
+    f.key = &intern(name);
     f.schema = emit.schema->field(name);
     if (!f.schema) {
       std::string list;
@@ -285,6 +307,14 @@ struct Compiler {
       f.transforms.push_back(std::move(t.value()));
       f.sensitive = true;
     }
+    if (!f.catalog && !f.transforms.empty()) {
+      static const std::map<std::string, schema::FieldType> kCanonicalizers = {
+          {"date", schema::FieldType::kDate},         {"personal_id", schema::FieldType::kPersonalId},
+          {"phone", schema::FieldType::kPhone},       {"email", schema::FieldType::kEmail},
+          {"school_year", schema::FieldType::kSchoolYear}};
+      auto it = kCanonicalizers.find(f.transforms.back().name);
+      f.canonical_output = it != kCanonicalizers.end() && it->second == f.schema->type;
+    }
     return f;
   }
 
@@ -298,6 +328,8 @@ struct Compiler {
     for (const char* k : {"partner", "feed", "records", "source_id", "emit"})
       if (!root[k]) return at(root, std::string("missing '") + k + "'");
     auto m = std::make_unique<CompiledMapping>();
+    static std::atomic<std::uint64_t> next_serial{1};
+    m->serial = next_serial++;
     m->file = file;
     m->catalogs = ctx.catalogs;
     m->schemas = ctx.schemas;
@@ -322,7 +354,18 @@ struct Compiler {
     }
     TransformOptions topts;
     auto catalogs = ctx.catalogs;
-    topts.is_personal_id_prefix = [catalogs](std::string_view p) { return catalogs->is_personal_id_prefix(p); };
+    // Every personal ID is checked against the province prefixes: read the catalog once into a
+    // table of the 1,000 possible prefixes rather than searching it per record.
+    auto prefixes = std::make_shared<std::bitset<1000>>();
+    for (int i = 0; i < 1000; ++i) {
+      char three[4] = {char('0' + i / 100), char('0' + i / 10 % 10), char('0' + i % 10), 0};
+      if (catalogs->is_personal_id_prefix(three)) prefixes->set(static_cast<std::size_t>(i));
+    }
+    topts.is_personal_id_prefix = [prefixes](std::string_view p) {
+      if (p.size() != 3 || !std::all_of(p.begin(), p.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        return false;
+      return prefixes->test(static_cast<std::size_t>((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0')));
+    };
     std::optional<Date> default_valid_on;
     if (const auto& opts = root["options"]) {
       if (auto st = keys(opts, {"date_pivot", "codes_valid_on"}, "options"); !st) return st.error();
@@ -414,9 +457,20 @@ std::optional<Scalar> to_scalar(const rapidjson::Value& v) {
   return std::nullopt;
 }
 
-void put(rapidjson::Document& doc, const std::string& key, const Scalar& v) {
+rapidjson::Value key_of(const std::string& interned) {
+  return rapidjson::Value(rapidjson::StringRef(interned.c_str(), interned.size()));
+}
+
+void put_text(rapidjson::Document& doc, const std::string& interned_key, std::string_view text) {
   auto& a = doc.GetAllocator();
-  rapidjson::Value k(key.c_str(), static_cast<rapidjson::SizeType>(key.size()), a);
+  rapidjson::Value k = key_of(interned_key);
+  rapidjson::Value val(text.data(), static_cast<rapidjson::SizeType>(text.size()), a);
+  doc.AddMember(k, val, a);
+}
+
+void put(rapidjson::Document& doc, const std::string& interned_key, const Scalar& v) {
+  auto& a = doc.GetAllocator();
+  rapidjson::Value k = key_of(interned_key);
   rapidjson::Value val;
   if (std::holds_alternative<std::string>(v)) {
     const auto& s = std::get<std::string>(v);
@@ -449,36 +503,88 @@ bool holds(const Condition& cond, const Contexts& c) {
   return cond.op == Condition::Op::kNotEquals ? !in : in;
 }
 
-// Vendors repeat a few values ("Nam", "Kinh", "Trúng tuyển") on every record: remember each
-// thread's recent lookups so folding and indexing run once per distinct value, not per record.
-// Entries are immutable catalog pointers, valid while the snapshot that owns the mapping lives;
-// the key includes the rule (so the catalog) and the date.
-Result<const catalog::Entry*> lookup_memo(const CatalogRule& rule, const std::string& value,
-                                          const catalog::LookupOptions& opts) {
-  struct Key {
-    const CatalogRule* rule;
-    long day;
-    std::string value;
-    bool operator==(const Key& o) const { return rule == o.rule && day == o.day && value == o.value; }
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const {
-      return std::hash<std::string>()(k.value) ^ (std::hash<const void*>()(k.rule) * 31) ^ std::hash<long>()(k.day);
-    }
-  };
-  thread_local std::unordered_map<Key, Result<const catalog::Entry*>, KeyHash> memo;
-  constexpr std::size_t kMaxEntries = 4096;
-  Key key{&rule, opts.as_of ? opts.as_of->days_since_epoch() : 0, value};
-  if (auto it = memo.find(key); it != memo.end()) return it->second;
+// What a catalog rule makes of one vendor value: the canonical code, or the error to report.
+struct CodeOutcome {
+  std::string code;
+  std::optional<Error> error;
+  bool mask = false;    // the error shows the vendor's value masked
+  bool review = false;  // a person must decide (split commune), the partner cannot fix it
+};
+
+CodeOutcome compute_code(const CompiledMapping& m, const FieldRule& f, std::string_view value, Date today) {
+  const CatalogRule& rule = *f.catalog;
+  catalog::LookupOptions opts = rule.options;
+  opts.as_of = rule.valid_on.value_or(today);
   auto found = rule.catalog->lookup(value, opts);
+  if (!found) return {"", found.error(), f.sensitive, false};
+  const catalog::Entry* entry = found.value();
+  if (!rule.crosswalk || entry->valid_on(today)) return {entry->code, std::nullopt, false, false};
+  // A pre-reform commune: follow the crosswalk; a split commune goes to a person.
+  auto cw = m.catalogs->crosswalk_commune(entry->code);
+  if (!cw) return {"", make_error("catalog.crosswalk_missing", cw.error().message), false, false};
+  if (cw->kind == catalog::CrosswalkResult::Kind::kPartial) {
+    std::string list;
+    for (const auto& code : cw->new_codes) list += (list.empty() ? "" : ", ") + code;
+    return {"",
+            make_error("catalog.crosswalk_partial",
+                       "old commune " + entry->code + " (" + entry->name +
+                           ") was split on 2025-07-01; its people now belong to one of " + list +
+                           ": an operator must choose"),
+            false, true};
+  }
+  return {cw->new_codes.front(), std::nullopt, false, false};
+}
+
+// Keys of the per-thread catalog memo below; looked up by string_view, stored with a string.
+struct MemoKey {
+  std::uint64_t mapping;
+  const FieldRule* field;
+  long day;
+  std::string value;
+};
+struct MemoView {
+  std::uint64_t mapping;
+  const FieldRule* field;
+  long day;
+  std::string_view value;
+};
+struct MemoHash {
+  using is_transparent = void;
+  std::size_t of(std::uint64_t m, const void* f, long d, std::string_view v) const {
+    return std::hash<std::string_view>()(v) ^ (std::hash<const void*>()(f) * 31) ^
+           (std::hash<std::uint64_t>()(m) * 131) ^ std::hash<long>()(d);
+  }
+  std::size_t operator()(const MemoKey& k) const { return of(k.mapping, k.field, k.day, k.value); }
+  std::size_t operator()(const MemoView& k) const { return of(k.mapping, k.field, k.day, k.value); }
+};
+struct MemoEqual {
+  using is_transparent = void;
+  static MemoView view(const MemoKey& k) { return {k.mapping, k.field, k.day, k.value}; }
+  static MemoView view(const MemoView& k) { return k; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    MemoView x = view(a), y = view(b);
+    return x.mapping == y.mapping && x.field == y.field && x.day == y.day && x.value == y.value;
+  }
+};
+
+// Vendors repeat a few values ("Nam", "Kinh", "Trúng tuyển", a school's commune) on every
+// record: remember each thread's recent outcomes so folding, indexing and the crosswalk run
+// once per distinct value, not per record. The key names the mapping by its serial number
+// (addresses are reused after a reload) and the day (validity depends on it).
+const CodeOutcome& code_memo(const CompiledMapping& m, const FieldRule& f, std::string_view value, Date today) {
+  thread_local std::unordered_map<MemoKey, CodeOutcome, MemoHash, MemoEqual> memo;
+  constexpr std::size_t kMaxEntries = 4096;
+  long day = today.days_since_epoch();
+  if (auto it = memo.find(MemoView{m.serial, &f, day, value}); it != memo.end()) return it->second;
   if (memo.size() >= kMaxEntries) memo.clear();
-  memo.emplace(std::move(key), found);
-  return found;
+  return memo.emplace(MemoKey{m.serial, &f, day, std::string(value)}, compute_code(m, f, value, today)).first->second;
 }
 
 struct RecordBuilder {
   const CompiledMapping& m;
   RecordResult& result;
+  Date today = Date::today();  // once per record: codes are read as valid today
 
   void issue(const Error& e, const EmitRule& emit, const FieldRule* f, const std::string& path,
              const std::string& raw_value, bool sensitive, bool review = false) {
@@ -494,87 +600,104 @@ struct RecordBuilder {
     result.issues.push_back(std::move(i));
   }
 
-  // One field: read, default, transform, code, check. Returns nullopt when nothing to write.
-  std::optional<Scalar> field_value(const FieldRule& f, const EmitRule& emit, const Contexts& c) {
-    if (f.when && !holds(*f.when, c)) return std::nullopt;
+  // One field: read, default, transform, code, check, then write it into `doc`. Returns
+  // false when nothing was written.
+  bool field_value(const FieldRule& f, const EmitRule& emit, const Contexts& c, rapidjson::Document& doc) {
+    if (f.when && !holds(*f.when, c)) return false;
     Scalar v;
+    const rapidjson::Value* node = nullptr;
+    std::size_t first_step = 0;  // pipeline steps already run
     if (f.constant) v = *f.constant;
     if (f.from) {
-      const rapidjson::Value* node = f.from->query->select_one(base_of(*f.from, c));
-      if (node) {
+      node = f.from->query->select_one(base_of(*f.from, c));
+      // Most fields are vendor text taken as is or coded through a catalog: read it in place,
+      // without building a Scalar (the general path below handles blanks and defaults).
+      if (node && node->IsString() && f.transforms.empty()) {
+        std::string_view text(node->GetString(), node->GetStringLength());
+        if (!text::trim(text).empty()) {
+          if (!f.catalog) {
+            put_text(doc, *f.key, text);
+            return true;
+          }
+          const CodeOutcome& coded = code_memo(m, f, text, today);
+          if (coded.error) {
+            issue(*coded.error, emit, &f, node_path(*f.from, c), std::string(text), coded.mask, coded.review);
+            return false;
+          }
+          put_text(doc, *f.key, coded.code);
+          return true;
+        }
+      }
+      // A first step on text reads the vendor's text in place too.
+      if (node && node->IsString() && !f.transforms.empty() && f.transforms.front().text) {
+        std::string_view text(node->GetString(), node->GetStringLength());
+        if (!text::trim(text).empty()) {
+          auto r = f.transforms.front().text(text);
+          if (!r) {
+            issue(r.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
+            return false;
+          }
+          v = std::move(r.value());
+          first_step = 1;
+        }
+      }
+      if (node && first_step == 0) {
         auto s = to_scalar(*node);
         if (!s) {
           issue(make_error("value.not_scalar", "expected a single value here, found an " +
                                                    std::string(node->IsArray() ? "array" : "object")),
                 emit, &f, node_path(*f.from, c), "", false);
-          return std::nullopt;
+          return false;
         }
         v = std::move(*s);
       }
     }
-    // Blank text counts as missing: vendors send "" for "unknown".
-    if (std::holds_alternative<std::string>(v) && text::trim(std::get<std::string>(v)).empty()) v = Scalar();
-    if (is_null(v) && f.default_value) v = *f.default_value;
-    // `v` stays as the vendor sent it, for error reports (rendered as text only on the error
-    // path); the pipeline's steps write `out`.
-    Scalar out;
-    bool transformed = false;
-    for (const auto& t : f.transforms) {
-      auto r = t.apply(transformed ? out : v);
+    // Blank text counts as missing: vendors send "" for "unknown" (a first step already run
+    // had text that was not blank).
+    if (first_step == 0 && std::holds_alternative<std::string>(v) && text::trim(std::get<std::string>(v)).empty())
+      v = Scalar();
+    bool defaulted = false;
+    if (first_step == 0 && is_null(v) && f.default_value) {
+      v = *f.default_value;
+      defaulted = true;
+    }
+    // The value as the vendor sent it (after the blank and default rules), rendered only when
+    // an error is reported: the pipeline's steps consume `v` in place.
+    auto raw = [&]() -> std::string {
+      if (defaulted) return scalar_text(*f.default_value);
+      if (f.constant) return scalar_text(*f.constant);
+      if (!node) return "";
+      auto s = to_scalar(*node);
+      if (!s || (std::holds_alternative<std::string>(*s) && text::trim(std::get<std::string>(*s)).empty())) return "";
+      return scalar_text(*s);
+    };
+    for (std::size_t i = first_step; i < f.transforms.size(); ++i) {
+      const Transform& t = f.transforms[i];
+      auto r = t.apply(std::move(v));
       if (!r) {
-        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", scalar_text(v), f.sensitive);
-        return std::nullopt;
+        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw(), f.sensitive);
+        return false;
       }
-      out = std::move(r.value());
-      transformed = true;
+      v = std::move(r.value());
     }
-    Scalar& cur = transformed ? out : v;
-    if (!is_null(cur) && f.catalog) {
-      auto coded = code(cur, f, emit, c, v);
-      if (!coded) return std::nullopt;
-      cur = std::move(*coded);
+    if (!is_null(v) && f.catalog) {
+      const CodeOutcome& coded = std::holds_alternative<std::string>(v)
+                                     ? code_memo(m, f, std::get<std::string>(v), today)
+                                     : code_memo(m, f, scalar_text(v), today);
+      if (coded.error) {
+        issue(*coded.error, emit, &f, f.from ? node_path(*f.from, c) : "", raw(), coded.mask, coded.review);
+        return false;
+      }
+      v = coded.code;
     }
-    if (is_null(cur)) {
+    if (is_null(v)) {
       if (f.required)
         issue(make_error("value.required", "the field is required but the vendor record has no value for it"),
               emit, &f, f.from ? node_path(*f.from, c) : "", "", false);
-      return std::nullopt;
+      return false;
     }
-    return std::move(cur);
-  }
-
-  std::optional<Scalar> code(const Scalar& v, const FieldRule& f, const EmitRule& emit, const Contexts& c,
-                             const Scalar& raw_value) {
-    const CatalogRule& rule = *f.catalog;
-    catalog::LookupOptions opts = rule.options;
-    Date today = Date::today();
-    opts.as_of = rule.valid_on.value_or(today);
-    auto path = [&] { return f.from ? node_path(*f.from, c) : std::string(); };
-    auto raw = [&] { return scalar_text(raw_value); };
-    auto found = lookup_memo(rule, scalar_text(v), opts);
-    if (!found) {
-      issue(found.error(), emit, &f, path(), raw(), f.sensitive);
-      return std::nullopt;
-    }
-    const catalog::Entry* entry = found.value();
-    if (!rule.crosswalk || entry->valid_on(today)) return Scalar(entry->code);
-    // A pre-reform commune: follow the crosswalk; a split commune goes to a person.
-    auto cw = m.catalogs->crosswalk_commune(entry->code);
-    if (!cw) {
-      issue(make_error("catalog.crosswalk_missing", cw.error().message), emit, &f, path(), raw(), false);
-      return std::nullopt;
-    }
-    if (cw->kind == catalog::CrosswalkResult::Kind::kPartial) {
-      std::string list;
-      for (const auto& code : cw->new_codes) list += (list.empty() ? "" : ", ") + code;
-      issue(make_error("catalog.crosswalk_partial",
-                       "old commune " + entry->code + " (" + entry->name +
-                           ") was split on 2025-07-01; its people now belong to one of " + list +
-                           ": an operator must choose"),
-            emit, &f, path(), raw(), false, true);
-      return std::nullopt;
-    }
-    return Scalar(cw->new_codes.front());
+    put(doc, *f.key, v);
+    return true;
   }
 
   void emit_one(const EmitRule& emit, const Contexts& c, const std::string& source_id) {
@@ -584,19 +707,28 @@ struct RecordBuilder {
     rec.local_name = emit.as;
     rec.source_id = source_id;
     rec.fields.SetObject();
+    auto& a = rec.fields.GetAllocator();
+    // The rule of each member written, in order: validation then needs no name lookups. Both
+    // lists are reused by the thread's next records (emit_one never nests).
+    thread_local std::vector<const FieldRule*> written;
+    thread_local std::vector<schema::KnownField> known;
+    written.clear();
+    known.clear();
     for (const auto& f : emit.fields) {
       if (!f.ref.empty()) {
-        auto& a = rec.fields.GetAllocator();
         rapidjson::Value ref(rapidjson::kObjectType);
         ref.AddMember("$ref", rapidjson::Value(f.ref.c_str(), a), a);
-        rec.fields.AddMember(rapidjson::Value(f.name.c_str(), a), ref, a);
+        rec.fields.AddMember(key_of(*f.key), ref, a);
+        written.push_back(&f);
         continue;
       }
-      if (auto v = field_value(f, emit, c)) put(rec.fields, f.name, *v);
+      if (field_value(f, emit, c, rec.fields)) written.push_back(&f);
     }
+    auto member = rec.fields.MemberBegin();
+    for (const auto* f : written) known.push_back({f->schema, &(member++)->value, f->canonical_output});
     // Codes were produced by the catalog rules (or checked at load time for constants), so the
     // schema check here skips catalog lookups.
-    for (const auto& viol : schema::validate(*emit.schema, rec.fields, nullptr)) {
+    for (const auto& viol : schema::validate_known(*emit.schema, known, nullptr)) {
       // Fields already reported by their own pipeline are not reported twice.
       bool already = false;
       for (const auto& i : result.issues) already = already || (i.entity == emit.entity && i.field == viol.field);
@@ -695,6 +827,7 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   result.index = index;
   result.path = record_path;
   RecordBuilder b{m, result};
+  result.records.reserve(m.emits.size());
   Contexts c{&document, &record, &record, &record_path, record_path};
   if (!record.IsObject()) {
     result.issues.push_back({"record.not_object", "", "", record_path, "", "each vendor record must be a JSON object",

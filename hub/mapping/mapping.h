@@ -38,11 +38,16 @@ struct MappedRecord {
   std::string local_name;  // the emit's `as`: how other records of this vendor record refer to it
   std::string source_id;   // the vendor record's id, plus "/<as>/<key>" for exploded children
   // A small pool per record: RapidJSON's default first chunk is 64 KiB, which a batch of
-  // thousands of small records would multiply into gigabytes.
-  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool =
-      std::make_unique<rapidjson::MemoryPoolAllocator<>>(1024);
-  rapidjson::Document fields{rapidjson::kObjectType, pool.get()};  // canonical field -> value;
-                                                                    // references are {"$ref": name}
+  // thousands of small records would multiply into gigabytes. The allocator and its first
+  // chunk are one heap block (one allocation per record, not two), which stays put when the
+  // record is moved.
+  struct Pool {
+    alignas(16) char first_chunk[1024];
+    rapidjson::MemoryPoolAllocator<> allocator{first_chunk, sizeof first_chunk, 1024};
+  };
+  std::unique_ptr<Pool> pool = std::make_unique<Pool>();
+  rapidjson::Document fields{rapidjson::kObjectType, &pool->allocator};  // canonical field -> value;
+                                                                          // references are {"$ref": name}
 };
 
 enum class RecordStatus { kMapped, kReview, kRejected };

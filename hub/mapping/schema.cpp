@@ -452,15 +452,14 @@ class Checker {
   }
 
   void check_personal_id(const FieldSchema& f, std::string_view s) {
-    const std::string masked = validate::mask_personal_id(s);
     if (text::trim(s).size() != s.size()) {
-      add(f, "schema.personal_id", "white space around the personal ID " + masked);
+      add(f, "schema.personal_id", "white space around the personal ID " + validate::mask_personal_id(s));
       return;
     }
     std::function<bool(std::string_view)> known;
     if (catalogs_) known = [this](std::string_view p) { return catalogs_->is_personal_id_prefix(p); };
     auto r = validate::personal_id(s, known);
-    if (!r.ok()) add(f, "schema.personal_id", r.error().message + " (" + masked + ")");
+    if (!r.ok()) add(f, "schema.personal_id", r.error().message + " (" + validate::mask_personal_id(s) + ")");
   }
 
   template <class T>
@@ -478,6 +477,18 @@ class Checker {
 
 bool absent(const rapidjson::Value* v) {
   return !v || v->IsNull() || (v->IsString() && v->GetStringLength() == 0);
+}
+
+const rapidjson::Value* find_member(const rapidjson::Value& record, const char* name) {
+  auto it = record.FindMember(name);
+  return it == record.MemberEnd() ? nullptr : &it->value;
+}
+
+void check_effective_dates(const EntitySchema& schema, Checker& checker, const rapidjson::Value* from,
+                           const rapidjson::Value* to) {
+  if (!schema.effective_dated || !from || !to || !from->IsString() || !to->IsString()) return;
+  auto a = Date::parse_iso(from->GetString()), b = Date::parse_iso(to->GetString());
+  if (a && b && *b < *a) checker.add(*schema.field("valid_to"), "schema.out_of_range", "valid_to is before valid_from");
 }
 
 }  // namespace
@@ -573,13 +584,39 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
   } else {
     for (std::size_t i : schema.required) required(schema.fields[i]);
   }
-  if (schema.effective_dated) {
-    auto from = record.FindMember("valid_from"), to = record.FindMember("valid_to");
-    if (from != record.MemberEnd() && to != record.MemberEnd() && from->value.IsString() && to->value.IsString()) {
-      auto a = Date::parse_iso(from->value.GetString()), b = Date::parse_iso(to->value.GetString());
-      if (a && b && *b < *a) checker.add(*schema.field("valid_to"), "schema.out_of_range", "valid_to is before valid_from");
-    }
+  check_effective_dates(schema, checker, find_member(record, "valid_from"), find_member(record, "valid_to"));
+  return out;
+}
+
+std::vector<Violation> validate_known(const EntitySchema& entity, const std::vector<KnownField>& fields,
+                                      const catalog::CatalogSet* catalogs, std::optional<Date> as_of) {
+  std::vector<Violation> out;
+  Checker checker(catalogs, as_of, out);
+  // Which fields hold a value, by position in the schema: the required check needs no lookup.
+  constexpr std::size_t kSmall = 64;
+  bool small[kSmall] = {};
+  std::vector<bool> large;
+  const std::size_t n = entity.fields.size();
+  if (n > kSmall) large.assign(n, false);
+  const rapidjson::Value *from = nullptr, *to = nullptr;
+  for (const auto& kf : fields) {
+    if (absent(kf.value)) continue;
+    std::size_t pos = static_cast<std::size_t>(kf.schema - entity.fields.data());
+    if (n > kSmall) large[pos] = true;
+    else small[pos] = true;
+    if (!kf.canonical) checker.check(*kf.schema, *kf.value);
+    if (entity.effective_dated && kf.schema->name == "valid_from") from = kf.value;
+    if (entity.effective_dated && kf.schema->name == "valid_to") to = kf.value;
   }
+  auto present = [&](std::size_t pos) { return n > kSmall ? bool(large[pos]) : small[pos]; };
+  if (entity.index.empty()) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (entity.fields[i].required && !present(i)) checker.add(entity.fields[i], "schema.required", "required field is missing");
+  } else {
+    for (std::size_t i : entity.required)
+      if (!present(i)) checker.add(entity.fields[i], "schema.required", "required field is missing");
+  }
+  check_effective_dates(entity, checker, from, to);
   return out;
 }
 

@@ -111,4 +111,18 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
                                 const catalog::CatalogSet* catalogs = nullptr,
                                 std::optional<Date> as_of = std::nullopt);
 
+// The same checks for a record whose fields are already resolved to their FieldSchema (the
+// mapping stage resolves them once, at load): no name lookups, and no unknown fields possible.
+// Every `schema` pointer must point into `entity.fields`; each field appears at most once.
+struct KnownField {
+  const FieldSchema* schema;
+  const rapidjson::Value* value;
+  // Made by the transform that defines the type's canonical form (the date transform for a
+  // date ...): only its presence is checked, not its form again.
+  bool canonical = false;
+};
+std::vector<Violation> validate_known(const EntitySchema& entity, const std::vector<KnownField>& fields,
+                                      const catalog::CatalogSet* catalogs = nullptr,
+                                      std::optional<Date> as_of = std::nullopt);
+
 }  // namespace hub::schema

@@ -29,20 +29,87 @@ bool map_utf8(std::string_view s, int options, std::string& out) {
 }
 
 void append_utf8(std::string& out, utf8proc_int32_t cp) {
+  if (cp >= 0x80 && cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    return;
+  }
+  if (cp >= 0x800 && cp < 0x10000 && (cp < 0xD800 || cp > 0xDFFF)) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    return;
+  }
   utf8proc_uint8_t buf[4];
   auto n = utf8proc_encode_char(cp, buf);
   out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
 }
 
-bool is_word_cp(utf8proc_int32_t cp) {
+// Decodes the well-formed 2- and 3-byte UTF-8 sequences (all of Vietnamese) inline, and hands
+// anything else to utf8proc, which also rejects what is malformed. Returns the sequence's
+// length, or <= 0 when utf8proc finds it invalid.
+inline utf8proc_ssize_t decode(const utf8proc_uint8_t* p, utf8proc_ssize_t left, utf8proc_int32_t* cp) {
+  auto cont = [](utf8proc_uint8_t b) { return (b & 0xC0) == 0x80; };
+  utf8proc_uint8_t c = p[0];
+  if (c >= 0xC2 && c <= 0xDF && left >= 2 && cont(p[1])) {
+    *cp = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+    return 2;
+  }
+  if (c >= 0xE1 && c <= 0xEC && left >= 3 && cont(p[1]) && cont(p[2])) {
+    *cp = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    return 3;
+  }
+  return utf8proc_iterate(p, left, cp);
+}
+
+// utf8proc's properties of the code points below U+2000 (Latin, the Vietnamese letters of
+// U+1E00-U+1EFF, combining marks), read once: names are cased letter by letter, and a table
+// lookup costs a fraction of utf8proc's two-level property search.
+struct CpProps {
+  utf8proc_int32_t lower, upper, title;
+  bool letter, word;
+};
+constexpr utf8proc_int32_t kTableSize = 0x2000;
+
+bool word_category(utf8proc_int32_t cp) {
   auto cat = utf8proc_category(cp);
   return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
          (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
 }
 
-bool is_letter_cp(utf8proc_int32_t cp) {
+bool letter_category(utf8proc_int32_t cp) {
   auto cat = utf8proc_category(cp);
   return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+const CpProps* props_table() {
+  static const std::vector<CpProps> table = [] {
+    std::vector<CpProps> t(kTableSize);
+    for (utf8proc_int32_t cp = 0; cp < kTableSize; ++cp)
+      t[cp] = {utf8proc_tolower(cp), utf8proc_toupper(cp), utf8proc_totitle(cp), letter_category(cp), word_category(cp)};
+    return t;
+  }();
+  return table.data();
+}
+
+bool is_word_cp(utf8proc_int32_t cp) {
+  return cp >= 0 && cp < kTableSize ? props_table()[cp].word : word_category(cp);
+}
+
+bool is_letter_cp(utf8proc_int32_t cp) {
+  return cp >= 0 && cp < kTableSize ? props_table()[cp].letter : letter_category(cp);
+}
+
+utf8proc_int32_t to_lower(utf8proc_int32_t cp) {
+  return cp >= 0 && cp < kTableSize ? props_table()[cp].lower : utf8proc_tolower(cp);
+}
+
+utf8proc_int32_t to_upper(utf8proc_int32_t cp) {
+  return cp >= 0 && cp < kTableSize ? props_table()[cp].upper : utf8proc_toupper(cp);
+}
+
+utf8proc_int32_t to_title(utf8proc_int32_t cp) {
+  return cp >= 0 && cp < kTableSize ? props_table()[cp].title : utf8proc_totitle(cp);
 }
 
 // Walks UTF-8, mapping each letter through `map` (given whether it starts a word); malformed
@@ -65,7 +132,7 @@ std::string map_letters(std::string_view s, Map map) {
       continue;
     }
     utf8proc_int32_t cp;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    utf8proc_ssize_t n = decode(p, left, &cp);
     if (n <= 0) {
       out.push_back(static_cast<char>(*p));
       ++p;
@@ -174,7 +241,7 @@ bool already_nfc(std::string_view s) {
       continue;
     }
     utf8proc_int32_t cp;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    utf8proc_ssize_t n = decode(p, left, &cp);
     if (n <= 0) return false;
     if (cp >= 0x300 && (cp < 0x1E00 || cp > 0x1EFF)) return false;
     p += n;
@@ -191,36 +258,45 @@ Result<std::string> nfc(std::string_view s) {
   return out;
 }
 
+// Length of the Unicode space separator (category Zs) at the start of `s`, 0 if none. The Zs
+// set is small and fixed: U+0020, U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F, U+3000.
+// ASCII control white space (tab, new line ...) counts too.
+std::size_t space_at(std::string_view s) {
+  auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char c = b(0);
+  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') ? 1 : 0;
+  if (c == 0xC2) return s.size() >= 2 && b(1) == 0xA0 ? 2 : 0;
+  if (s.size() < 3) return 0;
+  if (c == 0xE1) return b(1) == 0x9A && b(2) == 0x80 ? 3 : 0;
+  if (c == 0xE2)
+    return (b(1) == 0x80 && (b(2) <= 0x8A || b(2) == 0xAF) && b(2) >= 0x80) || (b(1) == 0x81 && b(2) == 0x9F) ? 3 : 0;
+  if (c == 0xE3) return b(1) == 0x80 && b(2) == 0x80 ? 3 : 0;
+  return 0;
+}
+
 std::string collapse_spaces(std::string_view s) {
+  // Byte by byte: other bytes, malformed or not, are copied as they are (nfc() is where bad
+  // UTF-8 is reported), so runs between spaces are copied whole.
   std::string out;
   out.reserve(s.size());
-  bool pending_space = false;
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t n;
-    bool space;
-    if (*p < 0x80) {  // ASCII, most of every payload: no decoding, no category table
-      n = 1;
-      space = *p == ' ' || (*p >= '\t' && *p <= '\r');
-    } else {
-      n = utf8proc_iterate(p, left, &cp);
-      if (n <= 0) {  // keep malformed bytes as they are; nfc() is where they are reported
-        n = 1;
-        cp = -1;
-      }
-      space = cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    std::size_t k = 0;
+    while (run < s.size()) {
+      auto c = static_cast<unsigned char>(s[run]);
+      // Only ASCII white space and sequences led by C2, E1, E2 or E3 can be spaces.
+      bool maybe = c < 0x80 ? c == ' ' || (c >= '\t' && c <= '\r') : c == 0xC2 || (c >= 0xE1 && c <= 0xE3);
+      if (maybe && (k = space_at(s.substr(run))) != 0) break;
+      ++run;
     }
-    if (space) {
-      pending_space = !out.empty();
-    } else {
-      if (pending_space) out.push_back(' ');
-      pending_space = false;
-      out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    if (run > i) {
+      if (!out.empty()) out.push_back(' ');
+      out.append(s.data() + i, run - i);
     }
-    p += n;
-    left -= n;
+    if (run >= s.size()) break;
+    i = run + k;
+    while (i < s.size() && (k = space_at(s.substr(i))) != 0) i += k;
   }
   return out;
 }
@@ -308,22 +384,29 @@ std::string value_shape(std::string_view v) {
 }
 
 std::string upper(std::string_view s) {
-  return map_letters(s, [](utf8proc_int32_t cp, bool) { return utf8proc_toupper(cp); });
+  return map_letters(s, [](utf8proc_int32_t cp, bool) { return to_upper(cp); });
 }
 
 std::string lower(std::string_view s) {
-  return map_letters(s, [](utf8proc_int32_t cp, bool) { return utf8proc_tolower(cp); });
+  return map_letters(s, [](utf8proc_int32_t cp, bool) { return to_lower(cp); });
 }
 
 std::string name_case(std::string_view s) {
-  auto composed = nfc(s);
-  std::string spaced = collapse_spaces(composed.ok() ? std::string_view(*composed) : s);
+  // Text already in NFC (nearly all of it) is spaced straight from the input, without the copy.
+  std::string spaced;
+  if (already_nfc(s)) {
+    spaced = collapse_spaces(s);
+  } else {
+    auto composed = nfc(s);
+    spaced = collapse_spaces(composed.ok() ? std::string_view(*composed) : s);
+  }
   return map_letters(spaced, [](utf8proc_int32_t cp, bool word_start) {
-    return word_start ? utf8proc_totitle(cp) : utf8proc_tolower(cp);
+    return word_start ? to_title(cp) : to_lower(cp);
   });
 }
 
 Result<std::string> normalize_text(std::string_view s) {
+  if (already_nfc(s)) return collapse_spaces(s);
   auto composed = nfc(s);
   if (!composed.ok()) return composed.error();
   return collapse_spaces(*composed);

@@ -19,21 +19,50 @@ Error arg_error(const std::string& name, const std::string& what) {
 }
 
 // A transform on text: non-null scalars are turned into text first; null passes through.
-Transform text_transform(std::string name, std::function<Result<Scalar>(std::string_view)> fn,
-                         bool sensitive = false) {
+// Steps are plain function pointers and read strings in place: they run for every field of
+// every record, so neither a second std::function nor a copy of the input is worth paying.
+using TextFn = Result<Scalar> (*)(std::string_view);
+
+Transform text_transform(std::string name, TextFn fn, bool sensitive = false) {
   return Transform{std::move(name),
-                   [fn](const Scalar& v) -> Result<Scalar> {
+                   [fn](Scalar v) -> Result<Scalar> {
                      if (is_null(v)) return v;
+                     if (const auto* s = std::get_if<std::string>(&v)) return fn(*s);
                      return fn(scalar_text(v));
                    },
-                   sensitive};
+                   sensitive, fn};
 }
 
-Factory plain(std::function<Result<Scalar>(std::string_view)> fn, bool sensitive = false) {
+Factory plain(TextFn fn, bool sensitive = false) {
   return [fn, sensitive](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
     if (arg && !arg.IsNull()) return arg_error("this transform", "takes no argument");
     return text_transform("", fn, sensitive);
   };
+}
+
+// Steps that usually hand their input back unchanged (trim of clean text, empty_to_null of a
+// value) edit the string they were given instead of building a new one.
+using InPlaceFn = void (*)(Scalar&);
+
+Factory in_place(InPlaceFn fn) {
+  return [fn](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+    if (arg && !arg.IsNull()) return arg_error("this transform", "takes no argument");
+    return Transform{"", [fn](Scalar v) -> Result<Scalar> {
+                       if (is_null(v)) return v;
+                       if (!std::holds_alternative<std::string>(v)) v = scalar_text(v);
+                       fn(v);
+                       return v;
+                     }};
+  };
+}
+
+// Cuts `s` down to text::trim(s) without reallocating.
+void trim_in_place(std::string& s) {
+  std::string_view t = text::trim(s);
+  if (t.size() == s.size()) return;
+  std::size_t begin = static_cast<std::size_t>(t.data() - s.data());
+  s.erase(begin + t.size());
+  s.erase(0, begin);
 }
 
 Result<Scalar> as_string(Result<std::string> r) {
@@ -71,7 +100,7 @@ std::vector<std::string> string_list(const YAML::Node& n) {
 
 const std::map<std::string, Factory>& factories() {
   static const std::map<std::string, Factory> kFactories = {
-      {"trim", plain([](std::string_view s) -> Result<Scalar> { return Scalar(std::string(text::trim(s))); })},
+      {"trim", in_place([](Scalar& v) { trim_in_place(std::get<std::string>(v)); })},
       {"collapse_spaces", plain([](std::string_view s) -> Result<Scalar> { return Scalar(text::collapse_spaces(s)); })},
       {"nfc", plain([](std::string_view s) { return as_string(text::nfc(s)); })},
       {"normalize", plain([](std::string_view s) { return as_string(text::normalize_text(s)); })},
@@ -88,19 +117,18 @@ const std::map<std::string, Factory>& factories() {
          if (!r) return r.error();
          return Scalar(*r);
        })},
-      {"empty_to_null", plain([](std::string_view s) -> Result<Scalar> {
-         if (text::trim(s).empty()) return Scalar();
-         return Scalar(std::string(s));
+      {"empty_to_null", in_place([](Scalar& v) {
+         if (text::trim(std::get<std::string>(v)).empty()) v = Scalar();
        })},
       {"string", plain([](std::string_view s) -> Result<Scalar> { return Scalar(std::string(s)); })},
       {"integer", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
-         return Transform{"integer", [](const Scalar& v) -> Result<Scalar> {
+         return Transform{"integer", [](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             return to_number(v, true);
                           }};
        }},
       {"decimal", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
-         return Transform{"decimal", [](const Scalar& v) -> Result<Scalar> {
+         return Transform{"decimal", [](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             return to_number(v, false);
                           }};
@@ -114,7 +142,7 @@ const std::map<std::string, Factory>& factories() {
          } catch (const YAML::Exception&) {
            return arg_error("range", "min and max must be numbers");
          }
-         return Transform{"range", [lo, hi](const Scalar& v) -> Result<Scalar> {
+         return Transform{"range", [lo, hi](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             auto n = to_number(v, false);
                             if (!n) return n.error();
@@ -136,7 +164,7 @@ const std::map<std::string, Factory>& factories() {
            return arg_error("date", "give the vendor's format, e.g. {date: dd/mm/yyyy} or a list of formats");
          for (const auto& f : formats)
            if (auto st = dates::check_format(f); !st) return arg_error("date", st.error().message);
-         return Transform{"date", [formats, pivot](const Scalar& v) -> Result<Scalar> {
+         return Transform{"date", [formats, pivot](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             Result<Date> d = std::holds_alternative<std::string>(v)
                                                  ? dates::parse_date_any(std::get<std::string>(v), formats, pivot)
@@ -148,12 +176,14 @@ const std::map<std::string, Factory>& factories() {
       {"personal_id", [](const YAML::Node& arg, const TransformOptions& opts) -> Result<Transform> {
          auto known = opts.is_personal_id_prefix;
          return Transform{"personal_id",
-                          [known](const Scalar& v) -> Result<Scalar> {
+                          [known](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
-                            std::string s = scalar_text(v);
+                            if (!std::holds_alternative<std::string>(v)) v = scalar_text(v);
+                            auto& s = std::get<std::string>(v);
                             auto r = validate::personal_id(s, known);
                             if (!r) return r.error();
-                            return Scalar(std::string(text::trim(s)));
+                            trim_in_place(s);
+                            return v;
                           },
                           true};
        }},
@@ -162,7 +192,7 @@ const std::map<std::string, Factory>& factories() {
          std::string pattern = arg.Scalar();
          auto re = jsonpath::Regex::compile(pattern, true);
          if (!re) return arg_error("regex", "'" + pattern + "' is not a valid I-Regexp (RFC 9485)");
-         return Transform{"regex", [re, pattern](const Scalar& v) -> Result<Scalar> {
+         return Transform{"regex", [re, pattern](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             if (!re->matches(scalar_text(v)))
                               return make_error("value.pattern", "the value does not match the pattern " + pattern);
@@ -176,7 +206,7 @@ const std::map<std::string, Factory>& factories() {
          } catch (const YAML::Exception&) {
          }
          if (width < 1 || width > 64) return arg_error("pad", "expects a width from 1 to 64 (left-pads with zeros)");
-         return Transform{"pad", [width](const Scalar& v) -> Result<Scalar> {
+         return Transform{"pad", [width](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             std::string s = scalar_text(v);
                             if (static_cast<int>(s.size()) < width) s.insert(0, width - s.size(), '0');
@@ -192,7 +222,7 @@ const std::map<std::string, Factory>& factories() {
            if (table.count(key)) return arg_error("map", "'" + kv.first.Scalar() + "' is listed twice (case and accents are ignored)");
            table[key] = kv.second.IsNull() ? Scalar() : Scalar(kv.second.Scalar());
          }
-         return Transform{"map", [table](const Scalar& v) -> Result<Scalar> {
+         return Transform{"map", [table](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             auto it = table.find(text::fold_key(scalar_text(v)));
                             if (it == table.end())
@@ -207,7 +237,7 @@ const std::map<std::string, Factory>& factories() {
            return arg_error("recode", "expects a table of vendor value: canonical value");
          std::map<std::string, std::string> table;
          for (const auto& kv : arg) table[text::fold_key(kv.first.Scalar())] = kv.second.Scalar();
-         return Transform{"recode", [table](const Scalar& v) -> Result<Scalar> {
+         return Transform{"recode", [table](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             auto it = table.find(text::fold_key(scalar_text(v)));
                             return it == table.end() ? v : Scalar(it->second);
@@ -220,7 +250,7 @@ const std::map<std::string, Factory>& factories() {
          for (const auto& a : allowed) by_key[text::fold_key(a)] = a;
          std::string list;
          for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-         return Transform{"enum", [by_key, list](const Scalar& v) -> Result<Scalar> {
+         return Transform{"enum", [by_key, list](Scalar v) -> Result<Scalar> {
                             if (is_null(v)) return v;
                             auto it = by_key.find(text::fold_key(scalar_text(v)));
                             if (it == by_key.end())

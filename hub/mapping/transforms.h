@@ -22,13 +22,17 @@ bool is_null(const Scalar& v);
 // Text form used by text transforms and error messages: integers without ".0".
 std::string scalar_text(const Scalar& v);
 
-using TransformFn = std::function<Result<Scalar>(const Scalar&)>;
+// Takes its input by value so a pipeline can hand each step's output to the next without a copy.
+using TransformFn = std::function<Result<Scalar>(Scalar)>;
 
 struct Transform {
   std::string name;
   TransformFn apply;
   // True for transforms whose input/output is a personal ID: error values are masked.
   bool sensitive = false;
+  // Steps on text also offer themselves on a string_view, so a pipeline's first step can read
+  // the vendor's text where it lies in the parsed document, without copying it first.
+  Result<Scalar> (*text)(std::string_view) = nullptr;
 };
 
 struct TransformOptions {

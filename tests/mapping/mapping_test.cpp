@@ -225,6 +225,49 @@ TEST_CASE("conditions, defaults, constants and blank values", "[mapping]") {
   CHECK(none.document_error->code == "mapping.no_records");
 }
 
+// Text is read where it lies in the parsed document (catalog fields, fields without steps, a
+// pipeline's first text step); what a partner sees on an error must not change with that.
+TEST_CASE("errors show the vendor's value, masked when personal, whichever path read it", "[mapping]") {
+  auto m = compile(std::string(kHeader) +
+                   "      full_name: {from: $.name, transform: [normalize, name_case]}\n"
+                   "      gender: {from: $.sex, catalog: gender, by: name}\n"
+                   "      personal_id: $.pid\n"
+                   "      contact_phone: {from: $.phone, transform: [phone]}\n"
+                   "      address: $.addr\n"
+                   "      birth_date: {from: $.dob, transform: [{date: dd/mm/yyyy}]}\n");
+  INFO((m ? "" : m.error().message));
+  REQUIRE(m.ok());
+  auto doc = parse(R"({"items": [
+      {"id": 1, "name": "  trần   thị\u00a0MAI ", "sex": "Nữ", "pid": "079314000123", "phone": "0912 345 678", "addr": " 12 Lê Lợi ", "dob": "06/05/2014"},
+      {"id": 2, "name": 12345, "sex": "không rõ", "pid": "07921400012", "phone": "12ab", "dob": "06/05/2014"}]})");
+  auto out = m.value()->run(doc);
+  REQUIRE(out.results.size() == 2);
+  const auto& a = out.results[0].records[0].fields;
+  std::string issues;
+  for (const auto& i : out.results[0].issues) issues += i.code + " " + i.field + ": " + i.message + "\n";
+  INFO(issues);
+  CHECK(out.results[0].status == RecordStatus::kMapped);
+  CHECK(std::string(a["full_name"].GetString()) == "Trần Thị Mai");
+  CHECK(std::string(a["gender"].GetString()) == "F");
+  CHECK(std::string(a["contact_phone"].GetString()) == "0912345678");
+  CHECK(std::string(a["address"].GetString()) == " 12 Lê Lợi ");  // no steps: as sent
+
+  const auto& r = out.results[1];
+  CHECK(r.status == RecordStatus::kRejected);
+  CHECK(std::string(r.records[0].fields["full_name"].GetString()) == "12345");  // a number as text
+  const auto* sex = find_issue(r, "catalog.not_found");
+  REQUIRE(sex);
+  CHECK(sex->value == "không rõ");
+  CHECK(sex->path == "$['items'][1]['sex']");
+  const auto* pid = find_issue(r, "personal_id.format");
+  REQUIRE(pid);
+  CHECK(pid->value.find("0792140") == std::string::npos);  // masked
+  const auto* phone = find_issue(r, "phone.format");
+  REQUIRE(phone);
+  CHECK(phone->value == "****");  // a phone is personal: masked, by length
+  CHECK(phone->path == "$['items'][1]['phone']");
+}
+
 TEST_CASE("many threads can run one mapping at once", "[mapping]") {
   rapidjson::Document doc;
   auto expected = output_json(run_sample("demo-admissions", "admissions", doc));

@@ -27,6 +27,11 @@ TEST_CASE("nfc composes and rejects invalid UTF-8", "[text]") {
 TEST_CASE("collapse_spaces trims and collapses Unicode spaces", "[text]") {
   CHECK(text::collapse_spaces("  Trần\t\tThị \xC2\xA0 Mai  ") == "Trần Thị Mai");
   CHECK(text::collapse_spaces("") == "");
+  // Every Unicode space separator counts, whatever its UTF-8 length; other bytes, even
+  // malformed ones, are kept as they are.
+  CHECK(text::collapse_spaces("a\xE2\x80\x83" "b\xE3\x80\x80" "c\xE1\x9A\x80" "d\xE2\x80\xAF" "e") == "a b c d e");
+  CHECK(text::collapse_spaces("\xE2\x80\x8B" "x") == "\xE2\x80\x8B" "x");  // U+200B is not a space (Cf)
+  CHECK(text::collapse_spaces("x \xC2\x85 \xFF  y") == "x \xC2\x85 \xFF y");
 }
 
 TEST_CASE("trim removes ASCII white space and no-break spaces only at the ends", "[text]") {
