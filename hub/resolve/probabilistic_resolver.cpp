@@ -238,7 +238,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       // like another one is proposed to a person, never merged here.
       if (res.content_hash == cands[w.index].content_hash) continue;
       for (const auto& s : scored)
-        if (!s.conflict && s.s.total >= rules.review_threshold) {
+        if (!s.conflict && s.s.total >= rules.review_threshold && meets_requirements(rules.review_requires, s.s)) {
           set_review(res, rules, s, "possible_duplicate");
           break;
         }
@@ -285,11 +285,14 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       res.score = det->s.total;
       continue;
     }
+    // Below review_requires (a clearly different given name: a twin) nobody is asked.
+    bool doubtful = !eligible.empty() && meets_requirements(rules.review_requires, eligible[0]->s);
     if (!eligible.empty() && eligible[0]->s.total >= rules.match_threshold) {
       const Scored& best = *eligible[0];
       bool ambiguous = eligible.size() > 1 &&
                        eligible[1]->s.total >= std::max(rules.review_threshold, best.s.total - rules.ambiguity_margin);
-      if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
+      if (!doubtful && !meets_requirements(rules, best.s)) {
+      } else if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
       else if (ambiguous) set_review(res, rules, best, "ambiguous");
       else if (!meets_requirements(rules, best.s)) set_review(res, rules, best, "requirement_not_met");
       else {
@@ -299,7 +302,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
         by_score[best.c->id].push_back({k, Scored{nullptr, best.s, "", nullptr}});
         continue;
       }
-    } else if (!eligible.empty() && eligible[0]->s.total >= rules.review_threshold) {
+    } else if (doubtful && eligible[0]->s.total >= rules.review_threshold) {
       set_review(res, rules, *eligible[0], "possible_duplicate");
     } else if (review_conflict) {
       set_review(res, rules, *review_conflict, "identifier_conflict");
