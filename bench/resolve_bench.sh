@@ -10,6 +10,7 @@ set -euo pipefail
 build=$(cd "${BUILD:-build}" && pwd)
 children=${CHILDREN:-20000}
 procs_list=${PROCS:-"1 2 3"}
+port_base=${PORT_BASE:-18460}  # hubs listen on port_base+1..
 : "${HUB_POSTGRES_URL:?}" "${HUB_REDIS_URL:?}"
 data=$(mktemp -d /tmp/resolve-bench.XXXX)
 trap 'rm -rf "$data"; for p in ${pids:-}; do kill "$p" 2>/dev/null || true; done' EXIT
@@ -27,21 +28,21 @@ for n in $procs_list; do
         --scope ingest:subject_result --scope ingest:term_summary | tail -1)
   pids=""
   for i in $(seq 1 "$n"); do
-    HUB_LISTEN=127.0.0.1:$((18460 + i)) HUB_LOG_LEVEL=warn HUB_HTTP_THREADS=2 "$build/hub" >"$data/hub-$i.log" 2>&1 &
+    HUB_LISTEN=127.0.0.1:$((port_base + i)) HUB_LOG_LEVEL=warn HUB_HTTP_THREADS=2 "$build/hub" >"$data/hub-$i.log" 2>&1 &
     pids="$pids $!"
   done
   for i in $(seq 1 "$n"); do
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((18460 + i))/healthz" >/dev/null && break; sleep 0.1; done
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((port_base + i))/healthz" >/dev/null && break; sleep 0.1; done
   done
   curl -sf -o /dev/null -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \
-    --data-binary @"$data/schools.json" http://127.0.0.1:18461/v1/ingest/schools
+    --data-binary @"$data/schools.json" http://127.0.0.1:$((port_base + 1))/v1/ingest/schools
   # Admissions and transcript documents interleaved, so both partners' records of the same
   # children are in flight together.
   paste -d'\n' <(ls "$data"/admissions-*.json | sort -V) <(ls "$data"/transcripts-*.json | sort -V) | grep -v '^$' > "$data/order"
-  export adm trn n
+  export adm trn n port_base
   start=$(date +%s.%N)
   awk '{print NR" "$0}' "$data/order" | xargs -P $((2 * n)) -L1 bash -c '
-    port=$((18461 + ($0 % n)))
+    port=$((port_base + 1 + ($0 % n)))
     case "$1" in *admissions*) tok=$adm feed=admissions;; *) tok=$trn feed=transcripts;; esac
     code=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $tok" -H "Content-Type: application/json" \
       --data-binary @"$1" "http://127.0.0.1:$port/v1/ingest/$feed")

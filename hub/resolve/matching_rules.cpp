@@ -75,7 +75,7 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
   static const std::set<std::string> kKeys = {"entity", "profile", "deterministic", "deterministic_veto",
                                               "distinct", "blocking", "max_candidates_per_key", "compare",
                                               "auto_match_requires", "thresholds", "ambiguity_margin",
-                                              "survivorship"};
+                                              "review_requires", "survivorship"};
   for (const auto& kv : root)
     if (!kKeys.count(kv.first.as<std::string>())) r.fail(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
   if (!root["entity"]) r.fail(root, "entity is required");
@@ -168,6 +168,12 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
         if (c.method != Method::kJaroWinkler) r.fail(l["min"], where + ": min: is for jaro_winkler levels");
         lv.min_similarity = r.number(l["min"], where + ".min");
       }
+      if (l["max_edits"]) {
+        if (c.method != Method::kJaroWinkler) r.fail(l["max_edits"], where + ": max_edits: is for jaro_winkler levels");
+        double e = r.number(l["max_edits"], where + ".max_edits");
+        if (e < 0 || e > 3 || e != static_cast<int>(e)) r.fail(l["max_edits"], where + ".max_edits must be 0 to 3");
+        lv.max_edits = static_cast<int>(e);
+      }
       if (l["when"]) {
         lv.when = r.string(l["when"], where + ".when");
         static const std::set<std::string> kExact = {"exact"};
@@ -177,7 +183,8 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
         if (c.method == Method::kDate && !kDate.count(lv.when))
           r.fail(l["when"], where + ": a date level is when: exact, day_month_swapped, two_of_three or same_year");
       }
-      bool otherwise = lv.when.empty() && lv.min_similarity < 0;
+      if (lv.min_similarity >= 0 && lv.max_edits >= 0) r.fail(l, where + ": a level has min: or max_edits:, not both");
+      bool otherwise = lv.when.empty() && lv.min_similarity < 0 && lv.max_edits < 0;
       if (otherwise != (i + 1 == levels.size()))
         r.fail(l, where + ": the last level, and only the last, has no condition (it is 'otherwise')");
       c.levels.push_back(lv);
@@ -201,6 +208,7 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
     return out;
   };
   if (root["auto_match_requires"]) rules.auto_match_requires = requirements(root["auto_match_requires"], "auto_match_requires");
+  if (root["review_requires"]) rules.review_requires = requirements(root["review_requires"], "review_requires");
   for (const auto& [i, node] : pending_requires) rules.distinct[i].review_requires = requirements(node, "distinct.review_requires");
 
   const auto& t = root["thresholds"];

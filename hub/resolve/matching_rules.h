@@ -32,6 +32,9 @@ enum class Method { kExact, kJaroWinkler, kDate };
 struct Level {
   std::string label;       // "exact", "jw>=0.92", "day_month_swapped", "other" ...
   double min_similarity = -1;  // kJaroWinkler: similarity at least this (-1: any)
+  // kJaroWinkler: at most this many edits (insertion, deletion, substitution, adjacent swap)
+  // and the same first letter: a typo, which short names miss by similarity (-1: not used).
+  int max_edits = -1;
   std::string when;        // kExact / kDate: exact | day_month_swapped | two_of_three | same_year; "" = otherwise
   double m = 0, u = 0;
   double weight = 0;       // log2(m / u), computed at load
@@ -70,6 +73,9 @@ struct MatchingRules {
   // An automatic match needs each of these comparisons at this level index or better (twins
   // agree on everything but their given name).
   std::map<std::string, std::size_t> auto_match_requires;
+  // A doubtful pair (review band, namesake, ambiguous) is only proposed to a person when these
+  // levels are reached: a clearly different given name with the rest alike is a twin, not a doubt.
+  std::map<std::string, std::size_t> review_requires;
   double match_threshold = 0;
   double review_threshold = 0;
   // Namesakes: when another candidate scores within this margin of the best, the record is

@@ -111,6 +111,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       for (auto b : blocks) scope.locked.insert({entity, b});
       scope.locks.push_back(std::move(set));
     }
+    auto drawn = std::chrono::steady_clock::now();
     long long token = tx.exec1("select nextval('resolve_fence_token')")[0].as<long long>();
     for (auto& set : scope.locks)
       if (!set->renew()) throw ResolveRetry("block locks expired before the fencing token was drawn");
@@ -132,14 +133,20 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     auto fenced = tx.exec_params(
         "insert into resolve_fence(entity, block, token)"
         " select r.e, r.b, $2 from jsonb_to_recordset($1::jsonb) as r(e text, b bigint) order by r.e, r.b"
-        " on conflict (entity, block) do update set token = excluded.token"
+        " on conflict (entity, block) do update set token = excluded.token, written_at = clock_timestamp()"
         " where resolve_fence.token < excluded.token returning 1",
         keys.str(), token);
+    // A row deleted by clean_fences was written more than fence_horizon ago, after any older
+    // token was drawn: a write this late could have slipped past a deleted row.
+    if (std::chrono::steady_clock::now() - drawn > options_.fence_horizon)
+      throw ResolveRetry("fencing write came too late after the token was drawn");
     if (fenced.size() != n) {
       log::warn("fencing token refused: a newer lock holder resolved these records; the chunk is retried",
                 {{"token", std::to_string(token)}, {"keys", std::to_string(n)}, {"refused", std::to_string(n - fenced.size())}});
       throw ResolveRetry("fencing token " + std::to_string(token) + " is older than the last writer's");
     }
+    if (options_.fence_clean_every > 0 && token % options_.fence_clean_every == 0)
+      clean_fences(tx, options_.fence_horizon);
   }
 
   // 3. Candidates: stored records sharing a blocking key (a bounded number per key), plus the
@@ -238,7 +245,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       // like another one is proposed to a person, never merged here.
       if (res.content_hash == cands[w.index].content_hash) continue;
       for (const auto& s : scored)
-        if (!s.conflict && s.s.total >= rules.review_threshold) {
+        if (!s.conflict && s.s.total >= rules.review_threshold && meets_requirements(rules.review_requires, s.s)) {
           set_review(res, rules, s, "possible_duplicate");
           break;
         }
@@ -285,11 +292,14 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       res.score = det->s.total;
       continue;
     }
+    // Below review_requires (a clearly different given name: a twin) nobody is asked.
+    bool doubtful = !eligible.empty() && meets_requirements(rules.review_requires, eligible[0]->s);
     if (!eligible.empty() && eligible[0]->s.total >= rules.match_threshold) {
       const Scored& best = *eligible[0];
       bool ambiguous = eligible.size() > 1 &&
                        eligible[1]->s.total >= std::max(rules.review_threshold, best.s.total - rules.ambiguity_margin);
-      if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
+      if (!doubtful && !meets_requirements(rules, best.s)) {
+      } else if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
       else if (ambiguous) set_review(res, rules, best, "ambiguous");
       else if (!meets_requirements(rules, best.s)) set_review(res, rules, best, "requirement_not_met");
       else {
@@ -299,7 +309,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
         by_score[best.c->id].push_back({k, Scored{nullptr, best.s, "", nullptr}});
         continue;
       }
-    } else if (!eligible.empty() && eligible[0]->s.total >= rules.review_threshold) {
+    } else if (doubtful && eligible[0]->s.total >= rules.review_threshold) {
       set_review(res, rules, *eligible[0], "possible_duplicate");
     } else if (review_conflict) {
       set_review(res, rules, *review_conflict, "identifier_conflict");
@@ -332,6 +342,17 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     }
   }
   return out;
+}
+
+std::size_t ProbabilisticResolver::clean_fences(pqxx::work& tx, std::chrono::milliseconds older_than, int limit) {
+  // skip locked: never wait on (or deadlock with) a chunk fencing the same keys.
+  return tx.exec_params(
+               "delete from resolve_fence f using (select entity, block from resolve_fence"
+               "   where written_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)"
+               "   limit $2 for update skip locked) old"
+               " where f.entity = old.entity and f.block = old.block",
+               static_cast<long long>(older_than.count()), limit)
+      .affected_rows();
 }
 
 void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate>& cands,

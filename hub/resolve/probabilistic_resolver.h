@@ -26,6 +26,11 @@ struct ResolverOptions {
   // Fault injection for tests only: sleep this long while holding the locks, before the
   // fencing check, so a test can stop the process with its locks held.
   std::chrono::milliseconds hold_after_lock{0};
+  // Fence rows older than this are deleted (every `fence_clean_every`-th token, in the chunk);
+  // a chunk whose fencing write comes later than this after its token was drawn is retried,
+  // so a deleted row can never let an older token through.
+  std::chrono::milliseconds fence_horizon{60000};
+  int fence_clean_every = 64;
 };
 
 class ProbabilisticResolver : public IdentityResolver {
@@ -41,6 +46,10 @@ class ProbabilisticResolver : public IdentityResolver {
   int source_rank(const std::string& entity, const std::string& field, const std::string& partner) override;
 
   const RuleSet& rules() const { return rules_; }
+
+  // Deletes up to `limit` resolve_fence rows last written more than `older_than` ago (rows
+  // another transaction holds are skipped). Returns how many.
+  static std::size_t clean_fences(pqxx::work& tx, std::chrono::milliseconds older_than, int limit = 1000);
 
  private:
   ExactResolver exact_;

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <set>
 
 #include "hub/common/json.h"
@@ -65,6 +66,56 @@ void write_version(pqxx::work& tx, const std::string& id, const std::string& ent
                  version);
 }
 
+// Rank of a partner for a field in the entity's survivorship list; unlisted: after the listed.
+std::size_t source_rank(const RuleSet& rules, const std::string& entity, const std::string& field,
+                        const std::string& partner) {
+  auto r = rules.find(entity);
+  if (r == rules.end()) return 0;
+  auto f = r->second->survivorship.find(field);
+  if (f == r->second->survivorship.end()) return 0;
+  return static_cast<std::size_t>(std::find(f->second.begin(), f->second.end(), partner) - f->second.begin());
+}
+
+std::string lineage_text(const rapidjson::Value& lineage, const char* field, const char* key) {
+  if (!lineage.IsObject() || !lineage.HasMember(field) || !lineage[field].IsObject()) return "";
+  const auto& l = lineage[field];
+  return l.HasMember(key) && l[key].IsString() ? l[key].GetString() : "";
+}
+
+long long lineage_batch(const rapidjson::Value& lineage, const char* field) {
+  if (!lineage.IsObject() || !lineage.HasMember(field) || !lineage[field].IsObject()) return 0;
+  const auto& l = lineage[field];
+  return l.HasMember("batch") && l["batch"].IsInt64() ? l["batch"].GetInt64() : 0;
+}
+
+// The survivor's data and lineage after merging `m` into `s` (JSON texts).
+std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, const Row& m) {
+  auto data = parse(s.data.c_str()), lineage = parse(s.lineage.c_str());
+  auto mdata = parse(m.data.c_str()), mlineage = parse(m.lineage.c_str());
+  if (!data.IsObject()) data.SetObject();
+  if (!lineage.IsObject()) lineage.SetObject();
+  auto& a = data.GetAllocator();
+  auto& la = lineage.GetAllocator();
+  for (auto f = mdata.MemberBegin(); f != mdata.MemberEnd(); ++f) {
+    const char* name = f->name.GetString();
+    auto mine = data.FindMember(name);
+    if (mine != data.MemberEnd()) {
+      if (mine->value == f->value) continue;
+      auto rs = source_rank(rules, s.entity, name, lineage_text(lineage, name, "partner"));
+      auto rm = source_rank(rules, s.entity, name, lineage_text(mlineage, name, "partner"));
+      bool take = rm < rs || (rm == rs && lineage_batch(mlineage, name) > lineage_batch(lineage, name));
+      if (!take) continue;
+      mine->value.CopyFrom(f->value, a);
+    } else {
+      data.AddMember(rapidjson::Value(name, a), rapidjson::Value(f->value, a), a);
+    }
+    if (lineage.HasMember(name)) lineage.RemoveMember(name);
+    if (mlineage.IsObject() && mlineage.HasMember(name))
+      lineage.AddMember(rapidjson::Value(name, la), rapidjson::Value(mlineage[name], la), la);
+  }
+  return {to_json(data), to_json(lineage)};
+}
+
 Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::string& survivor_id,
                              const std::string& merged_id, const std::string& actor) {
   if (survivor_id == merged_id) return Error{"merge.same_record", "a record cannot be merged into itself", "", 0};
@@ -104,12 +155,14 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
       " values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8) returning id",
       s.entity, survivor_id, merged_id, sb.str(), mb.str(), links, keys, actor)[0].as<long long>();
 
-  // Survivorship: the survivor's values stay; the merged record fills the fields it lacks,
-  // with its lineage, so every value still says which source sent it.
+  // Survivorship per field, as in ingestion: the value from the partner ranked higher for that
+  // field survives; equal ranks: the more recent batch; the merged record fills what the
+  // survivor lacks. Each value keeps its lineage.
+  auto [data, lineage] = survive(rules, s, m);
   tx.exec_params(
-      "update golden_record s set data = m.data || s.data, lineage = m.lineage || s.lineage,"
-      " version = s.version + 1, updated_at = now() from golden_record m where s.id = $1 and m.id = $2",
-      survivor_id, merged_id);
+      "update golden_record set data = $2::jsonb, lineage = $3::jsonb, version = version + 1, updated_at = now()"
+      " where id = $1",
+      survivor_id, data, lineage);
   tx.exec_params("update golden_record set merged_into = $1, version = version + 1, updated_at = now() where id = $2",
                  survivor_id, merged_id);
   tx.exec_params("update golden_record set merged_into = $1 where merged_into = $2", survivor_id, merged_id);
@@ -135,7 +188,6 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
   json::JsonWriter d;
   d.begin_object().kv("merge", merge_id).kv("survivor", survivor_id).kv("merged", merged_id).end_object();
   audit(tx, actor, "record.merge", s.entity + "/" + merged_id, d.str());
-  (void)rules;
   return d.str();
 }
 

@@ -1,6 +1,7 @@
 #include "hub/resolve/scoring.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "hub/common/crypto.h"
@@ -34,6 +35,25 @@ std::vector<char32_t> code_points(std::string_view s) {
   return out;
 }
 
+// Optimal string alignment distance (Damerau–Levenshtein with adjacent swaps) on code points,
+// at most `max` with the same first code point: typists rarely miss the first letter.
+bool within_edits(std::string_view as, std::string_view bs, int max) {
+  auto a = code_points(as), b = code_points(bs);
+  if (a.empty() || b.empty() || a[0] != b[0]) return false;
+  const int la = static_cast<int>(a.size()), lb = static_cast<int>(b.size());
+  if (std::abs(la - lb) > max) return false;
+  std::vector<std::vector<int>> d(la + 1, std::vector<int>(lb + 1));
+  for (int i = 0; i <= la; ++i) d[i][0] = i;
+  for (int j = 0; j <= lb; ++j) d[0][j] = j;
+  for (int i = 1; i <= la; ++i)
+    for (int j = 1; j <= lb; ++j) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[la][lb] <= max;
+}
+
 struct Ymd {
   int y = 0, m = 0, d = 0;
 };
@@ -53,6 +73,7 @@ bool holds(const Level& l, Method method, std::string_view a, std::string_view b
     case Method::kExact:
       return l.when.empty() || a == b;
     case Method::kJaroWinkler:
+      if (l.max_edits >= 0) return within_edits(a, b, l.max_edits);
       return l.min_similarity < 0 || similarity >= l.min_similarity;
     case Method::kDate:
       // date_agreement gives the most specific agreement; a level takes exactly that one.

@@ -80,5 +80,13 @@ TEST_CASE("matching rule errors say where", "[resolve]") {
   no_blocking.replace(no_blocking.find("blocking:\n  - [given_name, birth_date:year]\n"), 44, "");
   CHECK(error_of(no_blocking).find("blocking") != std::string::npos);
 
+  std::string both = kMinimal;
+  both.replace(both.find("{level: other, m: 0.1"), 21, "{level: typo, min: 0.5, max_edits: 1, m: 0.1, u: 0.1}\n      - {level: other, m: 0.1");
+  CHECK(error_of(both).find("min: or max_edits:, not both") != std::string::npos);
+
+  std::string review = kMinimal;
+  review += "review_requires: {given_name: nowhere}\n";
+  CHECK(error_of(review).find("has no level 'nowhere'") != std::string::npos);
+
   CHECK(error_of("entity: [").find("student.yaml:") == 0);
 }

@@ -148,3 +148,46 @@ TEST_CASE("review queue: not a match is remembered, match merges, unmerge restor
   CHECK(sql_value("select merged_into::text from golden_record where id = '" + dup + "'") == minh);
   CHECK(count_rows("audit_log where action in ('review.decide', 'record.merge', 'record.unmerge')") == "5");
 }
+
+TEST_CASE("resolve merge: the higher-ranked source value survives per field and ties go by recency", "[db][resolve]") {
+  reset_database();
+  HubProcess hub;
+  REQUIRE(hub.start());
+  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"});
+  std::string trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
+                                                     "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"});
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kSchools).status == 200);
+
+  // The transcript platform first (no diacritics, 12 Nov), then the admissions portal (11 Dec:
+  // day and month swapped) with another valid ID: a review item; the survivor is the
+  // transcript platform's record, the lower-ranked source for name and birth date.
+  auto t = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-7", "Le Hoang Nam", "2014-11-12", "031214000777"));
+  auto a = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-7", "Lê Hoàng Nam", "11/12/2014", "031214000778"));
+  REQUIRE(status_of(a) == "review");
+  std::string survivor = student_of(t), merged = student_of(a);
+  std::string item = sql_value("select id from review_item where kind = 'match' and status = 'open'");
+  REQUIRE(sql_value("select candidate_id::text from review_item where id = " + item) == survivor);
+
+  REQUIRE(hubctl({"review", "decide", item, "match"}).exit_code == 0);
+  REQUIRE(sql_value("select merged_into::text from golden_record where id = '" + merged + "'") == survivor);
+  auto field = [&](const std::string& f) {
+    return sql_value("select data->>'" + f + "' from golden_record where id = '" + survivor + "'");
+  };
+  auto from = [&](const std::string& f) {
+    return sql_value("select lineage->'" + f + "'->>'partner' from golden_record where id = '" + survivor + "'");
+  };
+  // survivorship: full_name and birth_date rank demo-admissions first.
+  CHECK(field("full_name") == "Lê Hoàng Nam");
+  CHECK(from("full_name") == "demo-admissions");
+  CHECK(field("birth_date") == "2014-12-11");
+  // personal_id is ranked for nobody: the more recent batch (admissions) wins.
+  CHECK(field("personal_id") == "031214000778");
+  CHECK(from("personal_id") == "demo-admissions");
+
+  // Unmerge gives the survivor back its own sources' values.
+  REQUIRE(hubctl({"unmerge", merged}).exit_code == 0);
+  CHECK(field("full_name") == "Le Hoang Nam");
+  CHECK(field("birth_date") == "2014-11-12");
+  CHECK(field("personal_id") == "031214000777");
+}

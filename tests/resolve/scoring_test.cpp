@@ -128,3 +128,33 @@ TEST_CASE("profiles keep several values and round-trip through JSON", "[resolve]
   CHECK(a.find("given_name")->size() == 1);
   CHECK(Profile::from_json(a.to_json()).values == a.values);
 }
+
+TEST_CASE("typo levels: one keystroke off with the same first letter; twins are not doubts", "[resolve]") {
+  const auto& r = student_rules();
+  const auto* given = r.comparison("given_name");
+  REQUIRE(given);
+  auto level_of = [&](const Score& s, const std::string& field) {
+    for (const auto& f : s.fields)
+      if (f.field == field) return f.level < 0 ? std::string("-") : r.comparison(field)->levels[f.level].label;
+    return std::string("?");
+  };
+  auto base = student(R"({"full_name": "Phạm Thị Vy", "birth_date": "2013-02-14", "gender": "F"})", "HP-THCS-0012");
+  // "Vy" / "Vt": Jaro-Winkler 0.70, one substitution: a typo, not another name.
+  auto slip = student(R"({"full_name": "Pham Thi Vt", "birth_date": "2013-02-14", "gender": "F"})", "HP-THCS-0012");
+  auto s = score(r, base, slip);
+  CHECK(level_of(s, "given_name") == "typo");
+  CHECK(meets_requirements(r.review_requires, s));   // a person looks ...
+  CHECK_FALSE(meets_requirements(r, s));              // ... it is never merged alone
+  // Another first letter is another name: a twin, not even a doubt.
+  auto twin = student(R"({"full_name": "Phạm Thị My", "birth_date": "2013-02-14", "gender": "F"})", "HP-THCS-0012");
+  auto t = score(r, base, twin);
+  CHECK(level_of(t, "given_name") == "other");
+  CHECK_FALSE(meets_requirements(r.review_requires, t));
+  // A family-name slip ("Le" / "Lw") in the same school with the rest alike still matches.
+  auto le = student(R"({"full_name": "Lê Văn Nam", "birth_date": "2014-11-11", "gender": "M"})", "HP-THCS-0012");
+  auto lw = student(R"({"full_name": "Lw Van Nam", "birth_date": "2014-11-11", "gender": "M"})", "HP-THCS-0012");
+  auto l = score(r, le, lw);
+  CHECK(level_of(l, "family_name") == "typo");
+  CHECK(l.total >= r.match_threshold);
+  CHECK(meets_requirements(r, l));
+}
