@@ -25,7 +25,7 @@ TEST_CASE("has_scope honours wildcards but admin is not a data scope", "[scopes]
   CHECK(has_scope({"ingest:*"}, "ingest:enrollment"));
 }
 
-TEST_CASE("units restrict by school, commune or province", "[scopes]") {
+TEST_CASE("units restrict by school - commune or province", "[scopes]") {
   CHECK(check_unit("province:31").ok());
   CHECK(check_unit("commune:11311").ok());
   CHECK(check_unit("school:HP-THCS-0012").ok());

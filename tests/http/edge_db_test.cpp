@@ -25,7 +25,7 @@ std::string bearer(const std::string& token) { return "Authorization: Bearer " +
 
 }  // namespace
 
-TEST_CASE("health, readiness, request ids and problem+json for unknown routes", "[db][http]") {
+TEST_CASE("health - readiness - request ids and problem+json for unknown routes", "[db][http]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
@@ -55,7 +55,7 @@ TEST_CASE("health, readiness, request ids and problem+json for unknown routes", 
   CHECK(wrong_method.headers["allow"] == "GET");
 }
 
-TEST_CASE("wrong, expired, revoked and rotated tokens", "[db][http][auth]") {
+TEST_CASE("wrong - expired - revoked and rotated tokens", "[db][http][auth]") {
   reset_database();
   HubProcess hub_a, hub_b;
   REQUIRE(hub_a.start());
@@ -184,7 +184,7 @@ TEST_CASE("scope refusals and the admin API", "[db][http][auth]") {
   CHECK(http("POST", hub.url("/v1/admin/partners/nobody:revoke"), "", {bearer(ops)}).status == 404);
 }
 
-TEST_CASE("malformed, oversized and wrongly typed bodies", "[db][http]") {
+TEST_CASE("malformed - oversized and wrongly typed bodies", "[db][http]") {
   reset_database();
   HubProcess hub(std::map<std::string, std::string>{{"HUB_HTTP_MAX_BODY_BYTES", "4096"}});
   REQUIRE(hub.start());
@@ -245,7 +245,7 @@ TEST_CASE("the rate limit holds across two hub processes", "[db][http][rate]") {
   CHECK(get(hub_a.url("/v1/me"), other).status == 200);
 }
 
-TEST_CASE("/readyz follows Redis going away and coming back, without a restart", "[db][http][redis]") {
+TEST_CASE("/readyz follows Redis going away and coming back - without a restart", "[db][http][redis]") {
   reset_database();
   // A Redis of this test's own, so stopping it disturbs nothing else.
   int port = free_port();
@@ -290,7 +290,7 @@ TEST_CASE("/readyz follows Redis going away and coming back, without a restart",
   stop_redis();
 }
 
-TEST_CASE("SIGTERM lets requests in flight finish, then exits 0", "[db][http][shutdown]") {
+TEST_CASE("SIGTERM lets requests in flight finish - then exits 0", "[db][http][shutdown]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());

@@ -50,7 +50,7 @@ std::vector<std::string> statuses(const rapidjson::Document& d) {
 
 }  // namespace
 
-TEST_CASE("a mixed batch: every record ends accepted, review or rejected, with reasons", "[db][ingest]") {
+TEST_CASE("a mixed batch: every record ends accepted - review or rejected - with reasons", "[db][ingest]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
@@ -97,7 +97,7 @@ TEST_CASE("a mixed batch: every record ends accepted, review or rejected, with r
   CHECK(parse_json(get(hub.url("/v1/batches"), p.admissions).body)["batches"].Size() == 1);
 }
 
-TEST_CASE("the same child from two vendors is one record; resending is a no-op", "[db][ingest]") {
+TEST_CASE("the same child from two vendors is one record - resending is a no-op", "[db][ingest]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
@@ -133,7 +133,7 @@ TEST_CASE("the same child from two vendors is one record; resending is a no-op",
   CHECK(parse_json(get(hub.url("/v1/records/student/" + student), p.transcripts).body)["version"].GetInt() == 2);
 }
 
-TEST_CASE("Idempotency-Key: same key and body replays, another body is a conflict", "[db][ingest]") {
+TEST_CASE("Idempotency-Key: same key and body replays - another body is a conflict", "[db][ingest]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
@@ -212,7 +212,7 @@ TEST_CASE("large pushes are queued (202) and NDJSON lines are records of their o
   CHECK(std::string(nd_doc["results"][1]["errors"][0]["message"].GetString()).find("line 2") != std::string::npos);
 }
 
-TEST_CASE("refusals: unknown feed, missing scope, malformed body, units outside the partner's", "[db][ingest]") {
+TEST_CASE("refusals: unknown feed - missing scope - malformed body - units outside the partner's", "[db][ingest]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
@@ -252,7 +252,7 @@ TEST_CASE("refusals: unknown feed, missing scope, malformed body, units outside 
   CHECK(get(hub.url("/v1/records/student/" + student), city).status == 200);
 }
 
-TEST_CASE("kill -9 in the middle of a 50,000-record batch: no record lost or doubled", "[db][ingest][slow]") {
+TEST_CASE("kill -9 in the middle of a 50000-record batch: no record lost or doubled", "[db][ingest][slow]") {
   reset_database();
   std::map<std::string, std::string> env = {{"HUB_INGEST_LEASE_SECONDS", "3"}};
   auto first = std::make_unique<HubProcess>(env);

@@ -59,7 +59,7 @@ const std::string kEnd = "2026-05-31", kStart = "2026-09-05";
 
 }  // namespace
 
-TEST_CASE("school year rollover: plan, review, apply once", "[db][ingest][rollover]") {
+TEST_CASE("school year rollover: plan - review - apply once", "[db][ingest][rollover]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());

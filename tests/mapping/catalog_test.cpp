@@ -71,7 +71,7 @@ const char* kMiniHeader =
 
 }  // namespace
 
-TEST_CASE("all catalogs load, fast", "[catalog]") {
+TEST_CASE("all catalogs load - fast", "[catalog]") {
   auto t0 = std::chrono::steady_clock::now();
   auto r = CatalogSet::load_dir(kCatalogDir);
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -131,7 +131,7 @@ TEST_CASE("administrative units after the 2025 reform", "[catalog]") {
   CHECK((*thuy)->parent == "31");
 }
 
-TEST_CASE("official 1027 codes win; thanglequoc codes are aliases", "[catalog]") {
+TEST_CASE("official 1027 codes win - thanglequoc codes are aliases", "[catalog]") {
   const Catalog& commune = cat("commune");
   auto bache = commune.lookup("06970", {});
   REQUIRE(bache.ok());
@@ -174,7 +174,7 @@ TEST_CASE("pre-reform codes are selected by as_of", "[catalog]") {
   CHECK((*legacy)->code == "11320");
 }
 
-TEST_CASE("codes match exactly; lost leading zeros are reported", "[catalog]") {
+TEST_CASE("codes match exactly - lost leading zeros are reported", "[catalog]") {
   const Catalog& commune = cat("commune");
   LookupOptions by_code;
   by_code.by = LookupBy::kCode;

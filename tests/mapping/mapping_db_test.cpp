@@ -112,7 +112,7 @@ TEST_CASE("reload over HTTP and on SIGHUP keeps the last good version of a broke
   fs::remove_all(dir);
 }
 
-TEST_CASE("hubctl jsonpath, mapping and catalog commands", "[db][hubctl][mapping]") {
+TEST_CASE("hubctl jsonpath - mapping and catalog commands", "[db][hubctl][mapping]") {
   std::string sample = kMappings + "/partners/demo-admissions/samples/admissions.json";
   auto names = hubctl({"jsonpath", "$.hoSo[?@.gioiTinh == 'Nữ'].maHoSo", sample});
   CHECK(names.exit_code == 0);

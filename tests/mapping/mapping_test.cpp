@@ -87,7 +87,7 @@ TEST_CASE("the sample vendors map to their expected output", "[mapping]") {
   }
 }
 
-TEST_CASE("admissions: clean, dirty and doubtful records each get their own result", "[mapping]") {
+TEST_CASE("admissions: clean - dirty and doubtful records each get their own result", "[mapping]") {
   rapidjson::Document doc;
   auto out = run_sample("demo-admissions", "admissions", doc);
   REQUIRE(out.results.size() == 7);
@@ -192,7 +192,7 @@ TEST_CASE("a wrong mapping is refused with file:line:column and the reason", "[m
   CHECK_FALSE(compile("partner: p\nfeed: f\n").ok());  // records, source_id, emit missing
 }
 
-TEST_CASE("conditions, defaults, constants and blank values", "[mapping]") {
+TEST_CASE("conditions - defaults - constants and blank values", "[mapping]") {
   auto m = compile(std::string(kHeader) +
                    "      full_name: {from: $.name, default: Chưa rõ}\n"
                    "      birth_date: {from: $.dob, transform: [{date: [dd/mm/yyyy, iso]}]}\n"
@@ -227,7 +227,7 @@ TEST_CASE("conditions, defaults, constants and blank values", "[mapping]") {
 
 // Text is read where it lies in the parsed document (catalog fields, fields without steps, a
 // pipeline's first text step); what a partner sees on an error must not change with that.
-TEST_CASE("errors show the vendor's value, masked when personal, whichever path read it", "[mapping]") {
+TEST_CASE("errors show the vendor's value - masked when personal - whichever path read it", "[mapping]") {
   auto m = compile(std::string(kHeader) +
                    "      full_name: {from: $.name, transform: [normalize, name_case]}\n"
                    "      gender: {from: $.sex, catalog: gender, by: name}\n"

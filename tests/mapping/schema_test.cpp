@@ -490,7 +490,7 @@ TEST_CASE("schema: bad schema files give file:line:column errors", "[schema]") {
   }
 }
 
-TEST_CASE("schema: a minimal schema set loads; empty or missing folders do not", "[schema]") {
+TEST_CASE("schema: a minimal schema set loads - empty or missing folders do not", "[schema]") {
   TempDir dir;
   dir.write("school.yaml", kMiniSchool);
   dir.write("README.md", "not a schema");

@@ -109,7 +109,7 @@ bool lock_held(hub::RedisPool& redis) {
 
 }  // namespace
 
-TEST_CASE("three processes, two partners, the same children at once: no duplicate, nothing lost", "[db][resolve]") {
+TEST_CASE("three processes - two partners - the same children at once: no duplicate - nothing lost", "[db][resolve]") {
   reset_database();
   std::map<std::string, std::string> env = {{"HUB_INGEST_CHUNK_RECORDS", "25"}};
   HubProcess a(env), b(env), c(env);
@@ -160,7 +160,7 @@ TEST_CASE("three processes, two partners, the same children at once: no duplicat
   CHECK(count_rows("change_log where entity = 'student' and op = 'create'") == std::to_string(kChildren));
 }
 
-TEST_CASE("a process holding block locks is stopped or killed: the lock expires, another completes, fencing refuses the late writer",
+TEST_CASE("a process holding block locks is stopped or killed: the lock expires - another completes - fencing refuses the late writer",
           "[db][resolve]") {
   reset_database();
   std::map<std::string, std::string> slow = {{"HUB_RESOLVE_LOCK_TTL_MS", "800"},

@@ -77,7 +77,7 @@ std::vector<std::string> statuses(const HttpResult& r) {
 
 }  // namespace
 
-TEST_CASE("one child from two partners: spelling, date format, missing ID; namesakes and IDs", "[db][resolve]") {
+TEST_CASE("one child from two partners: spelling - date format - missing ID - namesakes and IDs", "[db][resolve]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
@@ -160,7 +160,7 @@ TEST_CASE("one child from two partners: spelling, date format, missing ID; names
   CHECK(count_rows("golden_record where entity = 'student'") == "10");
 }
 
-TEST_CASE("without Redis ingestion answers 503 and stores nothing; it resumes when Redis returns", "[db][resolve]") {
+TEST_CASE("without Redis ingestion answers 503 and stores nothing - it resumes when Redis returns", "[db][resolve]") {
   reset_database();
   // A Redis of this test's own, so it can be stopped and started again on the same port.
   int port = free_port();

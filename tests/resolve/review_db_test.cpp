@@ -50,7 +50,7 @@ std::string status_of(const HttpResult& r) { return parse_json(r.body)["results"
 
 }  // namespace
 
-TEST_CASE("review queue: not a match is remembered, match merges, unmerge restores", "[db][resolve]") {
+TEST_CASE("review queue: not a match is remembered - match merges - unmerge restores", "[db][resolve]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());

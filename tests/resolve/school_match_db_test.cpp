@@ -24,7 +24,7 @@ std::string list(const std::vector<std::string>& schools) {
 
 }  // namespace
 
-TEST_CASE("resolve schools through ingestion: a new code is a new school, the same code the same one", "[db][resolve]") {
+TEST_CASE("resolve schools through ingestion: a new code is a new school - the same code the same one", "[db][resolve]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());

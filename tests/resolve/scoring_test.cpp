@@ -53,7 +53,7 @@ TEST_CASE("birth date agreement levels", "[resolve]") {
   CHECK(date_agreement("2014-03-05", "05/03/2014") == "");
 }
 
-TEST_CASE("Vietnamese names split into family, middle and given; profiles fold diacritics and NFD", "[resolve]") {
+TEST_CASE("Vietnamese names split into family - middle and given - profiles fold diacritics and NFD", "[resolve]") {
   auto p = split_name("nguyen thi thu trang");
   CHECK(p.family == "nguyen");
   CHECK(p.middle == "thi thu");
@@ -129,7 +129,7 @@ TEST_CASE("profiles keep several values and round-trip through JSON", "[resolve]
   CHECK(Profile::from_json(a.to_json()).values == a.values);
 }
 
-TEST_CASE("typo levels: one keystroke off with the same first letter; twins are not doubts", "[resolve]") {
+TEST_CASE("typo levels: one keystroke off with the same first letter - twins are not doubts", "[resolve]") {
   const auto& r = student_rules();
   const auto* given = r.comparison("given_name");
   REQUIRE(given);

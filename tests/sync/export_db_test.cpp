@@ -31,7 +31,7 @@ CommandResult export_snapshot(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("export snapshot: as of 30 Sept and 15 March, profile applied, NDJSON and CSV", "[db][sync]") {
+TEST_CASE("export snapshot: as of 30 Sept and 15 March - profile applied - NDJSON and CSV", "[db][sync]") {
   reset_database();
   HubProcess hub(std::map<std::string, std::string>{{"HUB_PUBLICATION_SECRET", kSecret}, {"HUB_SYNC_PUSH", "false"}});
   REQUIRE(hub.start());

@@ -79,7 +79,7 @@ TEST_CASE("profile mistakes are refused with file and line", "[sync][publication
   CHECK(load_text("consumers:\n  w:\n    personal_ids: omit\n    entities:\n      student: {fields: all}\n", {}).ok());
 }
 
-TEST_CASE("projection: allow-list, sensitive fields, and personal IDs hashed, masked or omitted", "[sync][publication]") {
+TEST_CASE("projection: allow-list - sensitive fields - and personal IDs hashed - masked or omitted", "[sync][publication]") {
   auto pub = load_text(
       "hmac_secret_env: S\nconsumers:\n"
       "  hashed:\n    entities:\n      student: {fields: [full_name, personal_id, moet_student_code], personal_id_fields: [moet_student_code]}\n"

@@ -58,7 +58,7 @@ std::map<std::string, std::string> hub_env() { return {{"HUB_PUBLICATION_SECRET"
 
 }  // namespace
 
-TEST_CASE("changes feed: every change in order with a cursor, profile applied, JSON and NDJSON", "[db][sync]") {
+TEST_CASE("changes feed: every change in order with a cursor - profile applied - JSON and NDJSON", "[db][sync]") {
   reset_database();
   HubProcess hub(hub_env());
   REQUIRE(hub.start());
@@ -122,7 +122,7 @@ TEST_CASE("changes feed: every change in order with a cursor, profile applied, J
   CHECK(nd.headers["next-after"] == std::to_string(d["next_after"].GetInt64()));
 }
 
-TEST_CASE("tombstones for merges and deletes; current data; merged ids redirect", "[db][sync]") {
+TEST_CASE("tombstones for merges and deletes - current data - merged ids redirect", "[db][sync]") {
   reset_database();
   HubProcess hub(hub_env());
   REQUIRE(hub.start());
@@ -177,7 +177,7 @@ TEST_CASE("tombstones for merges and deletes; current data; merged ids redirect"
   CHECK(future["records"].Size() == 0);
 }
 
-TEST_CASE("sync refusals: bad parameters name the parameter; scopes and profiles are enforced", "[db][sync]") {
+TEST_CASE("sync refusals: bad parameters name the parameter - scopes and profiles are enforced", "[db][sync]") {
   reset_database();
   HubProcess hub(hub_env());
   REQUIRE(hub.start());
@@ -223,7 +223,7 @@ TEST_CASE("a hub without its publication secret publishes nothing", "[db][sync]"
   CHECK(hub.log().find("publication profiles not loaded") != std::string::npos);
 }
 
-TEST_CASE("deep paging stays fast: a page at seq 290,000 costs what the first does", "[db][sync]") {
+TEST_CASE("deep paging stays fast: a page at seq 290000 costs what the first does", "[db][sync]") {
   reset_database();
   HubProcess hub(hub_env());
   REQUIRE(hub.start());

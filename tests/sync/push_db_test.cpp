@@ -152,7 +152,7 @@ void check_final_state(HubProcess& hub, const std::string& warehouse_token, cons
 
 }  // namespace
 
-TEST_CASE("push through a receiver outage: retried with backoff, nothing lost, nothing twice", "[db][sync][push]") {
+TEST_CASE("push through a receiver outage: retried with backoff - nothing lost - nothing twice", "[db][sync][push]") {
   reset_database();
   WarehouseReceiver receiver(postgres_url(), kSigningSecret);
   receiver.start();
@@ -188,7 +188,7 @@ TEST_CASE("push through a receiver outage: retried with backoff, nothing lost, n
   CHECK(hub.log().find(kSigningSecret) == std::string::npos);
 }
 
-TEST_CASE("kill -9 of the hub in the middle of a send: the batch is sent again, applied once", "[db][sync][push]") {
+TEST_CASE("kill -9 of the hub in the middle of a send: the batch is sent again - applied once", "[db][sync][push]") {
   reset_database();
   WarehouseReceiver receiver(postgres_url(), kSigningSecret);
   receiver.start();
@@ -221,7 +221,7 @@ TEST_CASE("kill -9 of the hub in the middle of a send: the batch is sent again, 
   check_final_state(second, t.warehouse, receiver);
 }
 
-TEST_CASE("duplicate deliveries: stored, then the connection drops; the re-sends change nothing", "[db][sync][push]") {
+TEST_CASE("duplicate deliveries: stored - then the connection drops - the re-sends change nothing", "[db][sync][push]") {
   reset_database();
   WarehouseReceiver receiver(postgres_url(), kSigningSecret);
   receiver.start();
@@ -244,7 +244,7 @@ TEST_CASE("duplicate deliveries: stored, then the connection drops; the re-sends
   check_final_state(hub, t.warehouse, receiver);
 }
 
-TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resume; hubctl sync", "[db][sync][push]") {
+TEST_CASE("rejected batches go to dead letters - replay re-sends - pause and resume - hubctl sync", "[db][sync][push]") {
   reset_database();
   WarehouseReceiver receiver(postgres_url(), kSigningSecret);
   receiver.start();
@@ -296,7 +296,7 @@ TEST_CASE("rejected batches go to dead letters; replay re-sends; pause and resum
   CHECK(sql_value("select count(*) from audit_log where action in ('sync.pause', 'sync.resume', 'sync.replay')") == "3");
 }
 
-TEST_CASE("file sink: rotating NDJSON files with a manifest, each change once across a kill -9", "[db][sync][push]") {
+TEST_CASE("file sink: rotating NDJSON files with a manifest - each change once across a kill -9", "[db][sync][push]") {
   reset_database();
   auto dir = std::filesystem::temp_directory_path() / ("hub-file-sink-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
