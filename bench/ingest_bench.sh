@@ -9,12 +9,14 @@
 # Starts the project's PostgreSQL and Redis (scripts/services.sh; HUB_RUN_DIR, HUB_PG_PORT and
 # HUB_REDIS_PORT are honoured), builds if needed, creates a fresh database hub_ingest_bench,
 # starts one hub on it (free port from 18100, HUB_LOG_LEVEL=warn, default settings otherwise),
-# creates the partners demo-ops and demo-admissions with a rate limit that never refuses, loads
+# creates the partners demo-ops, demo-admissions and demo-transcripts with a rate limit that
+# never refuses, loads
 # the demo school list, then runs ingest_bench (see bench/ingest_bench.cpp for what it measures).
 # Stops the hub and drops the database at the end.
 #
 # Knobs (environment): BENCH_RECORDS (200000), BENCH_BATCH (1000), BENCH_CLIENTS (4),
 # BENCH_COPY_REPEATS (3), BENCH_HUB_THREADS (http.threads, 2), BENCH_BUILD_DIR (build),
+# BENCH_DUP_PERCENT (5: share of the children the transcript platform sends again), BENCH_SEED (1),
 # BENCH_KEEP_DB=1 (keep hub_ingest_bench for inspection), BENCH_HUB_WRAPPER (e.g.
 # "valgrind --tool=callgrind" to profile the hub; use a small BENCH_RECORDS then).
 set -euo pipefail
@@ -27,6 +29,7 @@ batch=${BENCH_BATCH:-1000}
 clients=${BENCH_CLIENTS:-4}
 copy_repeats=${BENCH_COPY_REPEATS:-3}
 hub_threads=${BENCH_HUB_THREADS:-2}
+dup_percent=${BENCH_DUP_PERCENT:-5}
 build=${BENCH_BUILD_DIR:-build}
 pg_port=${HUB_PG_PORT:-55432}
 db=hub_ingest_bench
@@ -36,7 +39,7 @@ bash scripts/services.sh start
 source "${HUB_RUN_DIR:-$root/.run}/env"
 if [ ! -x "$build/hub" ] || [ ! -x "$build/hubctl" ] || [ ! -x "$build/ingest_bench" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j2 --target hub hubctl ingest_bench
+  cmake --build "$build" -j "${HUB_BUILD_JOBS:-2}" --target hub hubctl ingest_bench
 fi
 
 psql_admin() { runuser -u postgres -- psql -h /tmp -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAtX "$@"; }
@@ -77,6 +80,8 @@ done
 ops=$("$build/hubctl" partner add demo-ops --scope ingest:school --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
 adm=$("$build/hubctl" partner add demo-admissions --scope ingest:student --scope ingest:admission_application \
   --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
+trn=$("$build/hubctl" partner add demo-transcripts --scope ingest:student --scope ingest:enrollment \
+  --scope ingest:subject_result --scope ingest:term_summary --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
 status=$(curl -s -o "$work/schools.json" -w '%{http_code}' -H "Authorization: Bearer $ops" \
   -H 'Content-Type: application/json' -H 'Connection: keep-alive' \
   --data-binary @mappings/partners/demo-ops/samples/schools.json "$base/v1/ingest/schools")
@@ -85,7 +90,7 @@ status=$(curl -s -o "$work/schools.json" -w '%{http_code}' -H "Authorization: Be
 # The postmaster of this cluster: its backends' CPU time is PostgreSQL's share of the work.
 pg_pid=$(awk 'NR == 1' "$(psql_admin -c 'show data_directory')/postmaster.pid")
 "$build/ingest_bench" --url "$base" --token "$adm" --postgres-url "$HUB_POSTGRES_URL" --hub-pid "$hub_pid" \
-  --pg-pid "$pg_pid" \
+  --pg-pid "$pg_pid" --ops-token "$ops" --transcripts-token "$trn" --dup-percent "$dup_percent" --seed "${BENCH_SEED:-1}" \
   --records "$records" --batch "$batch" --clients "$clients" --copy-repeats "$copy_repeats"
 echo "hub: http.threads=$hub_threads, ingest.chunk_records=${HUB_INGEST_CHUNK_RECORDS:-500 (default)}, log level warn"
 echo "machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), load average $(cut -d' ' -f1-3 /proc/loadavg)"

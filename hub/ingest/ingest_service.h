@@ -58,7 +58,8 @@ class IngestService {
   const std::string& worker_id() const { return worker_id_; }
 
  private:
-  void process(long long batch_id);
+  struct Parsed;  // the body as submit parsed it (synchronous path), with the mapping used
+  void process(long long batch_id, const Parsed* parsed = nullptr);
 
   PgPool& pg_;
   mapping::MappingRegistry& mappings_;
