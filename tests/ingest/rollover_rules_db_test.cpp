@@ -126,7 +126,7 @@ std::string item(long long plan, const std::string& student) {
 
 }  // namespace
 
-TEST_CASE("rollover rules: not promoted, retake, TT27 CHT, multi-level school", "[db][ingest][rollover]") {
+TEST_CASE("rollover rules: not promoted - retake - TT27 CHT - multi-level school", "[db][ingest][rollover]") {
   reset_database();
   std::string dir = make_mappings_dir();
   std::map<std::string, std::string> env = {{"HUB_MAPPINGS_DIR", dir}};
