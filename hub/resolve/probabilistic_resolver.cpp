@@ -83,7 +83,6 @@ int ProbabilisticResolver::source_rank(const std::string& entity, const std::str
 std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std::vector<Candidate>& cands,
                                                        ChunkScope& scope_base) {
   auto& scope = static_cast<Scope&>(scope_base);
-  auto out = exact_.resolve(tx, cands, scope_base);
 
   std::vector<Work> work;
   for (std::size_t i = 0; i < cands.size(); ++i) {
@@ -94,7 +93,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     scope.profiles[cands[i].fields] = w.profile;
     work.push_back(std::move(w));
   }
-  if (work.empty()) return out;
+  if (work.empty()) return exact_.resolve(tx, cands, scope_base);
 
   // 1. Locks on every blocking key not yet held by this chunk (waves of one chunk share them),
   //    ascending per entity; then the fencing token, then a check that the locks are still ours:
@@ -148,6 +147,11 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     if (options_.fence_clean_every > 0 && token % options_.fence_clean_every == 0)
       clean_fences(tx, options_.fence_horizon);
   }
+
+  // The exact resolver (source links, natural keys) runs only now, under the locks: another
+  // process may have just stored this very vendor record (the same push sent twice at once),
+  // and read before the locks that would look like a namesake from the same partner.
+  auto out = exact_.resolve(tx, cands, scope_base);
 
   // 3. Candidates: stored records sharing a blocking key (a bounded number per key), plus the
   //    records the exact resolver found, and the record itself for source-linked updates.
