@@ -222,10 +222,14 @@ std::string CatalogSet::province_of_commune(std::string_view commune_code) const
   return e ? e.value()->parent : "";
 }
 
+int CatalogSet::prefix_index(std::string_view three_digits) {
+  if (three_digits.size() != 3 || !all_digits(three_digits)) return -1;
+  return (three_digits[0] - '0') * 100 + (three_digits[1] - '0') * 10 + (three_digits[2] - '0');
+}
+
 bool CatalogSet::is_personal_id_prefix(std::string_view three_digits) const {
-  if (three_digits.size() != 3 || !all_digits(three_digits)) return false;
-  const Catalog* c = find("cccd_prefix");
-  return c && !c->find_all_by_code(three_digits).empty();
+  int i = prefix_index(three_digits);
+  return i >= 0 && personal_id_prefixes_.test(static_cast<std::size_t>(i));
 }
 
 }  // namespace hub::catalog

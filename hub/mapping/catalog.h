@@ -19,6 +19,7 @@
 //   on that date; without as_of the current (open-ended) entry wins over expired ones.
 // - A name that matches several entries is catalog.ambiguous, never a guess.
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -147,6 +148,10 @@ class CatalogSet {
 
  private:
   std::vector<std::unique_ptr<Catalog>> catalogs_;  // sorted by name
+  // The codes of cccd_prefix as a table of the 1,000 possible prefixes, filled at load: every
+  // personal ID of every record is checked against it.
+  std::bitset<1000> personal_id_prefixes_;
+  static int prefix_index(std::string_view three_digits);  // 0..999, -1 when not 3 digits
 };
 
 }  // namespace hub::catalog

@@ -453,6 +453,9 @@ Result<std::shared_ptr<const CatalogSet>> CatalogSet::load_dir(const std::string
   } catch (const std::exception& e) {
     return load_error(dir, 0, e.what());
   }
+  if (const Catalog* prefixes = set->find("cccd_prefix"))
+    for (const Entry& e : prefixes->entries())
+      if (int i = prefix_index(e.code); i >= 0) set->personal_id_prefixes_.set(static_cast<std::size_t>(i));
   return std::shared_ptr<const CatalogSet>(std::move(set));
 }
 
