@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bitset>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -354,18 +353,7 @@ struct Compiler {
     }
     TransformOptions topts;
     auto catalogs = ctx.catalogs;
-    // Every personal ID is checked against the province prefixes: read the catalog once into a
-    // table of the 1,000 possible prefixes rather than searching it per record.
-    auto prefixes = std::make_shared<std::bitset<1000>>();
-    for (int i = 0; i < 1000; ++i) {
-      char three[4] = {char('0' + i / 100), char('0' + i / 10 % 10), char('0' + i % 10), 0};
-      if (catalogs->is_personal_id_prefix(three)) prefixes->set(static_cast<std::size_t>(i));
-    }
-    topts.is_personal_id_prefix = [prefixes](std::string_view p) {
-      if (p.size() != 3 || !std::all_of(p.begin(), p.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-        return false;
-      return prefixes->test(static_cast<std::size_t>((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0')));
-    };
+    topts.is_personal_id_prefix = [catalogs](std::string_view p) { return catalogs->is_personal_id_prefix(p); };
     std::optional<Date> default_valid_on;
     if (const auto& opts = root["options"]) {
       if (auto st = keys(opts, {"date_pivot", "codes_valid_on"}, "options"); !st) return st.error();
@@ -455,6 +443,13 @@ std::optional<Scalar> to_scalar(const rapidjson::Value& v) {
   if (v.IsInt64()) return Scalar(static_cast<long long>(v.GetInt64()));
   if (v.IsNumber()) return Scalar(v.GetDouble());
   return std::nullopt;
+}
+
+// The node's text when it is a string that is not blank, else an empty view.
+std::string_view non_blank_text(const rapidjson::Value* node) {
+  if (!node || !node->IsString()) return {};
+  std::string_view text(node->GetString(), node->GetStringLength());
+  return text::trim(text).empty() ? std::string_view() : text;
 }
 
 rapidjson::Value key_of(const std::string& interned) {
@@ -610,36 +605,20 @@ struct RecordBuilder {
     if (f.constant) v = *f.constant;
     if (f.from) {
       node = f.from->query->select_one(base_of(*f.from, c));
-      // Most fields are vendor text taken as is or coded through a catalog: read it in place,
-      // without building a Scalar (the general path below handles blanks and defaults).
-      if (node && node->IsString() && f.transforms.empty()) {
-        std::string_view text(node->GetString(), node->GetStringLength());
-        if (!text::trim(text).empty()) {
-          if (!f.catalog) {
-            put_text(doc, *f.key, text);
-            return true;
-          }
-          const CodeOutcome& coded = code_memo(m, f, text, today);
-          if (coded.error) {
-            issue(*coded.error, emit, &f, node_path(*f.from, c), std::string(text), coded.mask, coded.review);
-            return false;
-          }
-          put_text(doc, *f.key, coded.code);
-          return true;
+      // Vendor text is read where it lies in the parsed document, without building a Scalar:
+      // taken as is or coded when there are no steps, else given to a first step on text.
+      bool in_place = f.transforms.empty() || f.transforms.front().text;
+      std::string_view text = in_place ? non_blank_text(node) : std::string_view();
+      if (!text.empty() && f.transforms.empty())
+        return write(f, emit, c, text, [&] { return std::string(text); }, doc);
+      if (!text.empty() && f.transforms.front().text) {
+        auto r = f.transforms.front().text(text);
+        if (!r) {
+          issue(r.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
+          return false;
         }
-      }
-      // A first step on text reads the vendor's text in place too.
-      if (node && node->IsString() && !f.transforms.empty() && f.transforms.front().text) {
-        std::string_view text(node->GetString(), node->GetStringLength());
-        if (!text::trim(text).empty()) {
-          auto r = f.transforms.front().text(text);
-          if (!r) {
-            issue(r.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
-            return false;
-          }
-          v = std::move(r.value());
-          first_step = 1;
-        }
+        v = std::move(r.value());
+        first_step = 1;
       }
       if (node && first_step == 0) {
         auto s = to_scalar(*node);
@@ -666,29 +645,18 @@ struct RecordBuilder {
     auto raw = [&]() -> std::string {
       if (defaulted) return scalar_text(*f.default_value);
       if (f.constant) return scalar_text(*f.constant);
-      if (!node) return "";
+      std::string_view sent = non_blank_text(node);
+      if (!sent.empty() || !node || node->IsString()) return std::string(sent);
       auto s = to_scalar(*node);
-      if (!s || (std::holds_alternative<std::string>(*s) && text::trim(std::get<std::string>(*s)).empty())) return "";
-      return scalar_text(*s);
+      return s ? scalar_text(*s) : "";
     };
     for (std::size_t i = first_step; i < f.transforms.size(); ++i) {
-      const Transform& t = f.transforms[i];
-      auto r = t.apply(std::move(v));
+      auto r = f.transforms[i].apply(std::move(v));
       if (!r) {
         issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw(), f.sensitive);
         return false;
       }
       v = std::move(r.value());
-    }
-    if (!is_null(v) && f.catalog) {
-      const CodeOutcome& coded = std::holds_alternative<std::string>(v)
-                                     ? code_memo(m, f, std::get<std::string>(v), today)
-                                     : code_memo(m, f, scalar_text(v), today);
-      if (coded.error) {
-        issue(*coded.error, emit, &f, f.from ? node_path(*f.from, c) : "", raw(), coded.mask, coded.review);
-        return false;
-      }
-      v = coded.code;
     }
     if (is_null(v)) {
       if (f.required)
@@ -696,7 +664,27 @@ struct RecordBuilder {
               emit, &f, f.from ? node_path(*f.from, c) : "", "", false);
       return false;
     }
+    if (const auto* s = std::get_if<std::string>(&v)) return write(f, emit, c, *s, raw, doc);
+    if (f.catalog) return write(f, emit, c, scalar_text(v), raw, doc);
     put(doc, *f.key, v);
+    return true;
+  }
+
+  // Writes a text value, coded through the field's catalog when it has one; `raw` renders the
+  // value as sent for an error report.
+  template <class Raw>
+  bool write(const FieldRule& f, const EmitRule& emit, const Contexts& c, std::string_view value, const Raw& raw,
+             rapidjson::Document& doc) {
+    if (!f.catalog) {
+      put_text(doc, *f.key, value);
+      return true;
+    }
+    const CodeOutcome& coded = code_memo(m, f, value, today);
+    if (coded.error) {
+      issue(*coded.error, emit, &f, f.from ? node_path(*f.from, c) : "", raw(), coded.mask, coded.review);
+      return false;
+    }
+    put_text(doc, *f.key, coded.code);
     return true;
   }
 
