@@ -484,6 +484,18 @@ const rapidjson::Value* find_member(const rapidjson::Value& record, const char* 
   return it == record.MemberEnd() ? nullptr : &it->value;
 }
 
+// Reports each required field for which present(position in schema.fields) is false.
+template <class Present>
+void check_required(const EntitySchema& schema, Checker& checker, const Present& present) {
+  if (schema.index.empty()) {  // a schema built by hand, without the loader's list
+    for (std::size_t i = 0; i < schema.fields.size(); ++i)
+      if (schema.fields[i].required && !present(i)) checker.add(schema.fields[i], "schema.required", "required field is missing");
+    return;
+  }
+  for (std::size_t i : schema.required)
+    if (!present(i)) checker.add(schema.fields[i], "schema.required", "required field is missing");
+}
+
 void check_effective_dates(const EntitySchema& schema, Checker& checker, const rapidjson::Value* from,
                            const rapidjson::Value* to) {
   if (!schema.effective_dated || !from || !to || !from->IsString() || !to->IsString()) return;
@@ -573,17 +585,11 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
     }
     if (!absent(&m.value)) checker.check(*f, m.value);
   }
-  auto required = [&](const FieldSchema& f) {
-    auto it = record.FindMember(rapidjson::StringRef(f.name.data(), f.name.size()));
-    if (absent(it == record.MemberEnd() ? nullptr : &it->value))
-      checker.add(f, "schema.required", "required field is missing");
-  };
-  if (schema.index.empty()) {
-    for (const auto& f : schema.fields)
-      if (f.required) required(f);
-  } else {
-    for (std::size_t i : schema.required) required(schema.fields[i]);
-  }
+  check_required(schema, checker, [&](std::size_t pos) {
+    const std::string& name = schema.fields[pos].name;
+    auto it = record.FindMember(rapidjson::StringRef(name.data(), name.size()));
+    return !absent(it == record.MemberEnd() ? nullptr : &it->value);
+  });
   check_effective_dates(schema, checker, find_member(record, "valid_from"), find_member(record, "valid_to"));
   return out;
 }
@@ -609,13 +615,7 @@ std::vector<Violation> validate_known(const EntitySchema& entity, const std::vec
     if (entity.effective_dated && kf.schema->name == "valid_to") to = kf.value;
   }
   auto present = [&](std::size_t pos) { return n > kSmall ? bool(large[pos]) : small[pos]; };
-  if (entity.index.empty()) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (entity.fields[i].required && !present(i)) checker.add(entity.fields[i], "schema.required", "required field is missing");
-  } else {
-    for (std::size_t i : entity.required)
-      if (!present(i)) checker.add(entity.fields[i], "schema.required", "required field is missing");
-  }
+  check_required(entity, checker, present);
   check_effective_dates(entity, checker, from, to);
   return out;
 }

@@ -261,7 +261,7 @@ Result<std::string> nfc(std::string_view s) {
 // Length of the Unicode space separator (category Zs) at the start of `s`, 0 if none. The Zs
 // set is small and fixed: U+0020, U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F, U+3000.
 // ASCII control white space (tab, new line ...) counts too.
-std::size_t space_at(std::string_view s) {
+inline std::size_t space_at(std::string_view s) {
   auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   unsigned char c = b(0);
   if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') ? 1 : 0;
@@ -283,13 +283,7 @@ std::string collapse_spaces(std::string_view s) {
   while (i < s.size()) {
     std::size_t run = i;
     std::size_t k = 0;
-    while (run < s.size()) {
-      auto c = static_cast<unsigned char>(s[run]);
-      // Only ASCII white space and sequences led by C2, E1, E2 or E3 can be spaces.
-      bool maybe = c < 0x80 ? c == ' ' || (c >= '\t' && c <= '\r') : c == 0xC2 || (c >= 0xE1 && c <= 0xE3);
-      if (maybe && (k = space_at(s.substr(run))) != 0) break;
-      ++run;
-    }
+    while (run < s.size() && (k = space_at(s.substr(run))) == 0) ++run;
     if (run > i) {
       if (!out.empty()) out.push_back(' ');
       out.append(s.data() + i, run - i);
