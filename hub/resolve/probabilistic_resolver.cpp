@@ -405,7 +405,7 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
   tx.exec_params(
       "insert into match_block(entity, block, record_id)"
       " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid)"
-      " on conflict do nothing",
+      " where not exists (select 1 from match_block m where m.entity = r.e and m.block = r.b and m.record_id = r.r)",
       blocks.str());
 }
 

@@ -177,8 +177,9 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
       " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
       survivor_id, s.entity, merged_profile.to_json());
   tx.exec_params(
-      "insert into match_block(entity, block, record_id) select entity, block, $1 from match_block where record_id = $2"
-      " on conflict do nothing",
+      "insert into match_block(entity, block, record_id) select m.entity, m.block, $1 from match_block m"
+      " where m.record_id = $2 and not exists (select 1 from match_block s"
+      "   where s.entity = m.entity and s.block = m.block and s.record_id = $1)",
       survivor_id, merged_id);
   tx.exec_params("delete from match_block where record_id = $1", merged_id);
   tx.exec_params("delete from match_profile where record_id = $1", merged_id);
@@ -387,8 +388,9 @@ Result<std::string> ReviewQueue::unmerge(const std::string& merged_id, const std
       for (auto b : blocking_keys(*rules->second, Profile::from_json(profile))) blocks.value(static_cast<long long>(b));
       blocks.end_array();
       tx.exec_params(
-          "insert into match_block(entity, block, record_id) select $1, b::bigint, $2"
-          " from jsonb_array_elements_text($3::jsonb) b on conflict do nothing",
+          "insert into match_block(entity, block, record_id) select distinct $1, b::bigint, $2::uuid"
+          " from jsonb_array_elements_text($3::jsonb) b where not exists (select 1 from match_block m"
+          "   where m.entity = $1 and m.block = b::bigint and m.record_id = $2::uuid)",
           entity, id, blocks.str());
     }
     tx.exec_params(
