@@ -3,7 +3,9 @@
 #include <rapidjson/error/en.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <optional>
 
 #include "hub/common/crypto.h"
@@ -95,6 +97,22 @@ mapping::RecordResult map_record(const mapping::Mapping& m, const Payload::Recor
     return bad;
   }
   return m.run_record(*r.root, *r.value, index, r.path);
+}
+
+// What the resolver's claim() reads of each mapped vendor record: its canonical records, each
+// with the others as related records (a student's school is in its enrollment).
+std::vector<std::vector<resolve::Candidate>> claim_records(const std::vector<mapping::RecordResult>& results) {
+  std::vector<std::vector<resolve::Candidate>> out(results.size());
+  for (std::size_t v = 0; v < results.size(); ++v) {
+    if (results[v].status != mapping::RecordStatus::kMapped) continue;
+    for (const auto& rec : results[v].records) {
+      resolve::Candidate c{rec.entity, 0, rec.source_id, {}, "", &rec.fields, {}};
+      for (const auto& other : results[v].records)
+        if (&other != &rec) c.related.emplace_back(other.entity, &other.fields);
+      out[v].push_back(std::move(c));
+    }
+  }
+  return out;
 }
 
 std::string make_worker_id() {
@@ -295,7 +313,20 @@ void IngestService::process(long long batch_id, const Parsed* parsed) {
   ChunkContext ctx{partner_id, partner_name, units, batch_id, m->version(), snapshot.get()};
   const int total = static_cast<int>(payload.records.size());
   const int chunk = config_.ingest.chunk_records;
-  for (int start = next_index; start < total; start += chunk) {
+  // The records not yet done, in vendor order. Chunks may finish records out of order (below),
+  // so a resumed batch asks which ones have their result row.
+  std::vector<int> pending;
+  {
+    std::vector<bool> done(total, false);
+    if (next_index > 0)
+      pg_.with_transaction([&](pqxx::work& tx) {
+        for (const auto& row : tx.exec_params("select index from batch_record where batch_id = $1", batch_id))
+          if (int i = row[0].as<int>(); i >= 0 && i < total) done[i] = true;
+      });
+    for (int i = 0; i < total; ++i)
+      if (!done[i]) pending.push_back(i);
+  }
+  while (!pending.empty()) {
     if (stopping_) {
       // Shutting down: hand the rest of the batch to whichever process claims it next.
       pg_.with_transaction([&](pqxx::work& tx) {
@@ -304,25 +335,47 @@ void IngestService::process(long long batch_id, const Parsed* parsed) {
       });
       return;
     }
-    int end = std::min(total, start + chunk);
+    const std::size_t n = std::min(pending.size(), static_cast<std::size_t>(chunk));
     for (int attempt = 1;; ++attempt) {
-      std::vector<mapping::RecordResult> results;
-      results.reserve(end - start);
-      for (int i = start; i < end; ++i) results.push_back(map_record(*m, payload.records[i], i));
+      std::vector<mapping::RecordResult> mapped;
+      mapped.reserve(n);
+      for (std::size_t k = 0; k < n; ++k) mapped.push_back(map_record(*m, payload.records[pending[k]], pending[k]));
       // The resolver's locks live until this attempt has committed or rolled back.
       auto scope = resolver_.begin_chunk();
       ctx.scope = scope.get();
+      // Records whose locks another chunk holds wait for a later chunk rather than holding
+      // this one up (two pushes nearly always share a key or two). If none can go, or on the
+      // last attempt, the chunk waits for its locks in order instead: progress is certain.
+      std::vector<bool> taken(n, true);
+      if (attempt < kChunkAttempts) {
+        taken = resolver_.claim(claim_records(mapped), *scope);
+        if (std::find(taken.begin(), taken.end(), true) == taken.end()) {
+          scope = resolver_.begin_chunk();
+          ctx.scope = scope.get();
+          taken.assign(n, true);
+        }
+      }
+      std::vector<mapping::RecordResult> results;
+      std::vector<int> written;
+      for (std::size_t k = 0; k < n; ++k)
+        if (taken[k]) {
+          written.push_back(pending[k]);
+          results.push_back(std::move(mapped[k]));
+        }
       try {
         pg_.with_transaction([&](pqxx::work& tx) {
-          // Fencing: only the lease holder that is exactly at `start` may write this chunk.
+          // Fencing: only the lease holder may write; next_index counts the records done.
           auto fenced = tx.exec_params(
-              "update inbox_batch set next_index = $4, lease_until = now() + make_interval(secs => $5),"
-              " mapping_version = coalesce(mapping_version, $6)"
-              " where id = $1 and lease_owner = $2 and next_index = $3",
-              batch_id, worker_id_, start, end, config_.ingest.lease_seconds, m->version());
+              "update inbox_batch set next_index = next_index + $3, lease_until = now() + make_interval(secs => $4),"
+              " mapping_version = coalesce(mapping_version, $5)"
+              " where id = $1 and lease_owner = $2",
+              batch_id, worker_id_, static_cast<int>(written.size()), config_.ingest.lease_seconds, m->version());
           if (fenced.affected_rows() != 1) throw LeaseLost("lease lost");
           store_.apply(tx, ctx, results);
         });
+        std::vector<int> rest;
+        std::set_difference(pending.begin(), pending.end(), written.begin(), written.end(), std::back_inserter(rest));
+        pending = std::move(rest);
         break;
       } catch (const LeaseLost&) {
         log::warn("batch lease lost; another process continues it", {{"batch", std::to_string(batch_id)}});

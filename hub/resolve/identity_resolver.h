@@ -67,6 +67,14 @@ class IdentityResolver {
   // Whether the resolver can work now; an error means "refuse work, retry later" (503).
   virtual Status ready() { return Status(); }
   virtual std::unique_ptr<ChunkScope> begin_chunk() { return std::make_unique<ChunkScope>(); }
+  // Before a chunk is resolved: which of these vendor records (each the canonical records it
+  // carries; only entity, source_id, fields and related are read) can be resolved now without
+  // waiting for another chunk. What they need (locks) is taken into `scope`; the others are
+  // for a later chunk. A record left out also holds back every later one that shares a key
+  // with it, so the same child sent twice is still applied in vendor order. Default: all.
+  virtual std::vector<bool> claim(const std::vector<std::vector<Candidate>>& records, ChunkScope& scope) {
+    return std::vector<bool>(records.size(), true);
+  }
   // May throw ResolveRetry, or RedisUnavailable when the resolver needs Redis.
   virtual std::vector<Resolution> resolve(pqxx::work& tx, const std::vector<Candidate>& candidates,
                                           ChunkScope& scope) = 0;

@@ -23,6 +23,7 @@ struct PendingNew {
 struct Scope : ChunkScope {
   std::vector<std::unique_ptr<LockSet>> locks;
   std::set<std::pair<std::string, std::int64_t>> locked;  // what `locks` cover
+  std::set<std::pair<std::string, std::int64_t>> fenced;  // keys whose fencing row this chunk wrote
   std::vector<PendingNew> pending;
   // Profiles as resolved, for remember(): by then references of later waves (a school code in
   // the enrollment) have been rewritten into record ids.
@@ -80,6 +81,50 @@ int ProbabilisticResolver::source_rank(const std::string& entity, const std::str
   return static_cast<int>(pos - f->second.begin());  // unlisted partners rank after the listed ones
 }
 
+std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Candidate>>& records,
+                                              ChunkScope& scope_base) {
+  auto& scope = static_cast<Scope&>(scope_base);
+  std::vector<bool> taken(records.size(), true);
+  // Per vendor record: the Redis keys of its blocking keys, and what orders it against the
+  // other records of this batch (those keys and its source ids).
+  std::vector<std::vector<std::string>> lock_keys(records.size()), order_keys(records.size());
+  std::map<std::string, std::pair<std::string, std::int64_t>> block_of;  // Redis key -> (entity, block)
+  for (std::size_t v = 0; v < records.size(); ++v) {
+    for (const auto& c : records[v]) {
+      order_keys[v].push_back("source\x1f" + c.entity + "\x1f" + c.source_id);
+      auto it = rules_.find(c.entity);
+      if (it == rules_.end() || !c.fields) continue;
+      for (auto b : blocking_keys(*it->second, make_profile(*it->second, *c.fields, c.related))) {
+        if (scope.locked.count({c.entity, b})) continue;
+        std::string key = BlockLocks::key_name(c.entity, b);
+        block_of.emplace(key, std::make_pair(c.entity, b));
+        lock_keys[v].push_back(key);
+        order_keys[v].push_back(key);
+      }
+    }
+  }
+  if (block_of.empty()) return taken;
+
+  std::vector<std::string> keys;
+  for (const auto& [key, _] : block_of) keys.push_back(key);  // ascending, like acquire()
+  std::unique_ptr<LockSet> set;
+  auto got = locks_.try_acquire(keys, set);
+  std::set<std::string> free, needed, held_back;
+  for (std::size_t k = 0; k < keys.size(); ++k)
+    if (got[k]) free.insert(keys[k]);
+  for (std::size_t v = 0; v < records.size(); ++v) {
+    bool ok = std::all_of(lock_keys[v].begin(), lock_keys[v].end(), [&](const std::string& k) { return free.count(k); }) &&
+              std::none_of(order_keys[v].begin(), order_keys[v].end(), [&](const std::string& k) { return held_back.count(k); });
+    taken[v] = ok;
+    if (ok) needed.insert(lock_keys[v].begin(), lock_keys[v].end());
+    else held_back.insert(order_keys[v].begin(), order_keys[v].end());
+  }
+  set->keep_only(needed);
+  for (const auto& key : needed) scope.locked.insert(block_of[key]);
+  scope.locks.push_back(std::move(set));
+  return taken;
+}
+
 std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std::vector<Candidate>& cands,
                                                        ChunkScope& scope_base) {
   auto& scope = static_cast<Scope&>(scope_base);
@@ -98,18 +143,34 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
   // 1. Locks on every blocking key not yet held by this chunk (waves of one chunk share them),
   //    ascending per entity; then the fencing token, then a check that the locks are still ours:
   //    anyone who takes them after that check draws a larger token.
-  std::map<std::string, std::vector<std::int64_t>> wanted;
+  //    (Keys taken by claim() are held already.)
+  std::map<std::string, std::vector<std::int64_t>> wanted, unfenced;
   for (const auto& w : work)
-    for (auto b : w.blocks)
+    for (auto b : w.blocks) {
       if (!scope.locked.count({w.rules->entity, b})) wanted[w.rules->entity].push_back(b);
-  if (!wanted.empty()) {
-    for (auto& [entity, blocks] : wanted) {
-      std::unique_ptr<LockSet> set;
+      if (!scope.fenced.count({w.rules->entity, b})) unfenced[w.rules->entity].push_back(b);
+    }
+  // Waiting for a key while holding others is deadlock-free only in the global order. Keys
+  // claim() took are out of that order, so a key it did not foresee (a profile value that a
+  // reference rewrite changed) is taken only if free; otherwise the chunk is retried.
+  const bool holding = !scope.locks.empty();
+  for (auto& [entity, blocks] : wanted) {
+    std::unique_ptr<LockSet> set;
+    if (holding) {
+      std::vector<std::string> keys;
+      for (auto b : blocks) keys.push_back(BlockLocks::key_name(entity, b));
+      auto got = locks_.try_acquire(keys, set);
+      scope.locks.push_back(std::move(set));  // released with the scope, whatever happens next
+      if (std::find(got.begin(), got.end(), false) != got.end())
+        throw ResolveRetry("a block lock of " + entity + " records is held by another chunk");
+    } else {
       if (locks_.acquire(entity, blocks, set) == BlockLocks::Outcome::kTimedOut)
         throw ResolveRetry("timed out waiting for the block locks of " + entity + " records");
-      for (auto b : blocks) scope.locked.insert({entity, b});
       scope.locks.push_back(std::move(set));
     }
+    for (auto b : blocks) scope.locked.insert({entity, b});
+  }
+  if (!unfenced.empty()) {
     auto drawn = std::chrono::steady_clock::now();
     long long token = tx.exec1("select nextval('resolve_fence_token')")[0].as<long long>();
     for (auto& set : scope.locks)
@@ -121,10 +182,11 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     json::JsonWriter keys;
     keys.begin_array();
     std::size_t n = 0;
-    for (const auto& [entity, blocks] : wanted) {
+    for (const auto& [entity, blocks] : unfenced) {
       std::set<std::int64_t> unique(blocks.begin(), blocks.end());
       for (auto b : unique) {
         keys.begin_object().kv("e", entity).kv("b", static_cast<long long>(b)).end_object();
+        scope.fenced.insert({entity, b});
         ++n;
       }
     }

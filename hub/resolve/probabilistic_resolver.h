@@ -39,6 +39,10 @@ class ProbabilisticResolver : public IdentityResolver {
 
   Status ready() override;
   std::unique_ptr<ChunkScope> begin_chunk() override;
+  // Takes, without waiting, the block locks that are free; the records whose keys another
+  // chunk holds are left for a later chunk instead of waiting for it (chunks of different
+  // pushes nearly always share some key: a common name in one school).
+  std::vector<bool> claim(const std::vector<std::vector<Candidate>>& records, ChunkScope& scope) override;
   std::vector<Resolution> resolve(pqxx::work& tx, const std::vector<Candidate>& candidates,
                                   ChunkScope& scope) override;
   void remember(pqxx::work& tx, const std::vector<Candidate>& candidates,

@@ -22,6 +22,17 @@ end
 return #KEYS
 )lua";
 
+// Takes each free key (or extends one already ours); 1 per key taken, 0 per key someone holds.
+const char* kTryAcquire = R"lua(
+local got = {}
+for i = 1, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then got[i] = 1
+  elseif redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]); got[i] = 1
+  else got[i] = 0 end
+end
+return got
+)lua";
+
 // Compare-and-delete: only keys still holding our token.
 const char* kRelease = R"lua(
 local n = 0
@@ -79,6 +90,23 @@ void LockSet::release() {
     log::warn("block locks not released; they expire by themselves", {{"error", e.what()}});
   }
   keys_.clear();
+}
+
+void LockSet::keep_only(const std::set<std::string>& keep) {
+  std::vector<std::string> kept, freed;
+  for (auto& k : keys_) (keep.count(k) ? kept : freed).push_back(std::move(k));
+  {
+    std::lock_guard lock(owner_.mu_);  // the renewer reads keys_ under mu_
+    keys_ = std::move(kept);
+  }
+  try {
+    for (std::size_t i = 0; i < freed.size(); i += kSlice) {
+      std::vector<std::string> slice(freed.begin() + i, freed.begin() + std::min(freed.size(), i + kSlice));
+      owner_.redis_.eval(kRelease, slice, {token_});
+    }
+  } catch (const std::exception& e) {
+    log::warn("block locks not released; they expire by themselves", {{"error", e.what()}});
+  }
 }
 
 BlockLocks::BlockLocks(RedisPool& redis, LockOptions options) : redis_(redis), options_(options) {
@@ -140,6 +168,32 @@ BlockLocks::Outcome BlockLocks::acquire(const std::string& entity, const std::ve
   }
   out = std::move(set);
   return Outcome::kAcquired;
+}
+
+std::vector<bool> BlockLocks::try_acquire(const std::vector<std::string>& keys, std::unique_ptr<LockSet>& out) {
+  if (!out) {
+    out = std::unique_ptr<LockSet>(new LockSet(*this, crypto::to_hex(crypto::random_bytes(16))));
+    track(out.get());
+  }
+  std::vector<bool> got(keys.size(), false);
+  const std::string ttl = std::to_string(options_.ttl.count());
+  for (std::size_t i = 0; i < keys.size(); i += kSlice) {
+    std::size_t end = std::min(keys.size(), i + kSlice);
+    std::vector<std::string> slice(keys.begin() + i, keys.begin() + end);
+    auto reply = redis_.eval(kTryAcquire, slice, {out->token_, ttl});
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != slice.size())
+      throw RedisUnavailable("Redis try-acquire script failed: unexpected reply");
+    std::lock_guard lock(mu_);  // the renewer reads keys_ under mu_
+    for (std::size_t k = 0; k < slice.size(); ++k)
+      if (reply->element[k]->type == REDIS_REPLY_INTEGER && reply->element[k]->integer == 1) {
+        got[i + k] = true;
+        out->keys_.push_back(slice[k]);
+      }
+  }
+  std::lock_guard lock(mu_);
+  std::sort(out->keys_.begin(), out->keys_.end());
+  out->keys_.erase(std::unique(out->keys_.begin(), out->keys_.end()), out->keys_.end());
+  return got;
 }
 
 void BlockLocks::track(LockSet* s) {

@@ -45,6 +45,8 @@ class LockSet {
   // Throws RedisUnavailable.
   bool renew();
   void release();  // never throws: an unreachable Redis lets the keys expire
+  // Releases the keys not in `keep` (never throws, like release()).
+  void keep_only(const std::set<std::string>& keep);
   bool lost() const { return lost_; }
 
  private:
@@ -68,6 +70,10 @@ class BlockLocks {
   // Throws RedisUnavailable when Redis cannot be reached (nothing is held either).
   Outcome acquire(const std::string& entity, const std::vector<std::int64_t>& blocks,
                   std::unique_ptr<LockSet>& out);
+
+  // Takes, without waiting, whichever of `keys` (Redis key names from key_name) are free or
+  // already held with this set's token, and says which. Throws RedisUnavailable.
+  std::vector<bool> try_acquire(const std::vector<std::string>& keys, std::unique_ptr<LockSet>& out);
 
   // The Redis key of a block: hub:lock:<entity>:<16 hex digits>.
   static std::string key_name(const std::string& entity, std::int64_t block);

@@ -2,7 +2,7 @@
 // Redis: three processes ingesting the same children from two partners at the same moment
 // create each child once and lose no record; a process stopped or killed while it holds block
 // locks loses them when they expire, another process completes, and the fencing token refuses
-// the late writer.
+// the late writer; a chunk whose keys another chunk holds goes on with its other records.
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
@@ -13,6 +13,9 @@
 #include "hub/common/json.h"
 #include "hub/common/redis.h"
 #include "hub/mapping/text.h"
+#include "hub/resolve/matching_rules.h"
+#include "hub/resolve/redis_lock.h"
+#include "hub/resolve/scoring.h"
 #include "tests/support/test_env.h"
 
 using namespace hub::test;
@@ -221,4 +224,59 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires 
     CHECK(count_rows("golden_record where entity = 'student'") == "1");
     CHECK(count_rows("change_log where entity = 'student' and op = 'create'") == "1");
   }
+}
+
+TEST_CASE("records whose block lock another chunk holds wait - the rest of the chunk goes on - vendor order kept",
+          "[db][resolve]") {
+  reset_database();
+  HubProcess hub;
+  REQUIRE(hub.start());
+  auto t = partners();
+  REQUIRE(push(hub, t.ops, "schools", kSchools).status == 200);
+  hub::RedisPool redis(redis_url(), 1, std::chrono::milliseconds(1000));
+
+  // Child 0 twice (the second time with another score: the later record must win), children 1-5 once.
+  auto kids = children(6);
+  auto doc = parse_json(admissions(kids, 0, 6));
+  auto& records = doc["hoSo"];
+  rapidjson::Value again(records[0], doc.GetAllocator());
+  again["diemXetTuyen"].SetString("27", doc.GetAllocator());
+  records.PushBack(again, doc.GetAllocator());
+  std::string body = hub::json::to_string(doc);
+
+  // Another chunk (played by this test) holds the lock of child 0's personal-ID block.
+  auto rules = hub::resolve::load_matching_rules(kPartnersDir + "/../matching");
+  REQUIRE(rules);
+  const auto& student = *rules.value().at("student");
+  rapidjson::Document fields(rapidjson::kObjectType);
+  fields.AddMember("personal_id", rapidjson::Value(kids[0].pid.c_str(), fields.GetAllocator()), fields.GetAllocator());
+  auto blocks = hub::resolve::blocking_keys(student, hub::resolve::make_profile(student, fields, {}));
+  REQUIRE(blocks.size() == 1);
+  std::string key = hub::resolve::BlockLocks::key_name("student", blocks[0]);
+  REQUIRE(redis.command({"SET", key, "another-chunk", "PX", "30000"})->type == REDIS_REPLY_STATUS);
+
+  HttpResult answer;
+  std::thread pusher([&] { answer = push(hub, t.admissions, "admissions", body); });
+  // Children 1-5 are stored while child 0 waits for its lock.
+  const std::string kAdmissionResults = "batch_record r join inbox_batch b on b.id = r.batch_id where b.feed = 'admissions'";
+  std::string done;
+  for (int i = 0; i < 200 && (done = count_rows(kAdmissionResults)) != "5"; ++i) std::this_thread::sleep_for(20ms);
+  CHECK(done == "5");
+  CHECK(count_rows("golden_record where entity = 'student'") == "5");
+  CHECK(count_rows("golden_record where data->>'personal_id' = '" + kids[0].pid + "'") == "0");
+  redis.command({"DEL", key});
+  pusher.join();
+
+  REQUIRE(answer.status == 200);
+  auto d = parse_json(answer.body);
+  REQUIRE(d["results"].Size() == 7);
+  for (const auto& r : d["results"].GetArray()) {
+    std::string st = r["status"].GetString();
+    CHECK((st == "accepted" || st == "merged"));
+  }
+  CHECK(count_rows("golden_record where entity = 'student'") == "6");
+  CHECK(count_rows("golden_record where data->>'personal_id' = '" + kids[0].pid + "'") == "1");
+  CHECK(count_rows(kAdmissionResults) == "7");
+  CHECK(sql_value("select (data->>'total_score')::numeric from golden_record where entity = 'admission_application'"
+                  " and data->>'application_code' = 'TS-0'") == "27.0");
 }
