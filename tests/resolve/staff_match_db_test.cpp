@@ -129,10 +129,16 @@ TEST_CASE("resolve staff from the HR register and the sector database - one teac
   CHECK(golden(thang, "full_name") == "Vũ Đức Thắng");
   CHECK(golden(thang, "moet_staff_code") == "NV31-0003-004");
 
-  // No personal ID in clear in the errors and the review reasons.
+  // No personal ID in clear in the errors, the review reasons or the hub's log.
   CHECK(count_rows("batch_record where errors::text like '%031186005555%'") == "0");
+  CHECK(h.http.body.find("031186005555") == std::string::npos);
   CHECK(count_rows("review_item where reasons::text like any (array['%031190001111%', '%031190002222%',"
                    " '%031075004321%', '%031075004312%', '%031187003333%'])") == "0");
+  std::string log = hub.log();
+  CHECK_FALSE(log.empty());
+  for (const char* id : {"031185001234", "031075004321", "031075004312", "031190001111", "031190002222",
+                         "031187003333", "031186005555"})
+    CHECK(log.find(id) == std::string::npos);
 
   // The HR register sends its file again: the same records, nothing new, no new review.
   auto again = push_sample(hub, hr, "demo-hr", "staff");
