@@ -38,9 +38,10 @@ token_for() {
   fi
 }
 
-ops=$(token_for demo-ops --scope admin --scope ingest:school --scope ingest:class)
+ops=$(token_for demo-ops --scope admin --scope ingest:school --scope ingest:class --scope ingest:staff)
 admissions=$(token_for demo-admissions --scope ingest:student --scope ingest:admission_application --unit province:31)
 transcripts=$(token_for demo-transcripts --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary)
+hr=$(token_for demo-hr --scope ingest:staff --unit province:31)
 warehouse=$(token_for demo-warehouse --scope 'pull:*')
 
 listen=${HUB_LISTEN:-127.0.0.1:8080}
@@ -49,9 +50,10 @@ cat <<INFO
 ================================================================================
  Education data hub: http://$listen
  Demo partners and their tokens (new on every start; keep them out of logs):
-   demo-ops          (admin, school list)      $ops
+   demo-ops          (admin, schools, staff)   $ops
    demo-admissions   (admissions, Hải Phòng)   $admissions
    demo-transcripts  (transcripts)             $transcripts
+   demo-hr           (staff register)          $hr
    demo-warehouse    (pull)                    $warehouse
  Try, from another terminal:
    curl -s http://$listen/readyz
@@ -62,6 +64,11 @@ cat <<INFO
      --data-binary @mappings/partners/demo-ops/samples/schools.json http://$listen/v1/ingest/schools
    curl -s -H "Authorization: Bearer $admissions" -H 'Content-Type: application/json' \\
      --data-binary @mappings/partners/demo-admissions/samples/admissions.json http://$listen/v1/ingest/admissions
+ Staff: the schools' HR register, then the sector database's export (one teacher, two sources):
+   curl -s -H "Authorization: Bearer $hr" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-hr/samples/staff.json http://$listen/v1/ingest/staff
+   curl -s -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-ops/samples/staff.json http://$listen/v1/ingest/staff
  Ops command line: ./build/hubctl --help   (after: source $run/env)
 ================================================================================
 

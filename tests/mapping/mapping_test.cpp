@@ -76,7 +76,8 @@ const char* kHeader =
 }  // namespace
 
 TEST_CASE("the sample vendors map to their expected output", "[mapping]") {
-  for (auto [partner, feed] : {std::pair{"demo-admissions", "admissions"}, {"demo-transcripts", "transcripts"}}) {
+  for (auto [partner, feed] : {std::pair{"demo-admissions", "admissions"}, {"demo-transcripts", "transcripts"},
+                               {"demo-hr", "staff"}, {"demo-ops", "staff"}}) {
     rapidjson::Document doc;
     auto out = run_sample(partner, feed, doc);
     auto actual = parse(output_json(out));
@@ -166,6 +167,89 @@ TEST_CASE("transcripts: nested results become child records with stable source i
   const auto* score = find_issue(out.results[1], "score.out_of_range");
   REQUIRE(score);
   CHECK(score->path == "$['students'][1]['results'][0]['score']");
+}
+
+TEST_CASE("staff: the HR register's hand-typed names - dates and labels - and its bad records", "[mapping]") {
+  rapidjson::Document doc;
+  auto out = run_sample("demo-hr", "staff", doc);
+  REQUIRE(out.results.size() == 8);
+  auto field = [&](std::size_t i, const char* name) -> std::string {
+    const auto& f = out.results[i].records.at(0).fields;
+    return f.HasMember(name) && f[name].IsString() ? f[name].GetString() : "(none)";
+  };
+  const auto& ha = out.results[0];
+  CHECK(ha.status == RecordStatus::kMapped);
+  CHECK(ha.records.at(0).entity == "staff");
+  CHECK(ha.source_id == "NS-0001");
+  CHECK(field(0, "birth_date") == "1985-03-12");  // dd/mm/yyyy
+  CHECK(field(0, "gender") == "F");               // "Nữ"
+  CHECK(field(0, "staff_group") == "GV");         // "Giáo viên"
+  CHECK(field(0, "contract_type") == "VIEN_CHUC");
+  CHECK(field(0, "qualification") == "DAI_HOC");
+  CHECK(field(0, "main_subject") == "TOAN");
+  CHECK(field(0, "professional_title_code") == "V.07.04.31");  // "v.07.04.31"
+  CHECK(field(0, "position") == "Tổ trưởng chuyên môn");      // two spaces
+  CHECK(field(0, "school") == "HP-THCS-0012");
+  CHECK(field(0, "email") == "Ha.NTT@thcslechan.edu.vn");
+  CHECK(field(0, "social_insurance_number") == "3112345678");
+
+  // NFD from a Mac client, upper and lower case mixed, d/m/yyyy without leading zeros.
+  CHECK(out.results[1].status == RecordStatus::kMapped);
+  CHECK(field(1, "full_name") == "Trần Văn Minh");
+  CHECK(field(1, "birth_date") == "1975-07-05");
+  CHECK(field(1, "staff_group") == "CBQL");
+  CHECK(field(1, "phone") == "0903222333");
+  // An old import without diacritics: kept as sent (matching folds names; survivorship prefers
+  // a spelling with diacritics from the register), dd-mm-yyyy, "nu", a subject's short name.
+  CHECK(out.results[2].status == RecordStatus::kMapped);
+  CHECK(field(2, "full_name") == "Tran Thi Lan");
+  CHECK(field(2, "birth_date") == "1990-05-20");
+  CHECK(field(2, "gender") == "F");
+  CHECK(field(2, "main_subject") == "NGU_VAN");  // "Văn"
+  CHECK(field(3, "main_subject") == "NGOAI_NGU_1");  // "Ngoại ngữ"
+  // A blank personal ID is no personal ID, not an error.
+  CHECK(out.results[4].status == RecordStatus::kMapped);
+  CHECK(field(4, "personal_id") == "(none)");
+  CHECK(field(4, "staff_group") == "NV");
+
+  // A mistyped personal ID (its birth-year digits say 1986, the birth date 1988): rejected, masked.
+  const auto& typo = out.results[6];
+  CHECK(typo.status == RecordStatus::kRejected);
+  const auto* year = find_issue(typo, "personal_id.birth_year_mismatch");
+  REQUIRE(year);
+  CHECK(year->value == "031*******55");
+  CHECK(year->message.find("1986") != std::string::npos);
+  for (const auto& i : typo.issues) CHECK(i.value.find("031186005555") == std::string::npos);
+
+  // A bad record: every problem is reported with its place, none of them guessed.
+  const auto& bad = out.results[7];
+  CHECK(bad.status == RecordStatus::kRejected);
+  const auto* date = find_issue(bad, "date.impossible");
+  REQUIRE(date);
+  CHECK(date->path == "$['nhanSu'][7]['ngaySinh']");
+  CHECK(date->value == "31/04/1980");
+  const auto* group = find_issue(bad, "value.unmapped");
+  REQUIRE(group);
+  CHECK(group->field == "staff_group");
+  CHECK(find_issue(bad, "email.format"));
+}
+
+TEST_CASE("staff: the sector database export - codes of its own and a bad record", "[mapping]") {
+  rapidjson::Document doc;
+  auto out = run_sample("demo-ops", "staff", doc);
+  REQUIRE(out.results.size() == 5);
+  const auto& ha = out.results[0];
+  CHECK(ha.status == RecordStatus::kMapped);
+  const auto& f = ha.records.at(0).fields;
+  CHECK(std::string(f["gender"].GetString()) == "F");  // 2 in the education database's codes
+  CHECK(std::string(f["moet_staff_code"].GetString()) == "GV31-0012-001");
+  CHECK(std::string(f["full_name"].GetString()) == "Nguyen Thi Thu Ha");
+  CHECK_FALSE(f.HasMember("personal_id"));
+  CHECK(std::string(out.results[1].records.at(0).fields["gender"].GetString()) == "M");  // 1
+  const auto& bad = out.results[4];
+  CHECK(bad.status == RecordStatus::kRejected);
+  CHECK(find_issue(bad, "date.impossible"));  // 1992-13-01
+  CHECK(find_issue(bad, "schema.not_in_enum"));  // NGHI_PHEP is no employment status
 }
 
 TEST_CASE("a wrong mapping is refused with file:line:column and the reason", "[mapping]") {
