@@ -20,6 +20,13 @@ struct PendingNew {
   std::vector<std::int64_t> blocks;
 };
 
+struct Profiled {
+  Profile profile;
+  std::vector<std::int64_t> blocks;
+};
+
+std::string source_key(const Candidate& c) { return c.entity + "\x1f" + c.source_id; }
+
 struct Scope : ChunkScope {
   std::vector<std::unique_ptr<LockSet>> locks;
   std::set<std::pair<std::string, std::int64_t>> locked;  // what `locks` cover
@@ -27,7 +34,10 @@ struct Scope : ChunkScope {
   std::vector<PendingNew> pending;
   // Profiles as resolved, for remember(): by then references of later waves (a school code in
   // the enrollment) have been rewritten into record ids.
-  std::map<const rapidjson::Value*, Profile> profiles;
+  std::map<const rapidjson::Value*, Profiled> profiles;
+  // What claim() computed, by entity and source id: resolve() reuses the blocking keys (64
+  // bits of SHA-256 each) when the profile came out the same.
+  std::map<std::string, Profiled> claimed;
 };
 
 struct Work {
@@ -91,10 +101,13 @@ std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Can
   std::map<std::string, std::pair<std::string, std::int64_t>> block_of;  // Redis key -> (entity, block)
   for (std::size_t v = 0; v < records.size(); ++v) {
     for (const auto& c : records[v]) {
-      order_keys[v].push_back("source\x1f" + c.entity + "\x1f" + c.source_id);
+      order_keys[v].push_back("source\x1f" + source_key(c));
       auto it = rules_.find(c.entity);
       if (it == rules_.end() || !c.fields) continue;
-      for (auto b : blocking_keys(*it->second, make_profile(*it->second, *c.fields, c.related))) {
+      Profiled pr{make_profile(*it->second, *c.fields, c.related), {}};
+      pr.blocks = blocking_keys(*it->second, pr.profile);
+      const auto& blocks = scope.claimed.insert_or_assign(source_key(c), std::move(pr)).first->second.blocks;
+      for (auto b : blocks) {
         if (scope.locked.count({c.entity, b})) continue;
         std::string key = BlockLocks::key_name(c.entity, b);
         block_of.emplace(key, std::make_pair(c.entity, b));
@@ -134,8 +147,11 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     auto it = rules_.find(cands[i].entity);
     if (it == rules_.end() || !cands[i].fields) continue;
     Work w{i, it->second.get(), make_profile(*it->second, *cands[i].fields, cands[i].related), {}};
-    w.blocks = blocking_keys(*w.rules, w.profile);
-    scope.profiles[cands[i].fields] = w.profile;
+    auto pre = scope.claimed.find(source_key(cands[i]));
+    w.blocks = pre != scope.claimed.end() && pre->second.profile.values == w.profile.values
+                   ? pre->second.blocks
+                   : blocking_keys(*w.rules, w.profile);
+    scope.profiles[cands[i].fields] = Profiled{w.profile, w.blocks};
     work.push_back(std::move(w));
   }
   if (work.empty()) return exact_.resolve(tx, cands, scope_base);
@@ -431,9 +447,14 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
     auto it = rules_.find(cands[i].entity);
     if (it == rules_.end() || !cands[i].fields || ids[i].empty()) continue;
     auto known = scope.profiles.find(cands[i].fields);
-    Profile p = known != scope.profiles.end() ? known->second
-                                              : make_profile(*it->second, *cands[i].fields, cands[i].related);
-    for (auto b : blocking_keys(*it->second, p))
+    Profiled computed;
+    if (known == scope.profiles.end()) {
+      computed.profile = make_profile(*it->second, *cands[i].fields, cands[i].related);
+      computed.blocks = blocking_keys(*it->second, computed.profile);
+    }
+    const Profiled& pr = known != scope.profiles.end() ? known->second : computed;
+    const Profile& p = pr.profile;
+    for (auto b : pr.blocks)
       blocks.begin_object().kv("e", cands[i].entity).kv("b", static_cast<long long>(b)).kv("r", ids[i]).end_object();
     auto [pos, fresh] = profiles.try_emplace(ids[i], cands[i].entity, Profile{});
     pos->second.second.absorb(p);
