@@ -5,6 +5,9 @@
 // size is measured on the same store. Needs PostgreSQL and Redis (HUB_POSTGRES_URL,
 // HUB_REDIS_URL); wipes nothing but adds rows, so point it at a scratch database.
 //
+// Prints per size: µs per record, the share found (matched or sent to review), stored
+// candidates fetched per record, and PostgreSQL pages touched per record.
+//
 //   resolve_scale [--sizes 10000,100000,1000000] [--chunk 500] [--rounds 5]
 //                 [--students-per-school 800] [--rules mappings/matching]
 
@@ -138,7 +141,18 @@ int main(int argc, char** argv) {
     stored = tx.exec1("select count(*) from match_profile where entity = 'student'")[0].as<std::size_t>();
   }
   std::fprintf(stderr, "%d schools\n", o.schools);
-  std::printf("%-10s %-14s %-14s %-12s\n", "stored", "us/record", "found", "seed s");
+  std::printf("%-10s %-11s %-8s %-16s %-18s %-10s\n", "stored", "us/record", "found", "candidates/record",
+              "pages/record", "seed s");
+  // Pages PostgreSQL touched (found in its shared buffers or read): the work that must not grow.
+  auto pages_touched = [&] {
+    {
+      pqxx::work flush(conn);  // this backend's counters reach the view when this commits
+      flush.exec("select pg_stat_force_next_flush()");
+      flush.commit();
+    }
+    pqxx::work tx(conn);
+    return tx.exec1("select blks_hit + blks_read from pg_stat_database where datname = current_database()")[0].as<long long>();
+  };
   for (auto size : sizes) {
     auto t0 = Clock::now();
     if (stored < size) seed(conn, rules, kids, stored, size);
@@ -147,6 +161,7 @@ int main(int argc, char** argv) {
 
     double total_us = 0;
     long long records = 0, candidates = 0;
+    long long pairs_before = 0, resolved_before = 0, pages = 0;
     // Round -1 is not timed: the first chunk pays for connections and cold plans.
     for (int r = -1; r < rounds; ++r) {
       // New children, a fifth of them another source's record of a stored child.
@@ -165,6 +180,11 @@ int main(int argc, char** argv) {
         c.related.emplace_back("enrollment", &enrs[i]);
         cands.push_back(std::move(c));
       }
+      if (r == 0) {
+        pairs_before = resolver.counters().candidate_pairs;
+        resolved_before = resolver.counters().records;
+      }
+      if (r == 0) pages = -pages_touched();
       pqxx::work tx(conn);
       auto scope = resolver.begin_chunk();
       auto t = Clock::now();
@@ -178,7 +198,11 @@ int main(int argc, char** argv) {
       for (const auto& x : res) candidates += x.kind != resolve::Resolution::Kind::kNew || !x.review_candidate.empty();
       tx.abort();
     }
-    std::printf("%-10zu %-14.1f %-14.3f %-12.1f\n", size, total_us / records, double(candidates) / records, seed_s);
+    pages += pages_touched();
+    double pairs = double(resolver.counters().candidate_pairs - pairs_before) /
+                   double(std::max(1LL, resolver.counters().records - resolved_before));
+    std::printf("%-10zu %-11.1f %-8.3f %-16.1f %-18.1f %-10.1f\n", size, total_us / records,
+                double(candidates) / records, pairs, double(pages) / records, seed_s);
     std::fflush(stdout);
   }
   return 0;

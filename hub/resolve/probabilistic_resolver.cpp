@@ -262,8 +262,10 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       stored[id] = Stored{id, Profile::from_json(row[2].c_str()), row[3].as<bool>()};
     } else {
       found[i].insert(row[1].c_str());
+      counters_.candidate_pairs.fetch_add(1, std::memory_order_relaxed);
     }
   }
+  counters_.records.fetch_add(static_cast<long long>(work.size()), std::memory_order_relaxed);
   std::set<std::string> exact_ids;
   for (const auto& w : work)
     if (!out[w.index].record_id.empty() && !stored.count(out[w.index].record_id)) exact_ids.insert(out[w.index].record_id);

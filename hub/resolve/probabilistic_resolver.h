@@ -10,6 +10,7 @@
 // candidate the same partner already sent under another id, or a second candidate nearly as
 // good (namesakes), sends the record to review. Thread-safe.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -51,6 +52,13 @@ class ProbabilisticResolver : public IdentityResolver {
 
   const RuleSet& rules() const { return rules_; }
 
+  // Since start: records resolved by score and the (record, stored candidate) pairs fetched
+  // for them; their ratio is what must not grow with the store (bench/resolve_scale prints it).
+  struct Counters {
+    std::atomic<long long> records{0}, candidate_pairs{0};
+  };
+  const Counters& counters() const { return counters_; }
+
   // Deletes up to `limit` resolve_fence rows last written more than `older_than` ago (rows
   // another transaction holds are skipped). Returns how many.
   static std::size_t clean_fences(pqxx::work& tx, std::chrono::milliseconds older_than, int limit = 1000);
@@ -61,6 +69,7 @@ class ProbabilisticResolver : public IdentityResolver {
   RedisPool& redis_;
   ResolverOptions options_;
   BlockLocks locks_;
+  Counters counters_;
 };
 
 }  // namespace hub::resolve
