@@ -61,6 +61,18 @@ long long integer_reply(const RedisReply& r, const char* what) {
 // client while it runs: keys go in slices.
 constexpr std::size_t kSlice = 1000;
 
+// Compare-and-delete of `keys`; never throws: an unreachable Redis lets the keys expire.
+void release_keys(RedisPool& redis, const std::vector<std::string>& keys, const std::string& token) {
+  try {
+    for (std::size_t i = 0; i < keys.size(); i += kSlice) {
+      std::vector<std::string> slice(keys.begin() + i, keys.begin() + std::min(keys.size(), i + kSlice));
+      redis.eval(kRelease, slice, {token});
+    }
+  } catch (const std::exception& e) {
+    log::warn("block locks not released; they expire by themselves", {{"error", e.what()}});
+  }
+}
+
 }  // namespace
 
 LockSet::~LockSet() { release(); }
@@ -81,32 +93,18 @@ void LockSet::release() {
   if (released_) return;
   released_ = true;
   owner_.untrack(this);
-  try {
-    for (std::size_t i = 0; i < keys_.size(); i += kSlice) {
-      std::vector<std::string> slice(keys_.begin() + i, keys_.begin() + std::min(keys_.size(), i + kSlice));
-      owner_.redis_.eval(kRelease, slice, {token_});
-    }
-  } catch (const std::exception& e) {
-    log::warn("block locks not released; they expire by themselves", {{"error", e.what()}});
-  }
+  release_keys(owner_.redis_, keys_, token_);
   keys_.clear();
 }
 
 void LockSet::keep_only(const std::set<std::string>& keep) {
   std::vector<std::string> kept, freed;
-  for (auto& k : keys_) (keep.count(k) ? kept : freed).push_back(std::move(k));
   {
     std::lock_guard lock(owner_.mu_);  // the renewer reads keys_ under mu_
+    for (auto& k : keys_) (keep.count(k) ? kept : freed).push_back(std::move(k));
     keys_ = std::move(kept);
   }
-  try {
-    for (std::size_t i = 0; i < freed.size(); i += kSlice) {
-      std::vector<std::string> slice(freed.begin() + i, freed.begin() + std::min(freed.size(), i + kSlice));
-      owner_.redis_.eval(kRelease, slice, {token_});
-    }
-  } catch (const std::exception& e) {
-    log::warn("block locks not released; they expire by themselves", {{"error", e.what()}});
-  }
+  release_keys(owner_.redis_, freed, token_);
 }
 
 BlockLocks::BlockLocks(RedisPool& redis, LockOptions options) : redis_(redis), options_(options) {
