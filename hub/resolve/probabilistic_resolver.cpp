@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "hub/common/json.h"
 #include "hub/common/log.h"
@@ -443,8 +444,7 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
                                      const std::vector<std::string>& ids, ChunkScope& scope_base) {
   auto& scope = static_cast<Scope&>(scope_base);
   std::map<std::string, std::pair<std::string, Profile>> profiles;  // id -> (entity, profile)
-  json::JsonWriter blocks;
-  blocks.begin_array();
+  std::vector<std::tuple<const std::string*, std::int64_t, const std::string*>> block_rows;  // entity, block, id
   for (std::size_t i = 0; i < cands.size(); ++i) {
     auto it = rules_.find(cands[i].entity);
     if (it == rules_.end() || !cands[i].fields || ids[i].empty()) continue;
@@ -456,12 +456,10 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
     }
     const Profiled& pr = known != scope.profiles.end() ? known->second : computed;
     const Profile& p = pr.profile;
-    for (auto b : pr.blocks)
-      blocks.begin_object().kv("e", cands[i].entity).kv("b", static_cast<long long>(b)).kv("r", ids[i]).end_object();
+    for (auto b : pr.blocks) block_rows.emplace_back(&cands[i].entity, b, &ids[i]);
     auto [pos, fresh] = profiles.try_emplace(ids[i], cands[i].entity, Profile{});
     pos->second.second.absorb(p);
   }
-  blocks.end_array();
   if (profiles.empty()) return;
 
   json::JsonWriter idlist;
@@ -482,6 +480,15 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
     rows.begin_object().kv("r", id).kv("e", ep.first).key("p").raw(merged.to_json()).end_object();
   }
   rows.end_array();
+  // A record without a profile has no blocks yet (both are written together, here and on
+  // merge/unmerge): only the blocks of known records can exist already, and only those are
+  // looked up before the insert.
+  json::JsonWriter blocks;
+  blocks.begin_array();
+  for (const auto& [entity, b, id] : block_rows)
+    blocks.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).kv("r", *id)
+        .kv("k", before.count(*id) > 0).end_object();
+  blocks.end_array();
   tx.exec_params(
       "insert into match_profile(record_id, entity, profile)"
       " select r.r, r.e, r.p from jsonb_to_recordset($1::jsonb) as r(r uuid, e text, p jsonb)"
@@ -489,8 +496,8 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
       rows.str());
   tx.exec_params(
       "insert into match_block(entity, block, record_id)"
-      " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid)"
-      " where not exists (select 1 from match_block m where m.entity = r.e and m.block = r.b and m.record_id = r.r)",
+      " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid, k boolean)"
+      " where not r.k or not exists (select 1 from match_block m where m.entity = r.e and m.block = r.b and m.record_id = r.r)",
       blocks.str());
 }
 

@@ -158,6 +158,8 @@ TEST_CASE("one child from two partners: spelling - date format - missing ID - na
   CHECK(statuses(push_feed(hub, p.transcripts, "transcripts", transcripts(two_ha))) ==
         std::vector<std::string>{"review", "review"});
   CHECK(count_rows("golden_record where entity = 'student'") == "10");
+  // Records matched again by other sources added their keys once: one row per (key, record).
+  CHECK(count_rows("(select 1 from match_block group by entity, block, record_id having count(*) > 1) d") == "0");
 }
 
 TEST_CASE("without Redis ingestion answers 503 and stores nothing - it resumes when Redis returns", "[db][resolve]") {
