@@ -483,6 +483,21 @@ bool eval_logical(const Expr& e, const Value& cur, const Value& root) {
   return false;
 }
 
+// The first member named `want`, or nullptr. Vendor records have a dozen members or more and
+// the mapping reads most of them: the length and the first byte rule out nearly every other
+// member before any memcmp call.
+const Value* find_member(const Value& object, const std::string& want) {
+  const auto len = static_cast<rapidjson::SizeType>(want.size());
+  if (want.size() != len) return nullptr;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    if (it->name.GetStringLength() != len) continue;
+    const char* name = it->name.GetString();
+    if (len == 0 || (name[0] == want[0] && std::memcmp(name + 1, want.data() + 1, len - 1) == 0))
+      return &it->value;
+  }
+  return nullptr;
+}
+
 const Value* walk_steps(const std::vector<SingularStep>& steps, const Value& root) {
   const Value* v = &root;
   for (const SingularStep& step : steps) {
@@ -493,15 +508,8 @@ const Value* walk_steps(const std::vector<SingularStep>& steps, const Value& roo
       v = &(*v)[static_cast<rapidjson::SizeType>(i)];
     } else {
       if (!v->IsObject()) return nullptr;
-      const Value* found = nullptr;
-      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
-        if (name_equals(it->name, step.name)) {
-          found = &it->value;
-          break;
-        }
-      }
-      if (!found) return nullptr;
-      v = found;
+      v = find_member(*v, step.name);
+      if (!v) return nullptr;
     }
   }
   return v;

@@ -567,10 +567,11 @@ struct MemoEqual {
 // record: remember each thread's recent outcomes so folding, indexing and the crosswalk run
 // once per distinct value, not per record. The key names the mapping by its serial number
 // (addresses are reused after a reload) and the day (validity depends on it).
-const CodeOutcome& code_memo(const CompiledMapping& m, const FieldRule& f, std::string_view value, Date today) {
+// `day` is today.days_since_epoch(), which the caller works out once per record.
+const CodeOutcome& code_memo(const CompiledMapping& m, const FieldRule& f, std::string_view value, Date today,
+                             long day) {
   thread_local std::unordered_map<MemoKey, CodeOutcome, MemoHash, MemoEqual> memo;
   constexpr std::size_t kMaxEntries = 4096;
-  long day = today.days_since_epoch();
   if (auto it = memo.find(MemoView{m.serial, &f, day, value}); it != memo.end()) return it->second;
   if (memo.size() >= kMaxEntries) memo.clear();
   return memo.emplace(MemoKey{m.serial, &f, day, std::string(value)}, compute_code(m, f, value, today)).first->second;
@@ -580,6 +581,7 @@ struct RecordBuilder {
   const CompiledMapping& m;
   RecordResult& result;
   Date today = Date::today();  // once per record: codes are read as valid today
+  long today_day = today.days_since_epoch();
 
   void issue(const Error& e, const EmitRule& emit, const FieldRule* f, const std::string& path,
              const std::string& raw_value, bool sensitive, bool review = false) {
@@ -679,7 +681,7 @@ struct RecordBuilder {
       put_text(doc, *f.key, value);
       return true;
     }
-    const CodeOutcome& coded = code_memo(m, f, value, today);
+    const CodeOutcome& coded = code_memo(m, f, value, today, today_day);
     if (coded.error) {
       issue(*coded.error, emit, &f, f.from ? node_path(*f.from, c) : "", raw(), coded.mask, coded.review);
       return false;
