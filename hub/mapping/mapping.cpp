@@ -614,12 +614,10 @@ struct RecordBuilder {
       if (!text.empty() && f.transforms.empty())
         return write(f, emit, c, text, [&] { return std::string(text); }, doc);
       if (!text.empty() && f.transforms.front().text) {
-        auto r = f.transforms.front().text(text);
-        if (!r) {
-          issue(r.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
+        if (auto st = f.transforms.front().text(text, v); !st) {
+          issue(st.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
           return false;
         }
-        v = std::move(r.value());
         first_step = 1;
       }
       if (node && first_step == 0) {
@@ -653,12 +651,10 @@ struct RecordBuilder {
       return s ? scalar_text(*s) : "";
     };
     for (std::size_t i = first_step; i < f.transforms.size(); ++i) {
-      auto r = f.transforms[i].apply(std::move(v));
-      if (!r) {
-        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw(), f.sensitive);
+      if (auto st = f.transforms[i].apply(v); !st) {
+        issue(st.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw(), f.sensitive);
         return false;
       }
-      v = std::move(r.value());
     }
     if (is_null(v)) {
       if (f.required)
