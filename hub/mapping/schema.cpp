@@ -414,7 +414,8 @@ class Checker {
   }
 
   void check_string(const FieldSchema& f, std::string_view s) {
-    if (f.max_length && code_points(s) > *f.max_length)
+    // A code point takes at least one byte: short text needs no counting.
+    if (f.max_length && s.size() > *f.max_length && code_points(s) > *f.max_length)
       add(f, "schema.too_long",
           std::to_string(code_points(s)) + " characters, at most " + std::to_string(*f.max_length) + " allowed");
     check_enum(f, s);

@@ -274,7 +274,37 @@ inline std::size_t space_at(std::string_view s) {
   return 0;
 }
 
+// False for the bytes that cannot start a space (printable ASCII, continuation bytes and the
+// lead bytes of other characters), which is nearly every byte of real text.
+inline bool may_start_space(unsigned char c) {
+  return c <= ' ' || c == 0xC2 || (c >= 0xE1 && c <= 0xE3);
+}
+
+inline std::size_t space_at(std::string_view s, std::size_t i) {
+  return may_start_space(static_cast<unsigned char>(s[i])) ? space_at(s.substr(i)) : 0;
+}
+
+// True when collapse_spaces(s) == s: no space at either end, and every space between words is
+// one ASCII space.
+bool collapsed(std::string_view s) {
+  bool after_space = true;  // a space at the start is one too many
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!may_start_space(static_cast<unsigned char>(s[i]))) {
+      after_space = false;
+      continue;
+    }
+    if (s[i] != ' ' || after_space) {
+      if (space_at(s.substr(i)) != 0) return false;
+      after_space = false;  // a byte that only looked like the start of a space
+      continue;
+    }
+    after_space = true;
+  }
+  return !after_space || s.empty();
+}
+
 std::string collapse_spaces(std::string_view s) {
+  if (collapsed(s)) return std::string(s);
   // Byte by byte: other bytes, malformed or not, are copied as they are (nfc() is where bad
   // UTF-8 is reported), so runs between spaces are copied whole.
   std::string out;
@@ -283,14 +313,14 @@ std::string collapse_spaces(std::string_view s) {
   while (i < s.size()) {
     std::size_t run = i;
     std::size_t k = 0;
-    while (run < s.size() && (k = space_at(s.substr(run))) == 0) ++run;
+    while (run < s.size() && (k = space_at(s, run)) == 0) ++run;
     if (run > i) {
       if (!out.empty()) out.push_back(' ');
       out.append(s.data() + i, run - i);
     }
     if (run >= s.size()) break;
     i = run + k;
-    while (i < s.size() && (k = space_at(s.substr(i))) != 0) i += k;
+    while (i < s.size() && (k = space_at(s, i)) != 0) i += k;
   }
   return out;
 }
@@ -386,17 +416,12 @@ std::string lower(std::string_view s) {
 }
 
 std::string name_case(std::string_view s) {
-  // Text already in NFC (nearly all of it) is spaced straight from the input, without the copy.
-  std::string spaced;
-  if (already_nfc(s)) {
-    spaced = collapse_spaces(s);
-  } else {
-    auto composed = nfc(s);
-    spaced = collapse_spaces(composed.ok() ? std::string_view(*composed) : s);
-  }
-  return map_letters(spaced, [](utf8proc_int32_t cp, bool word_start) {
-    return word_start ? to_title(cp) : to_lower(cp);
-  });
+  auto title = [](utf8proc_int32_t cp, bool word_start) { return word_start ? to_title(cp) : to_lower(cp); };
+  // Text already in NFC (nearly all of it) is spaced straight from the input, and text already
+  // clean (the output of normalize, say) is cased from it with no copy at all.
+  if (already_nfc(s)) return collapsed(s) ? map_letters(s, title) : map_letters(collapse_spaces(s), title);
+  auto composed = nfc(s);
+  return map_letters(collapse_spaces(composed.ok() ? std::string_view(*composed) : s), title);
 }
 
 Result<std::string> normalize_text(std::string_view s) {
