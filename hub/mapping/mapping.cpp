@@ -414,7 +414,7 @@ struct Contexts {
   const rapidjson::Value* record;
   const rapidjson::Value* current;
   const std::string* record_path;
-  std::string current_path;  // normalized path of `current`
+  const std::string* current_path;  // normalized path of `current`
 };
 
 const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
@@ -432,7 +432,7 @@ std::string node_path(const PathRef& p, const Contexts& c) {
   std::string rel = nodes.empty() ? p.query->text() : nodes.front().path;
   std::string prefix = p.base == PathRef::Base::kRoot ? "$"
                        : p.base == PathRef::Base::kRecord ? *c.record_path
-                                                          : c.current_path;
+                                                          : *c.current_path;
   return prefix + rel.substr(1);
 }
 
@@ -454,6 +454,14 @@ std::string_view non_blank_text(const rapidjson::Value* node) {
 
 rapidjson::Value key_of(const std::string& interned) {
   return rapidjson::Value(rapidjson::StringRef(interned.c_str(), interned.size()));
+}
+
+// The text member a record was given under an interned field name, or nullptr. Records name
+// their members by the interned strings themselves, so the address is the name.
+const rapidjson::Value* written_text(const rapidjson::Value& fields, const std::string& interned) {
+  for (auto it = fields.MemberBegin(); it != fields.MemberEnd(); ++it)
+    if (it->name.GetString() == interned.c_str()) return it->value.IsString() ? &it->value : nullptr;
+  return nullptr;
 }
 
 void put_text(rapidjson::Document& doc, const std::string& interned_key, std::string_view text) {
@@ -719,7 +727,7 @@ struct RecordBuilder {
       bool already = false;
       for (const auto& i : result.issues) already = already || (i.entity == emit.entity && i.field == viol.field);
       if (!already)
-        issue(make_error(viol.code, viol.message), emit, nullptr, c.current_path, "", false);
+        issue(make_error(viol.code, viol.message), emit, nullptr, *c.current_path, "", false);
       if (!already) result.issues.back().field = viol.field;
     }
     check_personal_id(rec, emit, c);
@@ -729,22 +737,26 @@ struct RecordBuilder {
   // The 12-digit ID encodes the century and gender and the birth year: they must agree with
   // the record's own birth date and gender.
   void check_personal_id(const MappedRecord& rec, const EmitRule& emit, const Contexts& c) {
+    static const std::string& kPersonalId = intern("personal_id");
+    static const std::string& kBirthDate = intern("birth_date");
+    static const std::string& kGender = intern("gender");
     const auto& f = rec.fields;
-    if (!f.HasMember("personal_id") || !f["personal_id"].IsString()) return;
-    std::string id = f["personal_id"].GetString();
+    const rapidjson::Value* pid = written_text(f, kPersonalId);
+    if (!pid) return;
+    std::string id = pid->GetString();
     auto info = validate::personal_id(id, {});
     if (!info) return;  // format problems are reported by the field itself
     std::optional<Date> birth;
-    if (f.HasMember("birth_date") && f["birth_date"].IsString()) birth = Date::parse_iso(f["birth_date"].GetString());
+    if (const auto* b = written_text(f, kBirthDate)) birth = Date::parse_iso(b->GetString());
     std::optional<char> gender;
-    if (f.HasMember("gender") && f["gender"].IsString()) {
-      std::string g = f["gender"].GetString();
-      if (g == "M" || g == "F") gender = g[0];
+    if (const auto* g = written_text(f, kGender)) {
+      std::string_view code(g->GetString());
+      if (code == "M" || code == "F") gender = code[0];
     }
     if (auto st = validate::personal_id_consistent(*info, birth, gender); !st) {
       const FieldRule* rule = nullptr;
       for (const auto& fr : emit.fields) if (fr.name == "personal_id") rule = &fr;
-      issue(st.error(), emit, rule, rule && rule->from ? node_path(*rule->from, c) : c.current_path, id, true);
+      issue(st.error(), emit, rule, rule && rule->from ? node_path(*rule->from, c) : *c.current_path, id, true);
     }
   }
 };
@@ -814,7 +826,7 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   result.path = record_path;
   RecordBuilder b{m, result};
   result.records.reserve(m.emits.size());
-  Contexts c{&document, &record, &record, &record_path, record_path};
+  Contexts c{&document, &record, &record, &record_path, &record_path};
   if (!record.IsObject()) {
     result.issues.push_back({"record.not_object", "", "", record_path, "", "each vendor record must be a JSON object",
                              vietnamese_message("record.not_object"), false});
@@ -837,9 +849,10 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
     auto children = emit.foreach->query->select_with_paths(base_of(*emit.foreach, c));
     std::string prefix = emit.foreach->base == PathRef::Base::kRoot ? "$"
                          : emit.foreach->base == PathRef::Base::kRecord ? record_path
-                                                                      : c.current_path;
+                                                                      : *c.current_path;
     for (std::size_t i = 0; i < children.size(); ++i) {
-      Contexts child{&document, &record, children[i].value, &record_path, prefix + children[i].path.substr(1)};
+      std::string child_path = prefix + children[i].path.substr(1);
+      Contexts child{&document, &record, children[i].value, &record_path, &child_path};
       std::string key = emit.child_key ? scalar_id(emit.child_key->query->select_one(base_of(*emit.child_key, child)))
                                        : std::to_string(i);
       if (key.empty()) key = std::to_string(i);

@@ -374,6 +374,10 @@ std::string fold_key(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) {
+  // Nearly all text starts and ends with a byte that is neither white space nor part of U+00A0.
+  auto b = [](char c) { return static_cast<unsigned char>(c); };
+  if (s.empty() || (b(s.front()) > ' ' && b(s.front()) != 0xC2 && b(s.back()) > ' ' && b(s.back()) != 0xA0))
+    return s;
   auto is_space_at_front = [](std::string_view v) -> std::size_t {
     if (v.empty()) return 0;
     char c = v.front();
