@@ -29,6 +29,10 @@ struct PathRef {
   enum class Base { kContext, kRecord, kRoot } base = Base::kContext;
   std::string text;
   std::optional<jsonpath::Query> query;
+  // Slot of the query's first member in CompiledMapping::record_members, when that member is
+  // one of the vendor record's own; -1 otherwise.
+  int record_member = -1;
+  bool member_only = false;  // the query is that member and nothing more ($.x)
 };
 
 struct Condition {
@@ -80,6 +84,8 @@ struct CompiledMapping {
   PathRef records;
   PathRef source_id;
   std::vector<EmitRule> emits;
+  // The vendor record's members that the paths read, looked up once per record.
+  jsonpath::MemberIndex record_members;
   std::shared_ptr<const catalog::CatalogSet> catalogs;
   std::shared_ptr<const schema::SchemaSet> schemas;
 };
@@ -148,6 +154,16 @@ struct Compiler {
                           std::to_string(q.error().offset) + ")");
     p.query = std::move(q.value());
     return p;
+  }
+
+  // Gives `p` a slot in the mapping's record member index when it starts with a member of the
+  // vendor record ($record.x, or $.x where the context is the record itself).
+  static void index_record_member(CompiledMapping& m, PathRef& p, bool context_is_record) {
+    const std::string* name = p.query->first_name();
+    bool on_record = p.base == PathRef::Base::kRecord || (p.base == PathRef::Base::kContext && context_is_record);
+    if (!name || !on_record) return;
+    p.record_member = static_cast<int>(m.record_members.add(*name));
+    p.member_only = p.query->is_singular_name();
   }
 
   Result<Condition> condition(const YAML::Node& node) const {
@@ -342,6 +358,7 @@ struct Compiler {
     auto sid = path(root["source_id"]);
     if (!sid) return sid.error();
     m->source_id = std::move(sid.value());
+    index_record_member(*m, m->source_id, true);
 
     std::map<std::string, std::string> code_systems;
     if (root["code_systems"]) {
@@ -399,6 +416,7 @@ struct Compiler {
         auto f = field(kv.first.Scalar(), kv.second, rule, known_refs, code_systems, topts, default_valid_on);
         if (!f) return f.error();
         rule.fields.push_back(std::move(f.value()));
+        if (auto& from = rule.fields.back().from) index_record_member(*m, *from, !rule.foreach);
       }
       known_refs.insert(rule.as);
       m->emits.push_back(std::move(rule));
@@ -415,6 +433,7 @@ struct Contexts {
   const rapidjson::Value* current;
   const std::string* record_path;
   const std::string* current_path;  // normalized path of `current`
+  const rapidjson::Value* const* record_members;  // found by CompiledMapping::record_members
 };
 
 const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
@@ -424,6 +443,13 @@ const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
     case PathRef::Base::kContext: break;
   }
   return *c.current;
+}
+
+// The node `p` selects, or nullptr.
+const rapidjson::Value* select(const PathRef& p, const Contexts& c) {
+  if (p.record_member < 0) return p.query->select_one(base_of(p, c));
+  const rapidjson::Value* first = c.record_members[p.record_member];
+  return first && !p.member_only ? p.query->select_one_after_first(*first) : first;
 }
 
 // Normalized path of the node `p` selects, for error reports (computed only when reporting).
@@ -489,7 +515,7 @@ void put(rapidjson::Document& doc, const std::string& interned_key, const Scalar
 }
 
 bool holds(const Condition& cond, const Contexts& c) {
-  const rapidjson::Value* v = cond.path.query->select_one(base_of(cond.path, c));
+  const rapidjson::Value* v = select(cond.path, c);
   bool present = v && !v->IsNull();
   switch (cond.op) {
     case Condition::Op::kExists: return present;
@@ -614,7 +640,7 @@ struct RecordBuilder {
     std::size_t first_step = 0;  // pipeline steps already run
     if (f.constant) v = *f.constant;
     if (f.from) {
-      node = f.from->query->select_one(base_of(*f.from, c));
+      node = select(*f.from, c);
       // Vendor text is read where it lies in the parsed document, without building a Scalar:
       // taken as is or coded when there are no steps, else given to a first step on text.
       bool in_place = f.transforms.empty() || f.transforms.front().text;
@@ -826,14 +852,18 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   result.path = record_path;
   RecordBuilder b{m, result};
   result.records.reserve(m.emits.size());
-  Contexts c{&document, &record, &record, &record_path, &record_path};
+  // Reused by the thread's next records (run_record never nests).
+  thread_local std::vector<const rapidjson::Value*> members;
+  members.resize(m.record_members.size());
+  Contexts c{&document, &record, &record, &record_path, &record_path, members.data()};
   if (!record.IsObject()) {
     result.issues.push_back({"record.not_object", "", "", record_path, "", "each vendor record must be a JSON object",
                              vietnamese_message("record.not_object"), false});
     result.status = RecordStatus::kRejected;
     return result;
   }
-  result.source_id = scalar_id(m.source_id.query->select_one(base_of(m.source_id, c)));
+  m.record_members.find(record, members.data());
+  result.source_id = scalar_id(select(m.source_id, c));
   if (result.source_id.empty()) {
     result.issues.push_back({"record.source_id_missing", "", "", node_path(m.source_id, c), "",
                              "the record has no source id at " + m.source_id.text,
@@ -852,7 +882,7 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
                                                                       : *c.current_path;
     for (std::size_t i = 0; i < children.size(); ++i) {
       std::string child_path = prefix + children[i].path.substr(1);
-      Contexts child{&document, &record, children[i].value, &record_path, &child_path};
+      Contexts child{&document, &record, children[i].value, &record_path, &child_path, members.data()};
       std::string key = emit.child_key ? scalar_id(emit.child_key->query->select_one(base_of(*emit.child_key, child)))
                                        : std::to_string(i);
       if (key.empty()) key = std::to_string(i);
