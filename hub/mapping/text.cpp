@@ -303,6 +303,33 @@ bool collapsed(std::string_view s) {
   return !after_space || s.empty();
 }
 
+// already_nfc(s) && collapsed(s) in one pass: text that neither NFC nor collapse_spaces would
+// change, as most vendor text and every normalized value is. U+00A0 is the only space that
+// already_nfc lets through (the others are above U+0300).
+bool clean_nfc(std::string_view s) {
+  bool after_space = true;  // a space at the start is one too many
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_uint8_t c = *p;
+    if (c < 0x80) {
+      if (c == ' ' && after_space) return false;
+      if (c >= '\t' && c <= '\r') return false;
+      after_space = c == ' ';
+      ++p;
+      --left;
+      continue;
+    }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = decode(p, left, &cp);
+    if (n <= 0 || cp == 0xA0 || (cp >= 0x300 && (cp < 0x1E00 || cp > 0x1EFF))) return false;
+    after_space = false;
+    p += n;
+    left -= n;
+  }
+  return !after_space || s.empty();
+}
+
 std::string collapse_spaces(std::string_view s) {
   if (collapsed(s)) return std::string(s);
   // Byte by byte: other bytes, malformed or not, are copied as they are (nfc() is where bad
@@ -423,12 +450,14 @@ std::string name_case(std::string_view s) {
   auto title = [](utf8proc_int32_t cp, bool word_start) { return word_start ? to_title(cp) : to_lower(cp); };
   // Text already in NFC (nearly all of it) is spaced straight from the input, and text already
   // clean (the output of normalize, say) is cased from it with no copy at all.
-  if (already_nfc(s)) return collapsed(s) ? map_letters(s, title) : map_letters(collapse_spaces(s), title);
+  if (clean_nfc(s)) return map_letters(s, title);
+  if (already_nfc(s)) return map_letters(collapse_spaces(s), title);
   auto composed = nfc(s);
   return map_letters(collapse_spaces(composed.ok() ? std::string_view(*composed) : s), title);
 }
 
 Result<std::string> normalize_text(std::string_view s) {
+  if (clean_nfc(s)) return std::string(s);
   if (already_nfc(s)) return collapse_spaces(s);
   auto composed = nfc(s);
   if (!composed.ok()) return composed.error();

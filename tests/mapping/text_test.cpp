@@ -72,6 +72,12 @@ TEST_CASE("name_case capitalises each word of a Vietnamese name", "[text]") {
   CHECK(text::name_case("y-moan ÊBAN") == "Y-Moan Êban");
   CHECK(text::name_case("H'HEN NIÊ") == "H'Hen Niê");
   CHECK(text::name_case("").empty());
+  // Text already clean and in NFC is cased as it is; a no-break space or a doubled space is not clean.
+  CHECK(text::name_case("lê văn an") == "Lê Văn An");
+  CHECK(text::name_case("lê\xC2\xA0văn  an") == "Lê Văn An");
+  CHECK(*text::normalize_text("Lê Văn An") == "Lê Văn An");
+  CHECK(*text::normalize_text("Lê\xC2\xA0Văn An\t") == "Lê Văn An");
+  CHECK(*text::normalize_text("Lê\x01Văn") == "Lê\x01" "Văn");
 }
 
 TEST_CASE("normalize_text composes and collapses spaces", "[text]") {
