@@ -462,13 +462,21 @@ std::string node_path(const PathRef& p, const Contexts& c) {
   return prefix + rel.substr(1);
 }
 
+// Reads a JSON scalar into `out`; false (and `out` unchanged) for an array or an object.
+bool read_scalar(const rapidjson::Value& v, Scalar& out) {
+  if (v.IsNull()) out = std::monostate();
+  else if (v.IsString()) out.emplace<std::string>(v.GetString(), v.GetStringLength());
+  else if (v.IsBool()) out = v.GetBool();
+  else if (v.IsInt64()) out = static_cast<long long>(v.GetInt64());
+  else if (v.IsNumber()) out = v.GetDouble();
+  else return false;
+  return true;
+}
+
 std::optional<Scalar> to_scalar(const rapidjson::Value& v) {
-  if (v.IsNull()) return Scalar();
-  if (v.IsString()) return Scalar(std::string(v.GetString(), v.GetStringLength()));
-  if (v.IsBool()) return Scalar(v.GetBool());
-  if (v.IsInt64()) return Scalar(static_cast<long long>(v.GetInt64()));
-  if (v.IsNumber()) return Scalar(v.GetDouble());
-  return std::nullopt;
+  Scalar s;
+  if (!read_scalar(v, s)) return std::nullopt;
+  return s;
 }
 
 // The node's text when it is a string that is not blank, else an empty view.
@@ -655,14 +663,12 @@ struct RecordBuilder {
         first_step = 1;
       }
       if (node && first_step == 0) {
-        auto s = to_scalar(*node);
-        if (!s) {
+        if (!read_scalar(*node, v)) {
           issue(make_error("value.not_scalar", "expected a single value here, found an " +
                                                    std::string(node->IsArray() ? "array" : "object")),
                 emit, &f, node_path(*f.from, c), "", false);
           return false;
         }
-        v = std::move(*s);
       }
     }
     // Blank text counts as missing: vendors send "" for "unknown" (a first step already run

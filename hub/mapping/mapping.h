@@ -43,6 +43,7 @@ struct MappedRecord {
   // record is moved. RapidJSON gives every object room for 16 members (512 bytes): the chunk
   // holds a record's own and one {"$ref": ...} object's, with their text, without a second one.
   struct Pool {
+    Pool() {}  // user-provided, so make_unique does not zero the chunk first
     alignas(16) char first_chunk[1536];
     rapidjson::MemoryPoolAllocator<> allocator{first_chunk, sizeof first_chunk, 1024};
   };
