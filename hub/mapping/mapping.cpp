@@ -63,7 +63,8 @@ struct FieldRule {
   bool required = false;
   bool sensitive = false;
   // The last step is the transform that defines the canonical form of the field's type (date
-  // for a date, phone for a phone ...): its output needs no second check against the schema.
+  // for a date, phone for a phone ...), or the value is known at load time to pass the schema's
+  // check: it needs no check against the schema per record.
   bool canonical_output = false;
   std::optional<Condition> when;
 };
@@ -93,6 +94,8 @@ struct CompiledMapping {
 // ---- loading -------------------------------------------------------------------------------
 
 namespace {
+
+void put(rapidjson::Document& doc, const std::string& interned_key, const Scalar& v);
 
 // Canonical field names, kept for the life of the process (a few hundred at most, from the
 // schemas), so mapped records can refer to them without a copy and outlive their mapping.
@@ -329,6 +332,17 @@ struct Compiler {
           {"school_year", schema::FieldType::kSchoolYear}};
       auto it = kCanonicalizers.find(f.transforms.back().name);
       f.canonical_output = it != kCanonicalizers.end() && it->second == f.schema->type;
+    }
+    // Catalog rules write codes as text, and the per-record check of a code (without catalogs)
+    // is only the schema's enum.
+    if (f.catalog && f.schema->type == schema::FieldType::kCode && f.schema->enum_values.empty())
+      f.canonical_output = true;
+    // A constant is written as it is (a blank one, never written, could bring in the default):
+    // check it once here.
+    if (f.constant && f.transforms.empty() && !f.default_value) {
+      rapidjson::Document doc(rapidjson::kObjectType);
+      put(doc, *f.key, *f.constant);
+      f.canonical_output = schema::check_value(*f.schema, doc.MemberBegin()->value).empty();
     }
     return f;
   }

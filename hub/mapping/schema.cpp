@@ -595,6 +595,14 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
   return out;
 }
 
+std::vector<Violation> check_value(const FieldSchema& field, const rapidjson::Value& value,
+                                   const catalog::CatalogSet* catalogs, std::optional<Date> as_of) {
+  std::vector<Violation> out;
+  Checker checker(catalogs, as_of, out);
+  if (!absent(&value)) checker.check(field, value);
+  return out;
+}
+
 std::vector<Violation> validate_known(const EntitySchema& entity, const std::vector<KnownField>& fields,
                                       const catalog::CatalogSet* catalogs, std::optional<Date> as_of) {
   std::vector<Violation> out;
