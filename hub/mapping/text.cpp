@@ -312,6 +312,12 @@ bool clean_nfc(std::string_view s) {
   utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
   while (left > 0) {
     utf8proc_uint8_t c = *p;
+    if (c > ' ' && c < 0x80) {  // most bytes: printable ASCII
+      after_space = false;
+      ++p;
+      --left;
+      continue;
+    }
     if (c < 0x80) {
       if (c == ' ' && after_space) return false;
       if (c >= '\t' && c <= '\r') return false;
