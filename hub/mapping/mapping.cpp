@@ -742,7 +742,8 @@ struct RecordBuilder {
 
   void emit_one(const EmitRule& emit, const Contexts& c, const std::string& source_id) {
     if (emit.when && !holds(*emit.when, c)) return;
-    MappedRecord rec;
+    // Built where it is kept: valid until the next emit_one, which emits nothing meanwhile.
+    MappedRecord& rec = result.records.emplace_back();
     rec.entity = emit.entity;
     rec.local_name = emit.as;
     rec.source_id = source_id;
@@ -777,7 +778,6 @@ struct RecordBuilder {
       if (!already) result.issues.back().field = viol.field;
     }
     check_personal_id(rec, emit, c);
-    result.records.push_back(std::move(rec));
   }
 
   // The 12-digit ID encodes the century and gender and the birth year: they must agree with
@@ -864,12 +864,15 @@ Result<std::shared_ptr<const Mapping>> Mapping::load_file(const std::string& pat
   return load_text(ss.str(), path, context);
 }
 
-RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjson::Value& record,
-                                 std::size_t index, const std::string& record_path) const {
-  const CompiledMapping& m = *compiled_;
+namespace {
+
+// Mapping::run_record, taking the record's path to keep in the result.
+RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& document, const rapidjson::Value& record,
+                        std::size_t index, std::string path) {
   RecordResult result;
   result.index = index;
-  result.path = record_path;
+  result.path = std::move(path);
+  const std::string& record_path = result.path;
   RecordBuilder b{m, result};
   result.records.reserve(m.emits.size());
   // Reused by the thread's next records (run_record never nests).
@@ -915,6 +918,13 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   return result;
 }
 
+}  // namespace
+
+RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjson::Value& record,
+                                 std::size_t index, const std::string& record_path) const {
+  return map_record(*compiled_, document, record, index, record_path);
+}
+
 std::vector<jsonpath::Node> Mapping::select_records(const rapidjson::Value& document) const {
   return compiled_->records.query->select_with_paths(document);
 }
@@ -930,7 +940,7 @@ MappingOutput Mapping::run(const rapidjson::Value& document) const {
   }
   out.results.reserve(records.size());
   for (std::size_t i = 0; i < records.size(); ++i)
-    out.results.push_back(run_record(document, *records[i].value, i, records[i].path));
+    out.results.push_back(map_record(*compiled_, document, *records[i].value, i, std::move(records[i].path)));
   return out;
 }
 
