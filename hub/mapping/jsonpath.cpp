@@ -4,6 +4,7 @@
 // stop early. Paths are only tracked when the caller asks for them (template parameter).
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -521,6 +522,16 @@ const Value* walk_steps(const SingularStep* begin, const SingularStep* end, cons
 
 void append_normalized_name(std::string& out, std::string_view name) {
   static const char kHex[] = "0123456789abcdef";
+  // Names with nothing to escape (nearly all of them) are copied whole.
+  if (std::none_of(name.begin(), name.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == '\'' || c == '\\';
+      })) {
+    out += "['";
+    out += name;
+    out += "']";
+    return;
+  }
   out += "['";
   for (char ch : name) {
     auto c = static_cast<unsigned char>(ch);
@@ -653,8 +664,10 @@ std::vector<Node> Query::select_with_paths(const rapidjson::Value& root) const {
       if (p.name) {
         append_normalized_name(path, std::string_view(p.name, p.len));
       } else {
+        char digits[24];
+        auto end = std::to_chars(digits, digits + sizeof digits, p.index).ptr;
         path += '[';
-        path += std::to_string(p.index);
+        path.append(digits, end);
         path += ']';
       }
     }
