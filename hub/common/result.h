@@ -3,6 +3,7 @@
 // a bad record is ordinary data, not an exceptional event; exceptions stay at the edges
 // (start-up, HTTP handlers, hubctl). Not thread-safe beyond what T itself offers.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -41,19 +42,22 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
-// Result<void>: success or an Error.
+// Result<void>: success or an Error. Success builds no Error (hot paths return it per value).
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
+  Status(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
   static Status Ok() { return Status(); }
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const { return error_; }
+  bool ok() const { return !error_; }
+  explicit operator bool() const { return ok(); }
+  // An empty Error when ok().
+  const Error& error() const {
+    static const Error kNone;
+    return error_ ? *error_ : kNone;
+  }
 
  private:
-  Error error_;
-  bool ok_ = true;
+  std::optional<Error> error_;
 };
 
 inline Error make_error(std::string code, std::string message, std::string path = {}) {

@@ -3,6 +3,8 @@
 // materialising intermediate nodelists, and lets existence tests, count() and select_one()
 // stop early. Paths are only tracked when the caller asks for them (template parameter).
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -483,9 +485,25 @@ bool eval_logical(const Expr& e, const Value& cur, const Value& root) {
   return false;
 }
 
-const Value* walk_steps(const std::vector<SingularStep>& steps, const Value& root) {
+// The first member named `want`, or nullptr. Vendor records have a dozen members or more and
+// the mapping reads most of them: the length and the first byte rule out nearly every other
+// member before any memcmp call.
+const Value* find_member(const Value& object, const std::string& want) {
+  const auto len = static_cast<rapidjson::SizeType>(want.size());
+  if (want.size() != len) return nullptr;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    if (it->name.GetStringLength() != len) continue;
+    const char* name = it->name.GetString();
+    if (len == 0 || (name[0] == want[0] && std::memcmp(name + 1, want.data() + 1, len - 1) == 0))
+      return &it->value;
+  }
+  return nullptr;
+}
+
+const Value* walk_steps(const SingularStep* begin, const SingularStep* end, const Value& root) {
   const Value* v = &root;
-  for (const SingularStep& step : steps) {
+  for (const SingularStep* s = begin; s != end; ++s) {
+    const SingularStep& step = *s;
     if (step.is_index) {
       if (!v->IsArray()) return nullptr;
       int64_t i = normalize_index(step.index, v->Size());
@@ -493,15 +511,8 @@ const Value* walk_steps(const std::vector<SingularStep>& steps, const Value& roo
       v = &(*v)[static_cast<rapidjson::SizeType>(i)];
     } else {
       if (!v->IsObject()) return nullptr;
-      const Value* found = nullptr;
-      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
-        if (name_equals(it->name, step.name)) {
-          found = &it->value;
-          break;
-        }
-      }
-      if (!found) return nullptr;
-      v = found;
+      v = find_member(*v, step.name);
+      if (!v) return nullptr;
     }
   }
   return v;
@@ -511,6 +522,16 @@ const Value* walk_steps(const std::vector<SingularStep>& steps, const Value& roo
 
 void append_normalized_name(std::string& out, std::string_view name) {
   static const char kHex[] = "0123456789abcdef";
+  // Names with nothing to escape (nearly all of them) are copied whole.
+  if (std::none_of(name.begin(), name.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == '\'' || c == '\\';
+      })) {
+    out += "['";
+    out += name;
+    out += "']";
+    return;
+  }
   out += "['";
   for (char ch : name) {
     auto c = static_cast<unsigned char>(ch);
@@ -539,13 +560,79 @@ Query::Query(std::shared_ptr<const CompiledQuery> compiled) : compiled_(std::mov
 
 bool Query::is_singular() const { return compiled_->path.singular; }
 
+const std::string* Query::first_name() const {
+  const CompiledQuery& q = *compiled_;
+  if (!q.path.singular || q.steps.empty() || q.steps.front().is_index) return nullptr;
+  return &q.steps.front().name;
+}
+
+bool Query::is_singular_name() const { return first_name() && compiled_->steps.size() == 1; }
+
+const rapidjson::Value* Query::select_one_after_first(const rapidjson::Value& first) const {
+  const CompiledQuery& q = *compiled_;
+  return walk_steps(q.steps.data() + 1, q.steps.data() + q.steps.size(), first);
+}
+
+namespace {
+
+// Spreads names by length and three of their bytes: member names of one vendor record differ
+// in at least one of them nearly always, and equal hashes only cost a comparison.
+std::size_t name_hash(const char* s, std::size_t len) {
+  if (len == 0) return 0;
+  auto b = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(s[i])); };
+  std::size_t h = len;
+  h = h * 31 + b(0);
+  h = h * 31 + b(len / 2);
+  h = h * 31 + b(len - 1);
+  return h ^ (h >> 7);
+}
+
+}  // namespace
+
+std::size_t MemberIndex::add(const std::string& name) {
+  for (std::size_t i = 0; i < names_.size(); ++i)
+    if (names_[i] == name) return i;
+  names_.push_back(name);
+  // At most a quarter full, so a name that is not wanted usually meets an empty entry at once.
+  std::size_t size = 16;
+  while (size < 4 * names_.size()) size *= 2;
+  table_.assign(size, 0);
+  for (std::size_t slot = 0; slot < names_.size(); ++slot) {
+    std::size_t i = name_hash(names_[slot].data(), names_[slot].size()) & (size - 1);
+    while (table_[i] != 0) i = (i + 1) & (size - 1);
+    table_[i] = static_cast<std::uint32_t>(slot + 1);
+  }
+  return names_.size() - 1;
+}
+
+void MemberIndex::find(const rapidjson::Value& object, const rapidjson::Value** slots) const {
+  std::fill(slots, slots + names_.size(), nullptr);
+  if (names_.empty() || !object.IsObject()) return;
+  const std::size_t mask = table_.size() - 1;
+  std::size_t left = names_.size();
+  for (auto it = object.MemberBegin(); it != object.MemberEnd() && left > 0; ++it) {
+    const char* name = it->name.GetString();
+    std::size_t len = it->name.GetStringLength();
+    for (std::size_t i = name_hash(name, len) & mask; table_[i] != 0; i = (i + 1) & mask) {
+      std::size_t slot = table_[i] - 1;
+      const std::string& want = names_[slot];
+      if (want.size() != len || std::memcmp(want.data(), name, len) != 0) continue;
+      if (!slots[slot]) {  // a repeated name keeps its first member
+        slots[slot] = &it->value;
+        --left;
+      }
+      break;
+    }
+  }
+}
+
 const std::string& Query::text() const { return compiled_->text; }
 
 void Query::select(const rapidjson::Value& root,
                    std::vector<const rapidjson::Value*>& out) const {
   const CompiledQuery& q = *compiled_;
   if (q.path.singular) {
-    if (const Value* v = walk_steps(q.steps, root)) out.push_back(v);
+    if (const Value* v = walk_steps(q.steps.data(), q.steps.data() + q.steps.size(), root)) out.push_back(v);
     return;
   }
   auto sink = [&](const Value& v) {
@@ -557,7 +644,7 @@ void Query::select(const rapidjson::Value& root,
 
 const rapidjson::Value* Query::select_one(const rapidjson::Value& root) const {
   const CompiledQuery& q = *compiled_;
-  if (q.path.singular) return walk_steps(q.steps, root);
+  if (q.path.singular) return walk_steps(q.steps.data(), q.steps.data() + q.steps.size(), root);
   const Value* first = nullptr;
   auto sink = [&](const Value& v) {
     first = &v;
@@ -577,8 +664,10 @@ std::vector<Node> Query::select_with_paths(const rapidjson::Value& root) const {
       if (p.name) {
         append_normalized_name(path, std::string_view(p.name, p.len));
       } else {
+        char digits[24];
+        auto end = std::to_chars(digits, digits + sizeof digits, p.index).ptr;
         path += '[';
-        path += std::to_string(p.index);
+        path.append(digits, end);
         path += ']';
       }
     }

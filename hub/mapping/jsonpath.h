@@ -7,6 +7,7 @@
 // Thread-safety: a Query is immutable after parse(); copies share the compiled form, and every
 // const member function may be called from many threads at once.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,11 +47,36 @@ class Query {
   // True for an RFC "singular query": only name and index segments, so at most one result.
   bool is_singular() const;
 
+  // For a singular query whose first segment is a name ($.a.b): that name, else nullptr.
+  const std::string* first_name() const;
+  // True when the query is that one name segment and nothing more ($.a).
+  bool is_singular_name() const;
+  // What such a query selects, given the node its first segment selected: the rest of the walk,
+  // for callers that found the first member themselves (see MemberIndex).
+  const rapidjson::Value* select_one_after_first(const rapidjson::Value& first) const;
+
   const std::string& text() const;
 
  private:
   explicit Query(std::shared_ptr<const CompiledQuery> compiled);
   std::shared_ptr<const CompiledQuery> compiled_;
+};
+
+// The members of one object that a fixed set of names select, found in one pass over the object
+// instead of one linear search per name: a mapping reads a dozen members of every vendor record.
+// Each name finds the first member of that name, as a name selector does. add() while setting
+// up; find() is const and thread-safe.
+class MemberIndex {
+ public:
+  // The slot of `name`; adding a name again gives its slot again.
+  std::size_t add(const std::string& name);
+  std::size_t size() const { return names_.size(); }
+  // Sets slots[i] (size() of them) to the member of `object` named by slot i, or nullptr.
+  void find(const rapidjson::Value& object, const rapidjson::Value** slots) const;
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::uint32_t> table_;  // open addressing on hash(): slot + 1, 0 when empty
 };
 
 // The RFC 9535 normalized-path spelling of a member name, e.g. a'b -> ['a\'b'].

@@ -29,6 +29,10 @@ struct PathRef {
   enum class Base { kContext, kRecord, kRoot } base = Base::kContext;
   std::string text;
   std::optional<jsonpath::Query> query;
+  // Slot of the query's first member in CompiledMapping::record_members, when that member is
+  // one of the vendor record's own; -1 otherwise.
+  int record_member = -1;
+  bool member_only = false;  // the query is that member and nothing more ($.x)
 };
 
 struct Condition {
@@ -59,7 +63,8 @@ struct FieldRule {
   bool required = false;
   bool sensitive = false;
   // The last step is the transform that defines the canonical form of the field's type (date
-  // for a date, phone for a phone ...): its output needs no second check against the schema.
+  // for a date, phone for a phone ...), or the value is known at load time to pass the schema's
+  // check: it needs no check against the schema per record.
   bool canonical_output = false;
   std::optional<Condition> when;
 };
@@ -80,6 +85,8 @@ struct CompiledMapping {
   PathRef records;
   PathRef source_id;
   std::vector<EmitRule> emits;
+  // The vendor record's members that the paths read, looked up once per record.
+  jsonpath::MemberIndex record_members;
   std::shared_ptr<const catalog::CatalogSet> catalogs;
   std::shared_ptr<const schema::SchemaSet> schemas;
 };
@@ -87,6 +94,8 @@ struct CompiledMapping {
 // ---- loading -------------------------------------------------------------------------------
 
 namespace {
+
+void put(rapidjson::Document& doc, const std::string& interned_key, const Scalar& v);
 
 // Canonical field names, kept for the life of the process (a few hundred at most, from the
 // schemas), so mapped records can refer to them without a copy and outlive their mapping.
@@ -148,6 +157,16 @@ struct Compiler {
                           std::to_string(q.error().offset) + ")");
     p.query = std::move(q.value());
     return p;
+  }
+
+  // Gives `p` a slot in the mapping's record member index when it starts with a member of the
+  // vendor record ($record.x, or $.x where the context is the record itself).
+  static void index_record_member(CompiledMapping& m, PathRef& p, bool context_is_record) {
+    const std::string* name = p.query->first_name();
+    bool on_record = p.base == PathRef::Base::kRecord || (p.base == PathRef::Base::kContext && context_is_record);
+    if (!name || !on_record) return;
+    p.record_member = static_cast<int>(m.record_members.add(*name));
+    p.member_only = p.query->is_singular_name();
   }
 
   Result<Condition> condition(const YAML::Node& node) const {
@@ -314,6 +333,17 @@ struct Compiler {
       auto it = kCanonicalizers.find(f.transforms.back().name);
       f.canonical_output = it != kCanonicalizers.end() && it->second == f.schema->type;
     }
+    // Catalog rules write codes as text, and the per-record check of a code (without catalogs)
+    // is only the schema's enum.
+    if (f.catalog && f.schema->type == schema::FieldType::kCode && f.schema->enum_values.empty())
+      f.canonical_output = true;
+    // A constant is written as it is (a blank one, never written, could bring in the default):
+    // check it once here.
+    if (f.constant && f.transforms.empty() && !f.default_value) {
+      rapidjson::Document doc(rapidjson::kObjectType);
+      put(doc, *f.key, *f.constant);
+      f.canonical_output = schema::check_value(*f.schema, doc.MemberBegin()->value).empty();
+    }
     return f;
   }
 
@@ -342,6 +372,7 @@ struct Compiler {
     auto sid = path(root["source_id"]);
     if (!sid) return sid.error();
     m->source_id = std::move(sid.value());
+    index_record_member(*m, m->source_id, true);
 
     std::map<std::string, std::string> code_systems;
     if (root["code_systems"]) {
@@ -399,6 +430,7 @@ struct Compiler {
         auto f = field(kv.first.Scalar(), kv.second, rule, known_refs, code_systems, topts, default_valid_on);
         if (!f) return f.error();
         rule.fields.push_back(std::move(f.value()));
+        if (auto& from = rule.fields.back().from) index_record_member(*m, *from, !rule.foreach);
       }
       known_refs.insert(rule.as);
       m->emits.push_back(std::move(rule));
@@ -414,7 +446,8 @@ struct Contexts {
   const rapidjson::Value* record;
   const rapidjson::Value* current;
   const std::string* record_path;
-  std::string current_path;  // normalized path of `current`
+  const std::string* current_path;  // normalized path of `current`
+  const rapidjson::Value* const* record_members;  // found by CompiledMapping::record_members
 };
 
 const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
@@ -426,23 +459,38 @@ const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
   return *c.current;
 }
 
+// The node `p` selects, or nullptr.
+const rapidjson::Value* select(const PathRef& p, const Contexts& c) {
+  if (p.record_member < 0) return p.query->select_one(base_of(p, c));
+  const rapidjson::Value* first = c.record_members[p.record_member];
+  return first && !p.member_only ? p.query->select_one_after_first(*first) : first;
+}
+
 // Normalized path of the node `p` selects, for error reports (computed only when reporting).
 std::string node_path(const PathRef& p, const Contexts& c) {
   auto nodes = p.query->select_with_paths(base_of(p, c));
   std::string rel = nodes.empty() ? p.query->text() : nodes.front().path;
   std::string prefix = p.base == PathRef::Base::kRoot ? "$"
                        : p.base == PathRef::Base::kRecord ? *c.record_path
-                                                          : c.current_path;
+                                                          : *c.current_path;
   return prefix + rel.substr(1);
 }
 
+// Reads a JSON scalar into `out`; false (and `out` unchanged) for an array or an object.
+bool read_scalar(const rapidjson::Value& v, Scalar& out) {
+  if (v.IsNull()) out = std::monostate();
+  else if (v.IsString()) out.emplace<std::string>(v.GetString(), v.GetStringLength());
+  else if (v.IsBool()) out = v.GetBool();
+  else if (v.IsInt64()) out = static_cast<long long>(v.GetInt64());
+  else if (v.IsNumber()) out = v.GetDouble();
+  else return false;
+  return true;
+}
+
 std::optional<Scalar> to_scalar(const rapidjson::Value& v) {
-  if (v.IsNull()) return Scalar();
-  if (v.IsString()) return Scalar(std::string(v.GetString(), v.GetStringLength()));
-  if (v.IsBool()) return Scalar(v.GetBool());
-  if (v.IsInt64()) return Scalar(static_cast<long long>(v.GetInt64()));
-  if (v.IsNumber()) return Scalar(v.GetDouble());
-  return std::nullopt;
+  Scalar s;
+  if (!read_scalar(v, s)) return std::nullopt;
+  return s;
 }
 
 // The node's text when it is a string that is not blank, else an empty view.
@@ -454,6 +502,14 @@ std::string_view non_blank_text(const rapidjson::Value* node) {
 
 rapidjson::Value key_of(const std::string& interned) {
   return rapidjson::Value(rapidjson::StringRef(interned.c_str(), interned.size()));
+}
+
+// The text member a record was given under an interned field name, or nullptr. Records name
+// their members by the interned strings themselves, so the address is the name.
+const rapidjson::Value* written_text(const rapidjson::Value& fields, const std::string& interned) {
+  for (auto it = fields.MemberBegin(); it != fields.MemberEnd(); ++it)
+    if (it->name.GetString() == interned.c_str()) return it->value.IsString() ? &it->value : nullptr;
+  return nullptr;
 }
 
 void put_text(rapidjson::Document& doc, const std::string& interned_key, std::string_view text) {
@@ -481,7 +537,7 @@ void put(rapidjson::Document& doc, const std::string& interned_key, const Scalar
 }
 
 bool holds(const Condition& cond, const Contexts& c) {
-  const rapidjson::Value* v = cond.path.query->select_one(base_of(cond.path, c));
+  const rapidjson::Value* v = select(cond.path, c);
   bool present = v && !v->IsNull();
   switch (cond.op) {
     case Condition::Op::kExists: return present;
@@ -567,10 +623,11 @@ struct MemoEqual {
 // record: remember each thread's recent outcomes so folding, indexing and the crosswalk run
 // once per distinct value, not per record. The key names the mapping by its serial number
 // (addresses are reused after a reload) and the day (validity depends on it).
-const CodeOutcome& code_memo(const CompiledMapping& m, const FieldRule& f, std::string_view value, Date today) {
+// `day` is today.days_since_epoch(), which the caller works out once per record.
+const CodeOutcome& code_memo(const CompiledMapping& m, const FieldRule& f, std::string_view value, Date today,
+                             long day) {
   thread_local std::unordered_map<MemoKey, CodeOutcome, MemoHash, MemoEqual> memo;
   constexpr std::size_t kMaxEntries = 4096;
-  long day = today.days_since_epoch();
   if (auto it = memo.find(MemoView{m.serial, &f, day, value}); it != memo.end()) return it->second;
   if (memo.size() >= kMaxEntries) memo.clear();
   return memo.emplace(MemoKey{m.serial, &f, day, std::string(value)}, compute_code(m, f, value, today)).first->second;
@@ -580,6 +637,7 @@ struct RecordBuilder {
   const CompiledMapping& m;
   RecordResult& result;
   Date today = Date::today();  // once per record: codes are read as valid today
+  long today_day = today.days_since_epoch();
 
   void issue(const Error& e, const EmitRule& emit, const FieldRule* f, const std::string& path,
              const std::string& raw_value, bool sensitive, bool review = false) {
@@ -604,7 +662,7 @@ struct RecordBuilder {
     std::size_t first_step = 0;  // pipeline steps already run
     if (f.constant) v = *f.constant;
     if (f.from) {
-      node = f.from->query->select_one(base_of(*f.from, c));
+      node = select(*f.from, c);
       // Vendor text is read where it lies in the parsed document, without building a Scalar:
       // taken as is or coded when there are no steps, else given to a first step on text.
       bool in_place = f.transforms.empty() || f.transforms.front().text;
@@ -612,23 +670,19 @@ struct RecordBuilder {
       if (!text.empty() && f.transforms.empty())
         return write(f, emit, c, text, [&] { return std::string(text); }, doc);
       if (!text.empty() && f.transforms.front().text) {
-        auto r = f.transforms.front().text(text);
-        if (!r) {
-          issue(r.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
+        if (auto st = f.transforms.front().text(text, v); !st) {
+          issue(st.error(), emit, &f, node_path(*f.from, c), std::string(text), f.sensitive);
           return false;
         }
-        v = std::move(r.value());
         first_step = 1;
       }
       if (node && first_step == 0) {
-        auto s = to_scalar(*node);
-        if (!s) {
+        if (!read_scalar(*node, v)) {
           issue(make_error("value.not_scalar", "expected a single value here, found an " +
                                                    std::string(node->IsArray() ? "array" : "object")),
                 emit, &f, node_path(*f.from, c), "", false);
           return false;
         }
-        v = std::move(*s);
       }
     }
     // Blank text counts as missing: vendors send "" for "unknown" (a first step already run
@@ -651,12 +705,10 @@ struct RecordBuilder {
       return s ? scalar_text(*s) : "";
     };
     for (std::size_t i = first_step; i < f.transforms.size(); ++i) {
-      auto r = f.transforms[i].apply(std::move(v));
-      if (!r) {
-        issue(r.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw(), f.sensitive);
+      if (auto st = f.transforms[i].apply(v); !st) {
+        issue(st.error(), emit, &f, f.from ? node_path(*f.from, c) : "", raw(), f.sensitive);
         return false;
       }
-      v = std::move(r.value());
     }
     if (is_null(v)) {
       if (f.required)
@@ -679,7 +731,7 @@ struct RecordBuilder {
       put_text(doc, *f.key, value);
       return true;
     }
-    const CodeOutcome& coded = code_memo(m, f, value, today);
+    const CodeOutcome& coded = code_memo(m, f, value, today, today_day);
     if (coded.error) {
       issue(*coded.error, emit, &f, f.from ? node_path(*f.from, c) : "", raw(), coded.mask, coded.review);
       return false;
@@ -690,7 +742,8 @@ struct RecordBuilder {
 
   void emit_one(const EmitRule& emit, const Contexts& c, const std::string& source_id) {
     if (emit.when && !holds(*emit.when, c)) return;
-    MappedRecord rec;
+    // Built where it is kept: valid until the next emit_one, which emits nothing meanwhile.
+    MappedRecord& rec = result.records.emplace_back();
     rec.entity = emit.entity;
     rec.local_name = emit.as;
     rec.source_id = source_id;
@@ -721,32 +774,35 @@ struct RecordBuilder {
       bool already = false;
       for (const auto& i : result.issues) already = already || (i.entity == emit.entity && i.field == viol.field);
       if (!already)
-        issue(make_error(viol.code, viol.message), emit, nullptr, c.current_path, "", false);
+        issue(make_error(viol.code, viol.message), emit, nullptr, *c.current_path, "", false);
       if (!already) result.issues.back().field = viol.field;
     }
     check_personal_id(rec, emit, c);
-    result.records.push_back(std::move(rec));
   }
 
   // The 12-digit ID encodes the century and gender and the birth year: they must agree with
   // the record's own birth date and gender.
   void check_personal_id(const MappedRecord& rec, const EmitRule& emit, const Contexts& c) {
+    static const std::string& kPersonalId = intern("personal_id");
+    static const std::string& kBirthDate = intern("birth_date");
+    static const std::string& kGender = intern("gender");
     const auto& f = rec.fields;
-    if (!f.HasMember("personal_id") || !f["personal_id"].IsString()) return;
-    std::string id = f["personal_id"].GetString();
+    const rapidjson::Value* pid = written_text(f, kPersonalId);
+    if (!pid) return;
+    std::string id = pid->GetString();
     auto info = validate::personal_id(id, {});
     if (!info) return;  // format problems are reported by the field itself
     std::optional<Date> birth;
-    if (f.HasMember("birth_date") && f["birth_date"].IsString()) birth = Date::parse_iso(f["birth_date"].GetString());
+    if (const auto* b = written_text(f, kBirthDate)) birth = Date::parse_iso(b->GetString());
     std::optional<char> gender;
-    if (f.HasMember("gender") && f["gender"].IsString()) {
-      std::string g = f["gender"].GetString();
-      if (g == "M" || g == "F") gender = g[0];
+    if (const auto* g = written_text(f, kGender)) {
+      std::string_view code(g->GetString());
+      if (code == "M" || code == "F") gender = code[0];
     }
     if (auto st = validate::personal_id_consistent(*info, birth, gender); !st) {
       const FieldRule* rule = nullptr;
       for (const auto& fr : emit.fields) if (fr.name == "personal_id") rule = &fr;
-      issue(st.error(), emit, rule, rule && rule->from ? node_path(*rule->from, c) : c.current_path, id, true);
+      issue(st.error(), emit, rule, rule && rule->from ? node_path(*rule->from, c) : *c.current_path, id, true);
     }
   }
 };
@@ -808,22 +864,29 @@ Result<std::shared_ptr<const Mapping>> Mapping::load_file(const std::string& pat
   return load_text(ss.str(), path, context);
 }
 
-RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjson::Value& record,
-                                 std::size_t index, const std::string& record_path) const {
-  const CompiledMapping& m = *compiled_;
+namespace {
+
+// Mapping::run_record, taking the record's path to keep in the result.
+RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& document, const rapidjson::Value& record,
+                        std::size_t index, std::string path) {
   RecordResult result;
   result.index = index;
-  result.path = record_path;
+  result.path = std::move(path);
+  const std::string& record_path = result.path;
   RecordBuilder b{m, result};
   result.records.reserve(m.emits.size());
-  Contexts c{&document, &record, &record, &record_path, record_path};
+  // Reused by the thread's next records (run_record never nests).
+  thread_local std::vector<const rapidjson::Value*> members;
+  members.resize(m.record_members.size());
+  Contexts c{&document, &record, &record, &record_path, &record_path, members.data()};
   if (!record.IsObject()) {
     result.issues.push_back({"record.not_object", "", "", record_path, "", "each vendor record must be a JSON object",
                              vietnamese_message("record.not_object"), false});
     result.status = RecordStatus::kRejected;
     return result;
   }
-  result.source_id = scalar_id(m.source_id.query->select_one(base_of(m.source_id, c)));
+  m.record_members.find(record, members.data());
+  result.source_id = scalar_id(select(m.source_id, c));
   if (result.source_id.empty()) {
     result.issues.push_back({"record.source_id_missing", "", "", node_path(m.source_id, c), "",
                              "the record has no source id at " + m.source_id.text,
@@ -839,9 +902,10 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
     auto children = emit.foreach->query->select_with_paths(base_of(*emit.foreach, c));
     std::string prefix = emit.foreach->base == PathRef::Base::kRoot ? "$"
                          : emit.foreach->base == PathRef::Base::kRecord ? record_path
-                                                                      : c.current_path;
+                                                                      : *c.current_path;
     for (std::size_t i = 0; i < children.size(); ++i) {
-      Contexts child{&document, &record, children[i].value, &record_path, prefix + children[i].path.substr(1)};
+      std::string child_path = prefix + children[i].path.substr(1);
+      Contexts child{&document, &record, children[i].value, &record_path, &child_path, members.data()};
       std::string key = emit.child_key ? scalar_id(emit.child_key->query->select_one(base_of(*emit.child_key, child)))
                                        : std::to_string(i);
       if (key.empty()) key = std::to_string(i);
@@ -852,6 +916,13 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   for (const auto& i : result.issues) (i.review ? review : rejected) = true;
   result.status = rejected ? RecordStatus::kRejected : review ? RecordStatus::kReview : RecordStatus::kMapped;
   return result;
+}
+
+}  // namespace
+
+RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjson::Value& record,
+                                 std::size_t index, const std::string& record_path) const {
+  return map_record(*compiled_, document, record, index, record_path);
 }
 
 std::vector<jsonpath::Node> Mapping::select_records(const rapidjson::Value& document) const {
@@ -869,7 +940,7 @@ MappingOutput Mapping::run(const rapidjson::Value& document) const {
   }
   out.results.reserve(records.size());
   for (std::size_t i = 0; i < records.size(); ++i)
-    out.results.push_back(run_record(document, *records[i].value, i, records[i].path));
+    out.results.push_back(map_record(*compiled_, document, *records[i].value, i, std::move(records[i].path)));
   return out;
 }
 

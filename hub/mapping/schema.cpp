@@ -414,7 +414,8 @@ class Checker {
   }
 
   void check_string(const FieldSchema& f, std::string_view s) {
-    if (f.max_length && code_points(s) > *f.max_length)
+    // A code point takes at least one byte: short text needs no counting.
+    if (f.max_length && s.size() > *f.max_length && code_points(s) > *f.max_length)
       add(f, "schema.too_long",
           std::to_string(code_points(s)) + " characters, at most " + std::to_string(*f.max_length) + " allowed");
     check_enum(f, s);
@@ -591,6 +592,14 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
     return !absent(it == record.MemberEnd() ? nullptr : &it->value);
   });
   check_effective_dates(schema, checker, find_member(record, "valid_from"), find_member(record, "valid_to"));
+  return out;
+}
+
+std::vector<Violation> check_value(const FieldSchema& field, const rapidjson::Value& value,
+                                   const catalog::CatalogSet* catalogs, std::optional<Date> as_of) {
+  std::vector<Violation> out;
+  Checker checker(catalogs, as_of, out);
+  if (!absent(&value)) checker.check(field, value);
   return out;
 }
 

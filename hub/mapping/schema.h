@@ -111,6 +111,12 @@ std::vector<Violation> validate(const EntitySchema& schema, const rapidjson::Val
                                 const catalog::CatalogSet* catalogs = nullptr,
                                 std::optional<Date> as_of = std::nullopt);
 
+// The checks of one field's value on its own (type, form, bounds, enum, and the code when
+// catalogs are given), without the record's (required fields, effective dates). Empty = valid.
+std::vector<Violation> check_value(const FieldSchema& field, const rapidjson::Value& value,
+                                   const catalog::CatalogSet* catalogs = nullptr,
+                                   std::optional<Date> as_of = std::nullopt);
+
 // The same checks for a record whose fields are already resolved to their FieldSchema (the
 // mapping stage resolves them once, at load): no name lookups, and no unknown fields possible.
 // Every `schema` pointer must point into `entity.fields`; each field appears at most once.

@@ -30,14 +30,14 @@ bool map_utf8(std::string_view s, int options, std::string& out) {
 
 void append_utf8(std::string& out, utf8proc_int32_t cp) {
   if (cp >= 0x80 && cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    const char b[2] = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+    out.append(b, 2);
     return;
   }
   if (cp >= 0x800 && cp < 0x10000 && (cp < 0xD800 || cp > 0xDFFF)) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    const char b[3] = {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+                       static_cast<char>(0x80 | (cp & 0x3F))};
+    out.append(b, 3);
     return;
   }
   utf8proc_uint8_t buf[4];
@@ -274,7 +274,70 @@ inline std::size_t space_at(std::string_view s) {
   return 0;
 }
 
+// False for the bytes that cannot start a space (printable ASCII, continuation bytes and the
+// lead bytes of other characters), which is nearly every byte of real text.
+inline bool may_start_space(unsigned char c) {
+  return c <= ' ' || c == 0xC2 || (c >= 0xE1 && c <= 0xE3);
+}
+
+inline std::size_t space_at(std::string_view s, std::size_t i) {
+  return may_start_space(static_cast<unsigned char>(s[i])) ? space_at(s.substr(i)) : 0;
+}
+
+// True when collapse_spaces(s) == s: no space at either end, and every space between words is
+// one ASCII space.
+bool collapsed(std::string_view s) {
+  bool after_space = true;  // a space at the start is one too many
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!may_start_space(static_cast<unsigned char>(s[i]))) {
+      after_space = false;
+      continue;
+    }
+    if (s[i] != ' ' || after_space) {
+      if (space_at(s.substr(i)) != 0) return false;
+      after_space = false;  // a byte that only looked like the start of a space
+      continue;
+    }
+    after_space = true;
+  }
+  return !after_space || s.empty();
+}
+
+// already_nfc(s) && collapsed(s) in one pass: text that neither NFC nor collapse_spaces would
+// change, as most vendor text and every normalized value is. U+00A0 is the only space that
+// already_nfc lets through (the others are above U+0300).
+bool clean_nfc(std::string_view s) {
+  bool after_space = true;  // a space at the start is one too many
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_uint8_t c = *p;
+    if (c > ' ' && c < 0x80) {  // most bytes: printable ASCII
+      after_space = false;
+      ++p;
+      --left;
+      continue;
+    }
+    if (c < 0x80) {
+      if (c == ' ' && after_space) return false;
+      if (c >= '\t' && c <= '\r') return false;
+      after_space = c == ' ';
+      ++p;
+      --left;
+      continue;
+    }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = decode(p, left, &cp);
+    if (n <= 0 || cp == 0xA0 || (cp >= 0x300 && (cp < 0x1E00 || cp > 0x1EFF))) return false;
+    after_space = false;
+    p += n;
+    left -= n;
+  }
+  return !after_space || s.empty();
+}
+
 std::string collapse_spaces(std::string_view s) {
+  if (collapsed(s)) return std::string(s);
   // Byte by byte: other bytes, malformed or not, are copied as they are (nfc() is where bad
   // UTF-8 is reported), so runs between spaces are copied whole.
   std::string out;
@@ -283,14 +346,14 @@ std::string collapse_spaces(std::string_view s) {
   while (i < s.size()) {
     std::size_t run = i;
     std::size_t k = 0;
-    while (run < s.size() && (k = space_at(s.substr(run))) == 0) ++run;
+    while (run < s.size() && (k = space_at(s, run)) == 0) ++run;
     if (run > i) {
       if (!out.empty()) out.push_back(' ');
       out.append(s.data() + i, run - i);
     }
     if (run >= s.size()) break;
     i = run + k;
-    while (i < s.size() && (k = space_at(s.substr(i))) != 0) i += k;
+    while (i < s.size() && (k = space_at(s, i)) != 0) i += k;
   }
   return out;
 }
@@ -344,6 +407,10 @@ std::string fold_key(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) {
+  // Nearly all text starts and ends with a byte that is neither white space nor part of U+00A0.
+  auto b = [](char c) { return static_cast<unsigned char>(c); };
+  if (s.empty() || (b(s.front()) > ' ' && b(s.front()) != 0xC2 && b(s.back()) > ' ' && b(s.back()) != 0xA0))
+    return s;
   auto is_space_at_front = [](std::string_view v) -> std::size_t {
     if (v.empty()) return 0;
     char c = v.front();
@@ -386,20 +453,17 @@ std::string lower(std::string_view s) {
 }
 
 std::string name_case(std::string_view s) {
-  // Text already in NFC (nearly all of it) is spaced straight from the input, without the copy.
-  std::string spaced;
-  if (already_nfc(s)) {
-    spaced = collapse_spaces(s);
-  } else {
-    auto composed = nfc(s);
-    spaced = collapse_spaces(composed.ok() ? std::string_view(*composed) : s);
-  }
-  return map_letters(spaced, [](utf8proc_int32_t cp, bool word_start) {
-    return word_start ? to_title(cp) : to_lower(cp);
-  });
+  auto title = [](utf8proc_int32_t cp, bool word_start) { return word_start ? to_title(cp) : to_lower(cp); };
+  // Text already in NFC (nearly all of it) is spaced straight from the input, and text already
+  // clean (the output of normalize, say) is cased from it with no copy at all.
+  if (clean_nfc(s)) return map_letters(s, title);
+  if (already_nfc(s)) return map_letters(collapse_spaces(s), title);
+  auto composed = nfc(s);
+  return map_letters(collapse_spaces(composed.ok() ? std::string_view(*composed) : s), title);
 }
 
 Result<std::string> normalize_text(std::string_view s) {
+  if (clean_nfc(s)) return std::string(s);
   if (already_nfc(s)) return collapse_spaces(s);
   auto composed = nfc(s);
   if (!composed.ok()) return composed.error();

@@ -21,14 +21,18 @@ Error arg_error(const std::string& name, const std::string& what) {
 // A transform on text: non-null scalars are turned into text first; null passes through.
 // Steps are plain function pointers and read strings in place: they run for every field of
 // every record, so neither a second std::function nor a copy of the input is worth paying.
-using TextFn = Result<Scalar> (*)(std::string_view);
+using TextFn = Status (*)(std::string_view in, Scalar& out);
 
 Transform text_transform(std::string name, TextFn fn, bool sensitive = false) {
   return Transform{std::move(name),
-                   [fn](Scalar v) -> Result<Scalar> {
-                     if (is_null(v)) return v;
-                     if (const auto* s = std::get_if<std::string>(&v)) return fn(*s);
-                     return fn(scalar_text(v));
+                   [fn](Scalar& v) -> Status {
+                     if (is_null(v)) return Status::Ok();
+                     // The input moves out of `v` (no copy), which then takes the output.
+                     if (auto* s = std::get_if<std::string>(&v)) {
+                       std::string in = std::move(*s);
+                       return fn(in, v);
+                     }
+                     return fn(scalar_text(v), v);
                    },
                    sensitive, fn};
 }
@@ -47,11 +51,11 @@ using InPlaceFn = void (*)(Scalar&);
 Factory in_place(InPlaceFn fn) {
   return [fn](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
     if (arg && !arg.IsNull()) return arg_error("this transform", "takes no argument");
-    return Transform{"", [fn](Scalar v) -> Result<Scalar> {
-                       if (is_null(v)) return v;
+    return Transform{"", [fn](Scalar& v) -> Status {
+                       if (is_null(v)) return Status::Ok();
                        if (!std::holds_alternative<std::string>(v)) v = scalar_text(v);
                        fn(v);
-                       return v;
+                       return Status::Ok();
                      }};
   };
 }
@@ -65,29 +69,46 @@ void trim_in_place(std::string& s) {
   s.erase(0, begin);
 }
 
-Result<Scalar> as_string(Result<std::string> r) {
+// Stores a text result in `out`, or passes its error on.
+Status put(Result<std::string> r, Scalar& out) {
   if (!r) return r.error();
-  return Scalar(std::move(r.value()));
+  out = std::move(r.value());
+  return Status::Ok();
 }
 
-Result<Scalar> to_number(const Scalar& v, bool integer) {
-  if (std::holds_alternative<long long>(v)) return integer ? v : Scalar(double(std::get<long long>(v)));
-  if (std::holds_alternative<double>(v)) {
-    double d = std::get<double>(v);
-    if (!integer) return v;
-    if (d != std::floor(d))
+// Stores `s` in `out`; for the steps that cannot fail.
+Status put(std::string s, Scalar& out) {
+  out = std::move(s);
+  return Status::Ok();
+}
+
+// Turns `v` into an integer or a number (double) in place; text is parsed.
+Status to_number(Scalar& v, bool integer) {
+  if (const auto* i = std::get_if<long long>(&v)) {
+    if (!integer) v = static_cast<double>(*i);
+    return Status::Ok();
+  }
+  if (const auto* d = std::get_if<double>(&v)) {
+    if (!integer) return Status::Ok();
+    if (*d != std::floor(*d))
       return make_error("number.not_integer", "expected a whole number, got a fraction");
-    return Scalar(static_cast<long long>(d));
+    v = static_cast<long long>(*d);
+    return Status::Ok();
   }
   if (std::holds_alternative<bool>(v)) return make_error("number.format", "expected a number, got true/false");
+  const auto* s = std::get_if<std::string>(&v);
+  std::string text = s ? std::string() : scalar_text(v);
+  std::string_view in = s ? std::string_view(*s) : std::string_view(text);
   if (integer) {
-    auto r = validate::parse_integer(scalar_text(v));
+    auto r = validate::parse_integer(in);
     if (!r) return r.error();
-    return Scalar(*r);
+    v = *r;
+    return Status::Ok();
   }
-  auto r = validate::parse_decimal(scalar_text(v));
+  auto r = validate::parse_decimal(in);
   if (!r) return r.error();
-  return Scalar(*r);
+  v = *r;
+  return Status::Ok();
 }
 
 std::vector<std::string> string_list(const YAML::Node& n) {
@@ -101,35 +122,36 @@ std::vector<std::string> string_list(const YAML::Node& n) {
 const std::map<std::string, Factory>& factories() {
   static const std::map<std::string, Factory> kFactories = {
       {"trim", in_place([](Scalar& v) { trim_in_place(std::get<std::string>(v)); })},
-      {"collapse_spaces", plain([](std::string_view s) -> Result<Scalar> { return Scalar(text::collapse_spaces(s)); })},
-      {"nfc", plain([](std::string_view s) { return as_string(text::nfc(s)); })},
-      {"normalize", plain([](std::string_view s) { return as_string(text::normalize_text(s)); })},
-      {"upper", plain([](std::string_view s) -> Result<Scalar> { return Scalar(text::upper(s)); })},
-      {"lower", plain([](std::string_view s) -> Result<Scalar> { return Scalar(text::lower(s)); })},
-      {"name_case", plain([](std::string_view s) -> Result<Scalar> { return Scalar(text::name_case(s)); })},
-      {"fold", plain([](std::string_view s) -> Result<Scalar> { return Scalar(text::fold_key(s)); })},
-      {"digits_only", plain([](std::string_view s) -> Result<Scalar> { return Scalar(validate::digits_only(s)); })},
-      {"school_year", plain([](std::string_view s) { return as_string(validate::school_year(s)); })},
-      {"phone", plain([](std::string_view s) { return as_string(validate::phone(s)); })},
-      {"email", plain([](std::string_view s) { return as_string(validate::email(s)); })},
-      {"score", plain([](std::string_view s) -> Result<Scalar> {
+      {"collapse_spaces", plain([](std::string_view s, Scalar& out) { return put(text::collapse_spaces(s), out); })},
+      {"nfc", plain([](std::string_view s, Scalar& out) { return put(text::nfc(s), out); })},
+      {"normalize", plain([](std::string_view s, Scalar& out) { return put(text::normalize_text(s), out); })},
+      {"upper", plain([](std::string_view s, Scalar& out) { return put(text::upper(s), out); })},
+      {"lower", plain([](std::string_view s, Scalar& out) { return put(text::lower(s), out); })},
+      {"name_case", plain([](std::string_view s, Scalar& out) { return put(text::name_case(s), out); })},
+      {"fold", plain([](std::string_view s, Scalar& out) { return put(text::fold_key(s), out); })},
+      {"digits_only", plain([](std::string_view s, Scalar& out) { return put(validate::digits_only(s), out); })},
+      {"school_year", plain([](std::string_view s, Scalar& out) { return put(validate::school_year(s), out); })},
+      {"phone", plain([](std::string_view s, Scalar& out) { return put(validate::phone(s), out); })},
+      {"email", plain([](std::string_view s, Scalar& out) { return put(validate::email(s), out); })},
+      {"score", plain([](std::string_view s, Scalar& out) -> Status {
          auto r = validate::score(s);
          if (!r) return r.error();
-         return Scalar(*r);
+         out = *r;
+         return Status::Ok();
        })},
       {"empty_to_null", in_place([](Scalar& v) {
          if (text::trim(std::get<std::string>(v)).empty()) v = Scalar();
        })},
-      {"string", plain([](std::string_view s) -> Result<Scalar> { return Scalar(std::string(s)); })},
+      {"string", plain([](std::string_view s, Scalar& out) { return put(std::string(s), out); })},
       {"integer", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
-         return Transform{"integer", [](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"integer", [](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             return to_number(v, true);
                           }};
        }},
       {"decimal", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
-         return Transform{"decimal", [](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"decimal", [](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             return to_number(v, false);
                           }};
        }},
@@ -142,13 +164,11 @@ const std::map<std::string, Factory>& factories() {
          } catch (const YAML::Exception&) {
            return arg_error("range", "min and max must be numbers");
          }
-         return Transform{"range", [lo, hi](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
-                            auto n = to_number(v, false);
-                            if (!n) return n.error();
-                            if (auto st = validate::check_range(std::get<double>(*n), lo, hi); !st)
-                              return st.error();
-                            return v;
+         return Transform{"range", [lo, hi](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
+                            Scalar n = v;  // the value passes unchanged
+                            if (auto st = to_number(n, false); !st) return st;
+                            return validate::check_range(std::get<double>(n), lo, hi);
                           }};
        }},
       {"date", [](const YAML::Node& arg, const TransformOptions& opts) -> Result<Transform> {
@@ -164,26 +184,27 @@ const std::map<std::string, Factory>& factories() {
            return arg_error("date", "give the vendor's format, e.g. {date: dd/mm/yyyy} or a list of formats");
          for (const auto& f : formats)
            if (auto st = dates::check_format(f); !st) return arg_error("date", st.error().message);
-         return Transform{"date", [formats, pivot](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"date", [formats, pivot](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             Result<Date> d = std::holds_alternative<std::string>(v)
                                                  ? dates::parse_date_any(std::get<std::string>(v), formats, pivot)
                                                  : dates::parse_date_any(scalar_text(v), formats, pivot);
                             if (!d) return d.error();
-                            return Scalar(d->iso());
+                            v = d->iso();
+                            return Status::Ok();
                           }};
        }},
       {"personal_id", [](const YAML::Node& arg, const TransformOptions& opts) -> Result<Transform> {
          auto known = opts.is_personal_id_prefix;
          return Transform{"personal_id",
-                          [known](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+                          [known](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             if (!std::holds_alternative<std::string>(v)) v = scalar_text(v);
                             auto& s = std::get<std::string>(v);
                             auto r = validate::personal_id(s, known);
                             if (!r) return r.error();
                             trim_in_place(s);
-                            return v;
+                            return Status::Ok();
                           },
                           true};
        }},
@@ -192,11 +213,11 @@ const std::map<std::string, Factory>& factories() {
          std::string pattern = arg.Scalar();
          auto re = jsonpath::Regex::compile(pattern, true);
          if (!re) return arg_error("regex", "'" + pattern + "' is not a valid I-Regexp (RFC 9485)");
-         return Transform{"regex", [re, pattern](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"regex", [re, pattern](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             if (!re->matches(scalar_text(v)))
                               return make_error("value.pattern", "the value does not match the pattern " + pattern);
-                            return v;
+                            return Status::Ok();
                           }};
        }},
       {"pad", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
@@ -206,11 +227,11 @@ const std::map<std::string, Factory>& factories() {
          } catch (const YAML::Exception&) {
          }
          if (width < 1 || width > 64) return arg_error("pad", "expects a width from 1 to 64 (left-pads with zeros)");
-         return Transform{"pad", [width](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"pad", [width](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             std::string s = scalar_text(v);
                             if (static_cast<int>(s.size()) < width) s.insert(0, width - s.size(), '0');
-                            return Scalar(s);
+                            return put(std::move(s), v);
                           }};
        }},
       {"map", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
@@ -222,12 +243,13 @@ const std::map<std::string, Factory>& factories() {
            if (table.count(key)) return arg_error("map", "'" + kv.first.Scalar() + "' is listed twice (case and accents are ignored)");
            table[key] = kv.second.IsNull() ? Scalar() : Scalar(kv.second.Scalar());
          }
-         return Transform{"map", [table](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"map", [table](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             auto it = table.find(text::fold_key(scalar_text(v)));
                             if (it == table.end())
                               return make_error("value.unmapped", "the value is not in the mapping's table");
-                            return it->second;
+                            v = it->second;
+                            return Status::Ok();
                           }};
        }},
       // Like map, but values not in the table pass unchanged: a vendor's few own codes in front
@@ -237,10 +259,11 @@ const std::map<std::string, Factory>& factories() {
            return arg_error("recode", "expects a table of vendor value: canonical value");
          std::map<std::string, std::string> table;
          for (const auto& kv : arg) table[text::fold_key(kv.first.Scalar())] = kv.second.Scalar();
-         return Transform{"recode", [table](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"recode", [table](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             auto it = table.find(text::fold_key(scalar_text(v)));
-                            return it == table.end() ? v : Scalar(it->second);
+                            if (it != table.end()) v = it->second;
+                            return Status::Ok();
                           }};
        }},
       {"enum", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
@@ -250,12 +273,13 @@ const std::map<std::string, Factory>& factories() {
          for (const auto& a : allowed) by_key[text::fold_key(a)] = a;
          std::string list;
          for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-         return Transform{"enum", [by_key, list](Scalar v) -> Result<Scalar> {
-                            if (is_null(v)) return v;
+         return Transform{"enum", [by_key, list](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
                             auto it = by_key.find(text::fold_key(scalar_text(v)));
                             if (it == by_key.end())
                               return make_error("value.not_allowed", "the value is not one of: " + list);
-                            return Scalar(it->second);
+                            v = it->second;
+                            return Status::Ok();
                           }};
        }},
   };

@@ -22,8 +22,9 @@ bool is_null(const Scalar& v);
 // Text form used by text transforms and error messages: integers without ".0".
 std::string scalar_text(const Scalar& v);
 
-// Takes its input by value so a pipeline can hand each step's output to the next without a copy.
-using TransformFn = std::function<Result<Scalar>(Scalar)>;
+// Rewrites the value in place, so a pipeline hands each step's output to the next without
+// moving it through a Result; after an error the value is unspecified.
+using TransformFn = std::function<Status(Scalar&)>;
 
 struct Transform {
   std::string name;
@@ -31,8 +32,9 @@ struct Transform {
   // True for transforms whose input/output is a personal ID: error values are masked.
   bool sensitive = false;
   // Steps on text also offer themselves on a string_view, so a pipeline's first step can read
-  // the vendor's text where it lies in the parsed document, without copying it first.
-  Result<Scalar> (*text)(std::string_view) = nullptr;
+  // the vendor's text where it lies in the parsed document, without copying it first. The
+  // result goes to `out`.
+  Status (*text)(std::string_view in, Scalar& out) = nullptr;
 };
 
 struct TransformOptions {

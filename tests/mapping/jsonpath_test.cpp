@@ -308,3 +308,31 @@ TEST_CASE("hot paths do not allocate", "[jsonpath]") {
   CHECK(std::string(c->GetString()) == "Nguyễn Văn An");
   CHECK(out.size() == 4);
 }
+
+TEST_CASE("a member index finds what name selectors find, in one pass", "[jsonpath]") {
+  // Repeated names keep their first member, as $.a does; names not there stay null.
+  auto doc = parse_json(R"({"a": 1, "hoTen": "x", "b": {"c": 2}, "a": 3, "": 4})");
+  hub::jsonpath::MemberIndex index;
+  std::size_t a = index.add("a"), b = index.add("b"), missing = index.add("zz"), empty = index.add("");
+  CHECK(index.add("a") == a);
+  std::vector<const rapidjson::Value*> slots(index.size());
+  index.find(doc, slots.data());
+  CHECK(slots[a] == compile("$.a").select_one(doc));
+  CHECK(slots[a]->GetInt() == 1);
+  CHECK(slots[missing] == nullptr);
+  CHECK(slots[empty]->GetInt() == 4);
+  Query bc = compile("$.b.c");
+  REQUIRE(bc.first_name());
+  CHECK(*bc.first_name() == "b");
+  CHECK(!bc.is_singular_name());
+  CHECK(compile("$.b").is_singular_name());
+  CHECK(compile("$[0]").first_name() == nullptr);
+  CHECK(bc.select_one_after_first(*slots[b]) == bc.select_one(doc));
+  // Many names: the table grows and still finds each of them.
+  hub::jsonpath::MemberIndex many;
+  for (int i = 0; i < 100; ++i) many.add("k" + std::to_string(i));
+  std::size_t b_slot = many.add("b");
+  slots.assign(many.size(), nullptr);
+  many.find(doc, slots.data());
+  CHECK(slots[b_slot] == &doc["b"]);
+}

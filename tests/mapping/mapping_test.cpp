@@ -309,6 +309,27 @@ TEST_CASE("conditions - defaults - constants and blank values", "[mapping]") {
   CHECK(none.document_error->code == "mapping.no_records");
 }
 
+// Constants that pass the schema are checked once at load; one that does not is still reported
+// on every record.
+TEST_CASE("a constant the schema refuses is reported on every record", "[mapping]") {
+  auto m = compile(std::string(kHeader) +
+                   "      full_name: $.name\n"
+                   "      birth_date: {value: 2014-05-06}\n"
+                   "      area: {value: \"7\"}\n"
+                   "      father_birth_year: {value: 1980}\n");
+  INFO((m ? "" : m.error().message));
+  REQUIRE(m.ok());
+  auto doc = parse(R"({"items": [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}]})");
+  auto out = m.value()->run(doc);
+  REQUIRE(out.results.size() == 2);
+  for (const auto& r : out.results) {
+    const FieldIssue* i = find_issue(r, "schema.not_in_enum");
+    REQUIRE(i);
+    CHECK(i->field == "area");
+    CHECK(r.records[0].fields["father_birth_year"].GetInt64() == 1980);
+  }
+}
+
 // Text is read where it lies in the parsed document (catalog fields, fields without steps, a
 // pipeline's first text step); what a partner sees on an error must not change with that.
 TEST_CASE("errors show the vendor's value - masked when personal - whichever path read it", "[mapping]") {

@@ -32,6 +32,15 @@ TEST_CASE("collapse_spaces trims and collapses Unicode spaces", "[text]") {
   CHECK(text::collapse_spaces("a\xE2\x80\x83" "b\xE3\x80\x80" "c\xE1\x9A\x80" "d\xE2\x80\xAF" "e") == "a b c d e");
   CHECK(text::collapse_spaces("\xE2\x80\x8B" "x") == "\xE2\x80\x8B" "x");  // U+200B is not a space (Cf)
   CHECK(text::collapse_spaces("x \xC2\x85 \xFF  y") == "x \xC2\x85 \xFF y");
+  // Text that is already clean comes back as it is; one stray space anywhere is still caught.
+  CHECK(text::collapse_spaces("Trần Thị Mai") == "Trần Thị Mai");
+  CHECK(text::collapse_spaces("a \xC2\xA9 b\x01" "c") == "a \xC2\xA9 b\x01" "c");
+  CHECK(text::collapse_spaces(" a") == "a");
+  CHECK(text::collapse_spaces("a ") == "a");
+  CHECK(text::collapse_spaces(" ") == "");
+  CHECK(text::collapse_spaces("a \xC2\xA0" "b") == "a b");
+  CHECK(text::collapse_spaces("a\tb") == "a b");
+  CHECK(text::name_case("nguyễn văn an") == "Nguyễn Văn An");
 }
 
 TEST_CASE("trim removes ASCII white space and no-break spaces only at the ends", "[text]") {
@@ -63,6 +72,12 @@ TEST_CASE("name_case capitalises each word of a Vietnamese name", "[text]") {
   CHECK(text::name_case("y-moan ÊBAN") == "Y-Moan Êban");
   CHECK(text::name_case("H'HEN NIÊ") == "H'Hen Niê");
   CHECK(text::name_case("").empty());
+  // Text already clean and in NFC is cased as it is; a no-break space or a doubled space is not clean.
+  CHECK(text::name_case("lê văn an") == "Lê Văn An");
+  CHECK(text::name_case("lê\xC2\xA0văn  an") == "Lê Văn An");
+  CHECK(*text::normalize_text("Lê Văn An") == "Lê Văn An");
+  CHECK(*text::normalize_text("Lê\xC2\xA0Văn An\t") == "Lê Văn An");
+  CHECK(*text::normalize_text("Lê\x01Văn") == "Lê\x01" "Văn");
 }
 
 TEST_CASE("normalize_text composes and collapses spaces", "[text]") {
