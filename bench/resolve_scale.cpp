@@ -1,6 +1,6 @@
 // resolve_scale: cost per record of entity resolution as the store grows. Seeds the store with
 // N generated students (golden records, match profiles, blocking keys) by COPY, not through
-// HTTP, then times ProbabilisticResolver::resolve + remember on chunks of new records (a fifth
+// HTTP, then times ProbabilisticResolver::resolve on chunks of new records (a fifth
 // of them near-duplicates of stored children) inside transactions that are rolled back, so each
 // size is measured on the same store. Needs PostgreSQL and Redis (HUB_POSTGRES_URL,
 // HUB_REDIS_URL); wipes nothing but adds rows, so point it at a scratch database.
