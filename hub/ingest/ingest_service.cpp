@@ -99,18 +99,13 @@ mapping::RecordResult map_record(const mapping::Mapping& m, const Payload::Recor
   return m.run_record(*r.root, *r.value, index, r.path);
 }
 
-// What the resolver's claim() reads of each mapped vendor record: its canonical records, each
-// with the others as related records (a student's school is in its enrollment).
+// What the resolver's claim() reads of each mapped vendor record: its canonical records, as
+// the store will hand them to resolve().
 std::vector<std::vector<resolve::Candidate>> claim_records(const std::vector<mapping::RecordResult>& results) {
   std::vector<std::vector<resolve::Candidate>> out(results.size());
   for (std::size_t v = 0; v < results.size(); ++v) {
     if (results[v].status != mapping::RecordStatus::kMapped) continue;
-    for (const auto& rec : results[v].records) {
-      resolve::Candidate c{rec.entity, 0, rec.source_id, {}, "", &rec.fields, {}};
-      for (const auto& other : results[v].records)
-        if (&other != &rec) c.related.emplace_back(other.entity, &other.fields);
-      out[v].push_back(std::move(c));
-    }
+    for (const auto& rec : results[v].records) out[v].push_back(resolver_candidate(results[v], rec));
   }
   return out;
 }

@@ -119,6 +119,13 @@ void write_entities(json::JsonWriter& w, const std::vector<std::pair<std::string
   w.end_object();
 }
 
+resolve::Candidate resolver_candidate(const mapping::RecordResult& vendor, const mapping::MappedRecord& rec) {
+  resolve::Candidate c{rec.entity, 0, rec.source_id, {}, "", &rec.fields, {}};
+  for (const auto& other : vendor.records)
+    if (&other != &rec) c.related.emplace_back(other.entity, &other.fields);
+  return c;
+}
+
 std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext& ctx,
                                               std::vector<RecordResult>& results) {
   const auto& snap = *ctx.snapshot;
@@ -249,10 +256,10 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     }
     std::vector<resolve::Candidate> cands;
     for (auto* it : batch) {
-      resolve::Candidate c{it->rec->entity, ctx.partner_id, it->rec->source_id, it->keys, it->hash, &it->rec->fields, {}};
-      // The other records of the same vendor record: a student's school is in its enrollment.
-      for (const auto& other : results[it->vendor].records)
-        if (&other != it->rec) c.related.emplace_back(other.entity, &other.fields);
+      resolve::Candidate c = resolver_candidate(results[it->vendor], *it->rec);
+      c.partner_id = ctx.partner_id;
+      c.keys = it->keys;
+      c.content_hash = it->hash;
       cands.push_back(std::move(c));
     }
     auto resolutions = resolver_.resolve(tx, cands, *scope);

@@ -18,6 +18,11 @@
 
 namespace hub {
 
+// What the resolver compares a canonical record with besides its own fields: the other records
+// of the same vendor record (a student's school is in its enrollment). The store's resolve()
+// and the ingest's claim() both use it, so the keys claimed are the keys resolved.
+resolve::Candidate resolver_candidate(const mapping::RecordResult& vendor, const mapping::MappedRecord& rec);
+
 // Another transaction created or changed the same records meanwhile: roll back and retry.
 struct ChunkConflict : std::runtime_error {
   using std::runtime_error::runtime_error;

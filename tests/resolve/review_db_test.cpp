@@ -48,18 +48,30 @@ std::string transcript(const std::string& id, const std::string& name, const std
 std::string student_of(const HttpResult& r) { return parse_json(r.body)["results"][0]["entities"]["student"].GetString(); }
 std::string status_of(const HttpResult& r) { return parse_json(r.body)["results"][0]["status"].GetString(); }
 
+struct Partners {
+  std::string ops, admissions, transcripts;
+};
+
+// The three demo partners (the transcript platform with `extra` scopes), and the schools loaded.
+Partners demo_partners(HubProcess& hub, std::vector<std::string> extra = {}) {
+  Partners p;
+  p.ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  p.admissions = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"});
+  std::vector<std::string> trn = {"--scope", "ingest:student", "--scope", "ingest:enrollment",
+                                  "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"};
+  trn.insert(trn.end(), extra.begin(), extra.end());
+  p.transcripts = add_partner("demo-transcripts", trn);
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", p.ops, kSchools).status == 200);
+  return p;
+}
+
 }  // namespace
 
 TEST_CASE("review queue: not a match is remembered - match merges - unmerge restores", "[db][resolve]") {
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
-  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
-  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"});
-  std::string trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
-                                                     "--scope", "ingest:subject_result", "--scope", "ingest:term_summary",
-                                                     "--scope", "pull:student"});
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kSchools).status == 200);
+  auto [ops, adm, trn] = demo_partners(hub, {"--scope", "pull:student"});
 
   // Nam: two different valid personal IDs, everything else alike: a review item.
   auto a = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-1", "Lê Hoàng Nam", "11/11/2014", "031214000303"));
@@ -156,11 +168,7 @@ TEST_CASE("resolve merge: the higher-ranked source value survives per field and 
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
-  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
-  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"});
-  std::string trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
-                                                     "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"});
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kSchools).status == 200);
+  auto [ops, adm, trn] = demo_partners(hub);
 
   // The transcript platform first (no diacritics, 12 Nov), then the admissions portal (11 Dec:
   // day and month swapped) with another valid ID: a review item; the survivor is the
