@@ -246,6 +246,10 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
   std::vector<std::set<std::string>> found(work.size());
   // Records shared by many keys of the chunk come back once with their profile (first part),
   // then every (record in the chunk, candidate) pair without it (second part).
+  // Whether the partner links a candidate is asked by record id only (the partner is compared,
+  // not searched): with the partner as a condition, statistics taken while only the school
+  // list was loaded made the planner read every link of the partner through the primary key
+  // (partner, entity, source id), once per candidate: chunks of 5-10 s as the store grew.
   for (const auto& row : tx.exec_params(
            "with q as (select * from jsonb_to_recordset($1::jsonb) as q(i int, e text, b bigint, n int)),"
            " c as materialized (select q.i, q.e, m.record_id from q cross join lateral"
@@ -253,7 +257,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
            "    order by m.added_at desc limit q.n) m),"
            " d as (select distinct record_id, e from c)"
            " select -1, d.record_id::text, p.profile::text,"
-           "   exists(select 1 from source_link l where l.record_id = d.record_id and l.partner_id = $2 and l.entity = d.e)"
+           "   coalesce((select bool_or(l.partner_id = $2) from source_link l where l.record_id = d.record_id and l.entity = d.e), false)"
            " from d join match_profile p on p.record_id = d.record_id"
            " union all select c.i, c.record_id::text, null, null from c",
            q.str(), partner)) {
@@ -277,7 +281,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     ids.end_array();
     for (const auto& row : tx.exec_params(
              "select p.record_id::text, p.profile::text,"
-             " exists(select 1 from source_link l where l.record_id = p.record_id and l.partner_id = $2)"
+             " coalesce((select bool_or(l.partner_id = $2) from source_link l where l.record_id = p.record_id), false)"
              " from match_profile p where p.record_id in (select jsonb_array_elements_text($1::jsonb)::uuid)",
              ids.str(), partner))
       stored[row[0].c_str()] = Stored{row[0].c_str(), Profile::from_json(row[1].c_str()), row[2].as<bool>()};
