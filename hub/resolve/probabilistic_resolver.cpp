@@ -8,6 +8,7 @@
 
 #include "hub/common/json.h"
 #include "hub/common/log.h"
+#include "hub/store/copy_rows.h"
 #include "hub/store/golden_store.h"
 
 namespace hub::resolve {
@@ -476,33 +477,46 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
            " where record_id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by record_id for update",
            idlist.str()))
     before[row[0].c_str()] = Profile::from_json(row[1].c_str());
+  // Records seen for the first time (no profile yet) are copied (copy_rows.h): neither their
+  // profile nor their blocks can exist, since both are written together, here and on
+  // merge/unmerge. Known records' profiles are upserted and only their blocks are looked up.
+  CopyRows<3> new_profiles("match_profile", {"record_id", "entity", "profile"});
   json::JsonWriter rows;
   rows.begin_array();
   for (auto& [id, ep] : profiles) {
-    Profile merged = before.count(id) ? before[id] : Profile{};
+    auto known = before.find(id);
+    if (known == before.end()) {
+      new_profiles.add({id, ep.first, ep.second.to_json()});
+      continue;
+    }
+    Profile merged = known->second;
     merged.absorb(ep.second);
     rows.begin_object().kv("r", id).kv("e", ep.first).key("p").raw(merged.to_json()).end_object();
   }
   rows.end_array();
-  // A record without a profile has no blocks yet (both are written together, here and on
-  // merge/unmerge): only the blocks of known records can exist already, and only those are
-  // looked up before the insert.
+  CopyRows<3> new_blocks("match_block", {"entity", "block", "record_id"});
+  std::set<std::tuple<std::string, std::int64_t, std::string>> copied;
   json::JsonWriter blocks;
   blocks.begin_array();
-  for (const auto& [entity, b, id] : block_rows)
-    blocks.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).kv("r", *id)
-        .kv("k", before.count(*id) > 0).end_object();
+  for (const auto& [entity, b, id] : block_rows) {
+    if (before.count(*id)) blocks.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).kv("r", *id).end_object();
+    else if (copied.insert({*entity, b, *id}).second) new_blocks.add({*entity, std::to_string(b), *id});
+  }
   blocks.end_array();
-  tx.exec_params(
-      "insert into match_profile(record_id, entity, profile)"
-      " select r.r, r.e, r.p from jsonb_to_recordset($1::jsonb) as r(r uuid, e text, p jsonb)"
-      " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
-      rows.str());
-  tx.exec_params(
-      "insert into match_block(entity, block, record_id)"
-      " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid, k boolean)"
-      " where not r.k or not exists (select 1 from match_block m where m.entity = r.e and m.block = r.b and m.record_id = r.r)",
-      blocks.str());
+  new_profiles.write(tx);
+  if (rows.str() != "[]")
+    tx.exec_params(
+        "insert into match_profile(record_id, entity, profile)"
+        " select r.r, r.e, r.p from jsonb_to_recordset($1::jsonb) as r(r uuid, e text, p jsonb)"
+        " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
+        rows.str());
+  new_blocks.write(tx);
+  if (blocks.str() != "[]")
+    tx.exec_params(
+        "insert into match_block(entity, block, record_id)"
+        " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid)"
+        " where not exists (select 1 from match_block m where m.entity = r.e and m.block = r.b and m.record_id = r.r)",
+        blocks.str());
 }
 
 }  // namespace hub::resolve

@@ -9,6 +9,7 @@
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
 #include "hub/mapping/messages.h"
+#include "hub/store/copy_rows.h"
 
 namespace hub {
 namespace {
@@ -354,16 +355,28 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   };
   std::map<std::string, Pending> pending;
   std::vector<std::string> order;  // ids in first-touch order
+  // Keys and source links that cannot exist yet are copied (a conflict there is a concurrent
+  // writer: the chunk is retried); the others are upserted. A new record's keys cannot exist
+  // (the exact resolver found none, under the locks), unless it is kept apart for review next to
+  // the record that holds them. A source link exists only for source-linked records.
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> new_keys;  // (e, n, v) -> id
+  std::map<std::tuple<long long, std::string, std::string>, std::pair<std::string, std::string>> new_links;  // -> (id, hash)
   json::JsonWriter keys, links;
   keys.begin_array();
   links.begin_array();
   for (const auto& it : items) {
     if (state[it.vendor].failed || it.unchanged) continue;
     const auto& f = it.rec->fields;
-    links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
-        .kv("r", it.id).kv("h", it.hash).end_object();
-    for (const auto& k : it.keys)
-      keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
+    if (it.resolution.kind == resolve::Resolution::Kind::kSourceLink)
+      links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
+          .kv("r", it.id).kv("h", it.hash).end_object();
+    else  // the same vendor record twice in the chunk: the later one wins, as in the data
+      new_links[{ctx.partner_id, it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
+    const bool keys_are_new = it.resolution.kind == resolve::Resolution::Kind::kNew && it.resolution.review_candidate.empty();
+    for (const auto& k : it.keys) {
+      if (keys_are_new) new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
+      else keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
+    }
     auto [pos, first] = pending.try_emplace(it.id);
     Pending& p = pos->second;
     if (first) {
@@ -400,8 +413,12 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   keys.end_array();
   links.end_array();
 
-  json::JsonWriter inserts, updates, changes;
-  for (auto* w : {&inserts, &updates, &changes}) w->begin_array();
+  CopyRows<7> new_records("golden_record", {"id", "entity", "version", "data", "lineage", "valid_from", "valid_to"});
+  CopyRows<7> new_versions("record_version", {"record_id", "version", "data", "valid_from", "valid_to", "batch_id", "partner_id"});
+  CopyRows<5> changes("change_log", {"entity", "record_id", "op", "version", "batch_id"});
+  const std::string batch_text = std::to_string(ctx.batch_id), partner_text = std::to_string(ctx.partner_id);
+  json::JsonWriter updates;
+  updates.begin_array();
   for (const auto& id : order) {
     Pending& p = pending[id];
     if (!p.is_new && !p.changed) continue;  // same values from another source: nothing new
@@ -416,64 +433,62 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
           .kv("mapping_version", ctx.mapping_version).kv("source_id", supplier->rec->source_id).end_object();
     lin.end_object();
     int version = p.is_new ? 1 : p.version + 1;
-    json::JsonWriter& target = p.is_new ? inserts : updates;
-    target.begin_object().kv("id", id).kv("entity", it.rec->entity).kv("version", version)
-        .key("data").value(p.data).key("lineage").raw(lin.str());
-    write_date(target, "valid_from", vf);
-    write_date(target, "valid_to", vt);
-    target.end_object();
-    changes.begin_object().kv("e", it.rec->entity).kv("r", id).kv("o", p.is_new ? "create" : "update")
-        .kv("v", version).end_object();
+    const std::string version_text = std::to_string(version);
+    if (p.is_new) {
+      std::string data = json::to_string(p.data);
+      new_records.add({id, it.rec->entity, version_text, data, lin.str(), vf, vt});
+      new_versions.add({id, version_text, std::move(data), vf, vt, batch_text, partner_text});
+    } else {
+      updates.begin_object().kv("id", id).kv("version", version).key("data").value(p.data).key("lineage").raw(lin.str());
+      write_date(updates, "valid_from", vf);
+      write_date(updates, "valid_to", vt);
+      updates.end_object();
+    }
+    changes.add({it.rec->entity, id, p.is_new ? "create" : "update", version_text, batch_text});
   }
-  for (auto* w : {&inserts, &updates, &changes}) w->end_array();
-  // A statement trigger fires even for no rows: an empty insert would still take the lock.
-  const bool changes_empty = changes.str() == "[]";
+  updates.end_array();
 
-  // 7. Write: a statement per table. The new and changed golden records and their versions
-  // go in one statement: each row's JSON (most of what a chunk sends) is sent and parsed once,
-  // and the version rows are the written rows themselves (RETURNING), so they cannot differ.
-  // (The foreign key of record_version is checked at the end of the statement, when the
-  // golden rows exist.)
-  tx.exec_params(
-      "with ins as (insert into golden_record(id, entity, version, data, lineage, valid_from, valid_to)"
-      "   select r.id, r.entity, 1, r.data, r.lineage, r.valid_from, r.valid_to"
-      "   from jsonb_to_recordset($1::jsonb) as r(id uuid, entity text, data jsonb, lineage jsonb, valid_from date, valid_to date)"
-      "   returning id, version, data, valid_from, valid_to),"
-      " upd as (update golden_record g set data = r.data, version = r.version, lineage = g.lineage || r.lineage,"
-      "   valid_from = r.valid_from, valid_to = r.valid_to, updated_at = now()"
-      "   from jsonb_to_recordset($2::jsonb) as r(id uuid, version int, data jsonb, lineage jsonb, valid_from date, valid_to date)"
-      "   where g.id = r.id returning g.id, g.version, g.data, g.valid_from, g.valid_to)"
-      " insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
-      " select id, version, data, valid_from, valid_to, $3::bigint, $4::bigint from ins"
-      " union all select id, version, data, valid_from, valid_to, $3::bigint, $4::bigint from upd",
-      inserts.str(), updates.str(), ctx.batch_id, ctx.partner_id);
-  // A new record whose natural key someone else took meanwhile would be a duplicate: retry the
-  // chunk, which then finds that record. (Keys of existing records that belong to another record
-  // are left as they are: an identity conflict for entity resolution, not for ingest.)
-  std::set<std::tuple<std::string, std::string, std::string>> inserted;
-  for (const auto& row : tx.exec_params(
-           "insert into natural_key(entity, key_name, key_value, record_id)"
-           " select distinct on (r.e, r.n, r.v) r.e, r.n, r.v, r.r"
-           " from jsonb_to_recordset($1::jsonb) as r(e text, n text, v text, r uuid)"
-           " on conflict do nothing returning entity, key_name, key_value",
-           keys.str()))
-    inserted.insert({row[0].c_str(), row[1].c_str(), row[2].c_str()});
-  for (const auto& it : items) {
-    if (state[it.vendor].failed || it.resolution.kind != resolve::Resolution::Kind::kNew) continue;
-    // A record kept apart for review may share a key with the record it may be: that key
-    // stays with the existing record, which is no concurrent duplicate.
-    if (!it.resolution.review_candidate.empty()) continue;
-    for (const auto& k : it.keys)
-      if (!inserted.count({it.rec->entity, k.first, k.second}) && created_keys[{it.rec->entity + "/" + k.first, k.second}] == it.id)
-        throw ChunkConflict("natural key " + it.rec->entity + "." + k.first + " was taken by a concurrent transaction");
-  }
-  tx.exec_params(
-      "insert into source_link(partner_id, entity, source_id, record_id, content_hash, batch_id)"
-      " select distinct on (r.p, r.e, r.s) r.p, r.e, r.s, r.r, decode(r.h, 'hex'), $2"
-      " from jsonb_to_recordset($1::jsonb) as r(p bigint, e text, s text, r uuid, h text)"
-      " on conflict (partner_id, entity, source_id) do update set record_id = excluded.record_id,"
-      " content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = now()",
-      links.str(), ctx.batch_id);
+  // 7. Write. New rows are copied (copy_rows.h); rows that may exist are upserted from one JSON
+  // parameter per table. The changed golden records and their versions go in one statement, so
+  // the version rows are the written rows themselves (RETURNING).
+  new_records.write(tx);
+  new_versions.write(tx);
+  if (updates.str() != "[]")
+    tx.exec_params(
+        "with upd as (update golden_record g set data = r.data, version = r.version, lineage = g.lineage || r.lineage,"
+        "   valid_from = r.valid_from, valid_to = r.valid_to, updated_at = now()"
+        "   from jsonb_to_recordset($1::jsonb) as r(id uuid, version int, data jsonb, lineage jsonb, valid_from date, valid_to date)"
+        "   where g.id = r.id returning g.id, g.version, g.data, g.valid_from, g.valid_to)"
+        " insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
+        " select id, version, data, valid_from, valid_to, $2::bigint, $3::bigint from upd",
+        updates.str(), ctx.batch_id, ctx.partner_id);
+  // A new record's key that someone else took meanwhile would be a duplicate: the copy fails
+  // (unique violation) and the chunk is retried, which then finds that record. Keys of existing
+  // records that belong to another record are left as they are: an identity conflict for entity
+  // resolution, not for ingest.
+  CopyRows<4> key_rows("natural_key", {"entity", "key_name", "key_value", "record_id"});
+  for (const auto& [k, id] : new_keys) key_rows.add({std::get<0>(k), std::get<1>(k), std::get<2>(k), id});
+  key_rows.write(tx);
+  if (keys.str() != "[]")
+    tx.exec_params(
+        "insert into natural_key(entity, key_name, key_value, record_id)"
+        " select distinct on (r.e, r.n, r.v) r.e, r.n, r.v, r.r"
+        " from jsonb_to_recordset($1::jsonb) as r(e text, n text, v text, r uuid)"
+        " on conflict do nothing",
+        keys.str());
+  CopyRows<6> link_rows("source_link", {"partner_id", "entity", "source_id", "record_id", "content_hash", "batch_id"});
+  for (const auto& [l, target] : new_links)
+    link_rows.add({std::to_string(std::get<0>(l)), std::get<1>(l), std::get<2>(l), target.first,
+                   "\\x" + target.second, batch_text});
+  link_rows.write(tx);
+  if (links.str() != "[]")
+    tx.exec_params(
+        "insert into source_link(partner_id, entity, source_id, record_id, content_hash, batch_id)"
+        " select distinct on (r.p, r.e, r.s) r.p, r.e, r.s, r.r, decode(r.h, 'hex'), $2"
+        " from jsonb_to_recordset($1::jsonb) as r(p bigint, e text, s text, r uuid, h text)"
+        " on conflict (partner_id, entity, source_id) do update set record_id = excluded.record_id,"
+        " content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = now()",
+        links.str(), ctx.batch_id);
   // What later resolutions compare these records with (profiles, blocking keys).
   {
     std::vector<resolve::Candidate> written;
@@ -488,8 +503,8 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
 
   // 8. Outcomes, batch_record rows and review items.
   std::vector<RecordOutcome> out(results.size());
-  json::JsonWriter rows, reviews, matches;
-  rows.begin_array();
+  CopyRows<7> rows("batch_record", {"batch_id", "index", "source_id", "status", "entities", "errors", "mapping_version"});
+  json::JsonWriter reviews, matches;
   reviews.begin_array();
   matches.begin_array();
   for (std::size_t v = 0; v < results.size(); ++v) {
@@ -530,16 +545,11 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     errs.begin_array();
     for (const auto& i : o.errors) mapping::write_issue(errs, i);
     errs.end_array();
-    rows.begin_object().kv("i", static_cast<long long>(o.index)).kv("s", o.source_id).kv("st", o.status)
-        .key("en").raw(ents.str()).key("er").raw(errs.str()).end_object();
+    rows.add({batch_text, std::to_string(o.index), o.source_id, o.status, ents.str(), errs.str(), ctx.mapping_version});
   }
-  rows.end_array();
   reviews.end_array();
   matches.end_array();
-  tx.exec_params(
-      "insert into batch_record(batch_id, index, source_id, status, entities, errors, mapping_version)"
-      " select $2, r.i, r.s, r.st, r.en, r.er, $3 from jsonb_to_recordset($1::jsonb) as r(i int, s text, st text, en jsonb, er jsonb)",
-      rows.str(), ctx.batch_id, ctx.mapping_version);
+  rows.write(tx);
   if (reviews.str() != "[]")
     tx.exec_params(
       "insert into review_item(kind, batch_id, index, reasons)"
@@ -560,11 +570,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   // waits for until this transaction commits: after the resolver's writes and the batch
   // results it is held for the commit only, not for the rest of the chunk. Nothing here reads
   // change_log, so the order of the writes changes nothing else.
-  if (!changes_empty)
-    tx.exec_params(
-        "insert into change_log(entity, record_id, op, version, batch_id)"
-        " select r.e, r.r, r.o, r.v, $2 from jsonb_to_recordset($1::jsonb) as r(e text, r uuid, o text, v int)",
-        changes.str(), ctx.batch_id);
+  changes.write(tx);  // no rows, no COPY: the trigger is not fired for nothing
   return out;
 }
 

@@ -131,6 +131,7 @@ TEST_CASE("the same child from two vendors is one record - resending is a no-op"
   CHECK(count_rows("change_log") == changes);
   CHECK(count_rows("record_version") == versions);
   CHECK(parse_json(get(hub.url("/v1/records/student/" + student), p.transcripts).body)["version"].GetInt() == 2);
+  CHECK(dangling_rows() == "0");
 }
 
 TEST_CASE("Idempotency-Key: same key and body replays - another body is a conflict", "[db][ingest]") {

@@ -162,6 +162,7 @@ TEST_CASE("review queue: not a match is remembered - match merges - unmerge rest
   // Merges and unmerges moved blocking keys between records: still one row per (key, record).
   CHECK(count_rows("(select 1 from match_block group by entity, block, record_id having count(*) > 1) d") == "0");
   CHECK(count_rows("match_block where record_id = '" + minh + "'") != "0");
+  CHECK(dangling_rows() == "0");
 }
 
 TEST_CASE("resolve merge: the higher-ranked source value survives per field and ties go by recency", "[db][resolve]") {

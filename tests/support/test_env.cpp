@@ -289,6 +289,15 @@ std::string count_rows(const std::string& from_clause) {
   return sql_value("select count(*) from " + from_clause);
 }
 
+std::string dangling_rows() {
+  std::string sum;
+  for (const char* table : {"natural_key", "source_link", "record_version", "match_profile", "match_block"})
+    sum += std::string(sum.empty() ? "" : " + ") + "(select count(*) from " + table +
+           " t where not exists (select 1 from golden_record g where g.id = t.record_id))";
+  return sql_value("select " + sum + " + (select count(*) from source_link l"
+                   " where not exists (select 1 from partner p where p.id = l.partner_id))");
+}
+
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
                      const std::string& body, const std::string& content_type) {
   return http("POST", hub.url("/v1/ingest/" + feed), body,

@@ -80,6 +80,10 @@ std::string binary(const std::string& name);  // path of build/<name>
 
 // select count(*) from `from_clause` on the test database, e.g. "golden_record where ...".
 std::string count_rows(const std::string& from_clause);
+// Rows of the golden store's own tables (natural keys, source links, versions, profiles,
+// blocks) that point at no golden record: those tables have no foreign keys (migrations 0008,
+// 0009), so the tests check that the hub's writers keep them whole. "0" when all is well.
+std::string dangling_rows();
 // POST /v1/ingest/<feed> as the token's partner, with a minute's patience for big batches.
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
                      const std::string& body, const std::string& content_type = "application/json");
