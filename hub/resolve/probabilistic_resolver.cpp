@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 
 #include "hub/common/json.h"
 #include "hub/common/log.h"
@@ -34,6 +35,15 @@ struct Scope : ChunkScope {
   std::set<std::pair<std::string, std::int64_t>> locked;  // what `locks` cover
   std::set<std::pair<std::string, std::int64_t>> fenced;  // keys whose fencing row this chunk wrote
   std::vector<PendingNew> pending;
+  std::unordered_map<std::int64_t, std::vector<std::size_t>> pending_by_block;  // block -> `pending` positions
+
+  void add_pending(PendingNew p) {
+    for (auto b : p.blocks) {
+      auto& at = pending_by_block[b];
+      if (at.empty() || at.back() != pending.size()) at.push_back(pending.size());
+    }
+    pending.push_back(std::move(p));
+  }
   // Profiles as resolved, for remember(): by then references of later waves (a school code in
   // the enrollment) have been rewritten into record ids.
   std::map<const rapidjson::Value*, Profiled> profiles;
@@ -311,14 +321,14 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     Resolution& res = out[w.index];
     const std::string self = res.kind == Resolution::Kind::kSourceLink ? res.record_id : "";
 
-    std::vector<Stored> local;  // this chunk's new records sharing a key (same partner)
-    for (const auto& p : scope.pending) {
-      if (p.entity != rules.entity) continue;
-      bool shares = std::any_of(p.blocks.begin(), p.blocks.end(), [&](std::int64_t b) {
-        return std::binary_search(w.blocks.begin(), w.blocks.end(), b);
-      });
-      if (shares) local.push_back(Stored{p.id, p.profile, true});
-    }
+    std::vector<Stored> local;  // this chunk's new records sharing a key (same partner), in chunk order
+    std::set<std::size_t> sharing;
+    for (auto b : w.blocks)
+      if (auto at = scope.pending_by_block.find(b); at != scope.pending_by_block.end())
+        sharing.insert(at->second.begin(), at->second.end());
+    for (auto i : sharing)
+      if (scope.pending[i].entity == rules.entity)
+        local.push_back(Stored{scope.pending[i].id, scope.pending[i].profile, true});
     std::vector<Scored> scored;
     auto consider = [&](const Stored& c) {
       if (c.id == self || excluded.count(pair_key(self, c.id))) return;
@@ -355,7 +365,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
         set_review(res, rules, s, s.conflict ? "identifier_conflict" : "identifier_veto");
       }
       if (res.kind == Resolution::Kind::kNew)
-        scope.pending.push_back({rules.entity, res.record_id, w.profile, w.blocks});
+        scope.add_pending({rules.entity, res.record_id, w.profile, w.blocks});
       continue;
     }
 
@@ -405,7 +415,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       set_review(res, rules, *review_conflict, "identifier_conflict");
     }
     res.record_id = new_uuid();
-    scope.pending.push_back({rules.entity, res.record_id, w.profile, w.blocks});
+    scope.add_pending({rules.entity, res.record_id, w.profile, w.blocks});
   }
 
   // A record that scores its way onto a stored record another record of this chunk is (the
@@ -428,7 +438,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
       res = Resolution{};
       set_review(res, *work[k].rules, sc, "same_source_namesake");
       res.record_id = new_uuid();
-      scope.pending.push_back({work[k].rules->entity, res.record_id, work[k].profile, work[k].blocks});
+      scope.add_pending({work[k].rules->entity, res.record_id, work[k].profile, work[k].blocks});
     }
   }
   return out;

@@ -11,41 +11,39 @@
 #include <array>
 #include <optional>
 #include <string>
-#include <tuple>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 namespace hub {
 
-template <std::size_t N>
-class CopyRows {
+// The rows of one table in COPY's text format, escaped as they are added.
+class CopyText {
  public:
-  using Row = std::array<std::optional<std::string>, N>;  // nullopt: NULL
+  using Field = std::optional<std::string_view>;  // nullopt: NULL
 
-  CopyRows(std::string table, std::array<const char*, N> columns) : table_(std::move(table)), columns_(columns) {}
+  CopyText(std::string table, std::vector<std::string> columns) : table_(std::move(table)), columns_(std::move(columns)) {}
 
-  void add(Row row) { rows_.push_back(std::move(row)); }
-  bool empty() const { return rows_.empty(); }
-  std::size_t size() const { return rows_.size(); }
+  void add_row(const Field* fields, std::size_t n);
+  bool empty() const { return rows_ == 0; }
+  std::size_t size() const { return rows_; }
 
   // Sends the rows (nothing when there are none) in one COPY.
-  void write(pqxx::transaction_base& tx) const {
-    if (rows_.empty()) return;
-    pqxx::stream_to copy(tx, table_, std::vector<std::string>(columns_.begin(), columns_.end()));
-    for (const auto& row : rows_) copy << fields(row, std::make_index_sequence<N>{});
-    copy.complete();
-  }
+  void write(pqxx::transaction_base& tx) const;
 
  private:
-  // pqxx escapes each field for the COPY text format; a null pointer is written as NULL.
-  template <std::size_t... I>
-  static auto fields(const Row& row, std::index_sequence<I...>) {
-    return std::make_tuple((row[I] ? row[I]->c_str() : static_cast<const char*>(nullptr))...);
-  }
-
   std::string table_;
-  std::array<const char*, N> columns_;
-  std::vector<Row> rows_;
+  std::vector<std::string> columns_;
+  std::string text_;  // lines without the last newline (pqxx adds it)
+  std::size_t rows_ = 0;
+};
+
+template <std::size_t N>
+class CopyRows : public CopyText {
+ public:
+  CopyRows(std::string table, const std::array<const char*, N>& columns)
+      : CopyText(std::move(table), std::vector<std::string>(columns.begin(), columns.end())) {}
+
+  void add(const std::array<Field, N>& fields) { add_row(fields.data(), N); }
 };
 
 }  // namespace hub
