@@ -264,7 +264,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
   for (const auto& row : tx.exec_params(
            "with q as (select * from jsonb_to_recordset($1::jsonb) as q(i int, e text, b bigint, n int)),"
            " c as materialized (select q.i, q.e, m.record_id from q cross join lateral"
-           "   (select m.record_id from match_block m where m.entity = q.e and m.block = q.b"
+           "   (select m.record_id from match_block m where m.block = q.b"
            "    order by m.added_at desc limit q.n) m),"
            " d as (select distinct record_id, e from c)"
            " select -1, d.record_id::text, p.profile::text,"
@@ -525,7 +525,7 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
     tx.exec_params(
         "insert into match_block(entity, block, record_id)"
         " select distinct r.e, r.b, r.r from jsonb_to_recordset($1::jsonb) as r(e text, b bigint, r uuid)"
-        " where not exists (select 1 from match_block m where m.entity = r.e and m.block = r.b and m.record_id = r.r)",
+        " where not exists (select 1 from match_block m where m.block = r.b and m.record_id = r.r)",
         blocks.str());
 }
 

@@ -176,12 +176,25 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
       "insert into match_profile(record_id, entity, profile) values ($1, $2, $3::jsonb)"
       " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
       survivor_id, s.entity, merged_profile.to_json());
-  tx.exec_params(
-      "insert into match_block(entity, block, record_id) select m.entity, m.block, $1 from match_block m"
-      " where m.record_id = $2 and not exists (select 1 from match_block s"
-      "   where s.entity = m.entity and s.block = m.block and s.record_id = $1)",
-      survivor_id, merged_id);
-  tx.exec_params("delete from match_block where record_id = $1", merged_id);
+  // The merged record's blocks move to the survivor. They are its profile's blocking keys
+  // (match_block has no index by record: migration 0010); the profile holds every source's
+  // values, so its keys include each source's.
+  if (auto r = rules.find(m.entity); r != rules.end() && profiles.count(m.id)) {
+    json::JsonWriter blocks;
+    blocks.begin_array();
+    for (auto b : blocking_keys(*r->second, Profile::from_json(profiles[m.id]))) blocks.value(static_cast<long long>(b));
+    blocks.end_array();
+    tx.exec_params(
+        "insert into match_block(entity, block, record_id) select distinct $1, b::bigint, $2::uuid"
+        " from jsonb_array_elements_text($4::jsonb) b where exists (select 1 from match_block m"
+        "   where m.block = b::bigint and m.record_id = $3::uuid) and not exists (select 1 from match_block s"
+        "   where s.block = b::bigint and s.record_id = $2::uuid)",
+        m.entity, survivor_id, merged_id, blocks.str());
+    tx.exec_params(
+        "delete from match_block where block in (select jsonb_array_elements_text($1::jsonb)::bigint)"
+        " and record_id = $2::uuid",
+        blocks.str(), merged_id);
+  }
   tx.exec_params("delete from match_profile where record_id = $1", merged_id);
 
   write_version(tx, survivor_id, s.entity, s.version + 1, "update");
@@ -390,7 +403,7 @@ Result<std::string> ReviewQueue::unmerge(const std::string& merged_id, const std
       tx.exec_params(
           "insert into match_block(entity, block, record_id) select distinct $1, b::bigint, $2::uuid"
           " from jsonb_array_elements_text($3::jsonb) b where not exists (select 1 from match_block m"
-          "   where m.entity = $1 and m.block = b::bigint and m.record_id = $2::uuid)",
+          "   where m.block = b::bigint and m.record_id = $2::uuid)",
           entity, id, blocks.str());
     }
     tx.exec_params(
