@@ -207,22 +207,22 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
 
     // 2. Fencing: every key's token must be older than ours. The row locks taken here also
     //    serialise, in PostgreSQL, any two chunks resolving the same key, whatever Redis says.
+    //    One row per block hash (the entity is in the hash), taken in block order.
+    std::map<std::int64_t, const std::string*> unique;
+    for (const auto& [entity, blocks] : unfenced)
+      for (auto b : blocks) {
+        unique.try_emplace(b, &entity);
+        scope.fenced.insert({entity, b});
+      }
     json::JsonWriter keys;
     keys.begin_array();
-    std::size_t n = 0;
-    for (const auto& [entity, blocks] : unfenced) {
-      std::set<std::int64_t> unique(blocks.begin(), blocks.end());
-      for (auto b : unique) {
-        keys.begin_object().kv("e", entity).kv("b", static_cast<long long>(b)).end_object();
-        scope.fenced.insert({entity, b});
-        ++n;
-      }
-    }
+    for (const auto& [b, entity] : unique) keys.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).end_object();
     keys.end_array();
+    const std::size_t n = unique.size();
     auto fenced = tx.exec_params(
         "insert into resolve_fence(entity, block, token)"
-        " select r.e, r.b, $2 from jsonb_to_recordset($1::jsonb) as r(e text, b bigint) order by r.e, r.b"
-        " on conflict (entity, block) do update set token = excluded.token, written_at = clock_timestamp()"
+        " select r.e, r.b, $2 from jsonb_to_recordset($1::jsonb) as r(e text, b bigint) order by r.b"
+        " on conflict (block) do update set token = excluded.token, written_at = clock_timestamp()"
         " where resolve_fence.token < excluded.token returning 1",
         keys.str(), token);
     // A row deleted by clean_fences was written more than fence_horizon ago, after any older

@@ -10,3 +10,7 @@ drop index match_block_recent_ids;
 -- The index by record served merges, which moved the merged record's rows; they now work
 -- from its blocks, computed from its profile, like unmerge. One B-tree entry less per row.
 drop index match_block_record;
+
+-- The fencing rows likewise: one per block hash.
+alter table resolve_fence drop constraint resolve_fence_pkey;
+alter table resolve_fence add primary key (block);
