@@ -8,6 +8,7 @@ packages=(
   # libraries
   libpistache-dev libpqxx-dev libpq-dev libhiredis-dev libyaml-cpp-dev catch2 rapidjson-dev
   libspdlog-dev libfmt-dev libssl-dev libutf8proc-dev libcli11-dev libcurl4-openssl-dev libpcre2-dev
+  libjemalloc-dev
   # services the hub runs against (started by scripts/services.sh, not by systemd)
   postgresql-15 postgresql-client-15 redis-server
   # tools used by tests, the demo and the benchmark programs
