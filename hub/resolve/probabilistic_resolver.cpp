@@ -6,6 +6,7 @@
 #include <thread>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "hub/common/json.h"
 #include "hub/common/log.h"
@@ -32,8 +33,9 @@ std::string source_key(const Candidate& c) { return c.entity + "\x1f" + c.source
 
 struct Scope : ChunkScope {
   std::vector<std::unique_ptr<LockSet>> locks;
-  std::set<std::pair<std::string, std::int64_t>> locked;  // what `locks` cover
-  std::set<std::pair<std::string, std::int64_t>> fenced;  // keys whose fencing row this chunk wrote
+  // Blocks by hash alone: the entity's name is part of each hash (blocking_keys).
+  std::unordered_set<std::int64_t> locked;  // what `locks` cover
+  std::unordered_set<std::int64_t> fenced;  // blocks whose fencing row this chunk wrote
   std::vector<PendingNew> pending;
   std::unordered_map<std::int64_t, std::vector<std::size_t>> pending_by_block;  // block -> `pending` positions
 
@@ -110,7 +112,9 @@ std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Can
   // Per vendor record: the Redis keys of its blocking keys, and what orders it against the
   // other records of this batch (those keys and its source ids).
   std::vector<std::vector<std::string>> lock_keys(records.size()), order_keys(records.size());
-  std::map<std::string, std::pair<std::string, std::int64_t>> block_of;  // Redis key -> (entity, block)
+  // Redis key -> block. Hashed containers: the keys share a long prefix, which an ordered set
+  // compares again at every step.
+  std::unordered_map<std::string, std::int64_t> block_of;
   for (std::size_t v = 0; v < records.size(); ++v) {
     for (const auto& c : records[v]) {
       order_keys[v].push_back("source\x1f" + source_key(c));
@@ -120,9 +124,9 @@ std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Can
       pr.blocks = blocking_keys(*it->second, pr.profile);
       const auto& blocks = scope.claimed.insert_or_assign(source_key(c), std::move(pr)).first->second.blocks;
       for (auto b : blocks) {
-        if (scope.locked.count({c.entity, b})) continue;
+        if (scope.locked.count(b)) continue;
         std::string key = BlockLocks::key_name(c.entity, b);
-        block_of.emplace(key, std::make_pair(c.entity, b));
+        block_of.emplace(key, b);
         lock_keys[v].push_back(key);
         order_keys[v].push_back(key);
       }
@@ -131,10 +135,11 @@ std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Can
   if (block_of.empty()) return taken;
 
   std::vector<std::string> keys;
-  for (const auto& [key, _] : block_of) keys.push_back(key);  // ascending, like acquire()
+  for (const auto& [key, _] : block_of) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());  // ascending, like acquire()
   std::unique_ptr<LockSet> set;
   auto got = locks_.try_acquire(keys, set);
-  std::set<std::string> free, needed, held_back;
+  std::unordered_set<std::string> free, needed, held_back;
   for (std::size_t k = 0; k < keys.size(); ++k)
     if (got[k]) free.insert(keys[k]);
   for (std::size_t v = 0; v < records.size(); ++v) {
@@ -175,8 +180,8 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
   std::map<std::string, std::vector<std::int64_t>> wanted, unfenced;
   for (const auto& w : work)
     for (auto b : w.blocks) {
-      if (!scope.locked.count({w.rules->entity, b})) wanted[w.rules->entity].push_back(b);
-      if (!scope.fenced.count({w.rules->entity, b})) unfenced[w.rules->entity].push_back(b);
+      if (!scope.locked.count(b)) wanted[w.rules->entity].push_back(b);
+      if (!scope.fenced.count(b)) unfenced[w.rules->entity].push_back(b);
     }
   // Waiting for a key while holding others is deadlock-free only in the global order. Keys
   // claim() took are out of that order, so a key it did not foresee (a profile value that a
@@ -196,7 +201,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
         throw ResolveRetry("timed out waiting for the block locks of " + entity + " records");
       scope.locks.push_back(std::move(set));
     }
-    for (auto b : blocks) scope.locked.insert({entity, b});
+    for (auto b : blocks) scope.locked.insert(b);
   }
   if (!unfenced.empty()) {
     auto drawn = std::chrono::steady_clock::now();
@@ -212,7 +217,7 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     for (const auto& [entity, blocks] : unfenced)
       for (auto b : blocks) {
         unique.try_emplace(b, &entity);
-        scope.fenced.insert({entity, b});
+        scope.fenced.insert(b);
       }
     json::JsonWriter keys;
     keys.begin_array();

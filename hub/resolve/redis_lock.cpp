@@ -97,7 +97,7 @@ void LockSet::release() {
   keys_.clear();
 }
 
-void LockSet::keep_only(const std::set<std::string>& keep) {
+void LockSet::keep_only(const std::unordered_set<std::string>& keep) {
   std::vector<std::string> kept, freed;
   {
     std::lock_guard lock(owner_.mu_);  // the renewer reads keys_ under mu_

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "hub/common/redis.h"
@@ -46,7 +47,7 @@ class LockSet {
   bool renew();
   void release();  // never throws: an unreachable Redis lets the keys expire
   // Releases the keys not in `keep` (never throws, like release()).
-  void keep_only(const std::set<std::string>& keep);
+  void keep_only(const std::unordered_set<std::string>& keep);
   bool lost() const { return lost_; }
 
  private:
