@@ -107,9 +107,12 @@ Principal Authenticator::authenticate(std::string_view authorization, const std:
     RateDecision d = limiter_.take(p.id, p.rate_per_second.value_or(default_rate_),
                                    p.burst.value_or(default_burst_));
     // The epoch comes with every Redis answer; without announcements it is read each time.
+    // Tokens reserved earlier carry the epoch Redis gave with them: newer than the grant's
+    // means a bump this process's announcement has not brought yet (it may lag under load).
     std::optional<long long> epoch;
     if (d.asked_redis) epoch = d.auth_epoch;
     else if (!feed_.live()) epoch = read_auth_epoch(redis_);
+    else if (d.auth_epoch > entry->epoch) epoch = d.auth_epoch;
     if (epoch && *epoch != entry->epoch) {
       // A revoke or rotation happened since this grant was read (the epoch was read before
       // PostgreSQL, so a grant read before a revoke always carries the older epoch): drop

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 
 namespace hub {
 namespace {
@@ -50,7 +51,7 @@ RateDecision RateLimiter::take(long long partner_id, double rate, double burst) 
     auto it = reserved_.find(partner_id);
     if (it != reserved_.end() && it->second.tokens > 0 && now < it->second.until) {
       --it->second.tokens;
-      return RateDecision{true, 0, false, 0};
+      return RateDecision{true, 0, false, it->second.auth_epoch};
     }
   }
   // About 50 ms worth of tokens, never more than a quarter of the burst, at least one.
@@ -69,7 +70,7 @@ RateDecision RateLimiter::take(long long partner_id, double rate, double burst) 
   d.auth_epoch = reply->element[2]->integer;
   if (granted > 1) {
     std::lock_guard lock(mu_);
-    reserved_[partner_id] = Reserved{static_cast<int>(granted - 1), now + kReservationLife};
+    reserved_[partner_id] = Reserved{static_cast<int>(granted - 1), now + kReservationLife, d.auth_epoch};
   }
   return d;
 }
@@ -84,6 +85,7 @@ void bump_auth_epoch(RedisPool& redis) {
   auto r = redis.command({"INCR", kAuthEpochKey});
   if (r->type == REDIS_REPLY_ERROR) throw RedisUnavailable(std::string(r->str, r->len));
   redis.command({"PUBLISH", kAuthChannel, std::to_string(r->integer)});
+  std::this_thread::sleep_for(kReservationLife + std::chrono::milliseconds(20));
 }
 
 }  // namespace hub

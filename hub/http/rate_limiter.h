@@ -18,7 +18,8 @@ struct RateDecision {
   bool allowed = true;
   double retry_after_seconds = 0;  // when refused: wait this long for one token
   bool asked_redis = false;        // false when served from this process's reserved tokens
-  long long auth_epoch = 0;        // the revocation epoch, when asked_redis
+  long long auth_epoch = 0;        // the revocation epoch: now when asked_redis, else when the
+                                   // reserved tokens were granted
 };
 
 class RateLimiter {
@@ -31,6 +32,7 @@ class RateLimiter {
   struct Reserved {
     int tokens = 0;
     std::chrono::steady_clock::time_point until;
+    long long auth_epoch = 0;  // as Redis gave it with these tokens
   };
   RedisPool& redis_;
   std::mutex mu_;
@@ -43,7 +45,10 @@ inline constexpr const char* kAuthEpochKey = "hub:auth:epoch";
 inline constexpr const char* kAuthChannel = "hub:auth:changes";
 // Reads the epoch (0 when absent, e.g. after Redis lost its data). Throws RedisUnavailable.
 long long read_auth_epoch(RedisPool& redis);
-// Bumps the epoch and announces it, so every hub process drops its token cache now.
+// Bumps the epoch and announces it, so every hub process drops its token cache now. Returns
+// once every rate-limit reservation granted before the bump has expired (0.1 s): from then on
+// each request sees the new epoch, from Redis or from a reservation granted after the bump,
+// even on a hub whose announcement is late.
 void bump_auth_epoch(RedisPool& redis);
 
 }  // namespace hub
