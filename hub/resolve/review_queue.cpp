@@ -170,8 +170,9 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
   tx.exec_params("update natural_key set record_id = $1 where record_id = $2", survivor_id, merged_id);
 
   // The survivor is what the resolver finds from now on, under both records' spellings.
+  const Profile mprofile = Profile::from_json(profiles.count(m.id) ? profiles[m.id] : "{}");
   Profile merged_profile = Profile::from_json(profiles.count(s.id) ? profiles[s.id] : "{}");
-  merged_profile.absorb(Profile::from_json(profiles.count(m.id) ? profiles[m.id] : "{}"));
+  merged_profile.absorb(mprofile);
   tx.exec_params(
       "insert into match_profile(record_id, entity, profile) values ($1, $2, $3::jsonb)"
       " on conflict (record_id) do update set profile = excluded.profile, updated_at = now()",
@@ -182,7 +183,7 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
   if (auto r = rules.find(m.entity); r != rules.end() && profiles.count(m.id)) {
     json::JsonWriter blocks;
     blocks.begin_array();
-    for (auto b : blocking_keys(*r->second, Profile::from_json(profiles[m.id]))) blocks.value(static_cast<long long>(b));
+    for (auto b : blocking_keys(*r->second, mprofile)) blocks.value(static_cast<long long>(b));
     blocks.end_array();
     tx.exec_params(
         "insert into match_block(entity, block, record_id) select distinct $1, b::bigint, $2::uuid"
