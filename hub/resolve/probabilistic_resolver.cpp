@@ -510,12 +510,12 @@ void ProbabilisticResolver::remember(pqxx::work& tx, const std::vector<Candidate
   }
   rows.end_array();
   CopyRows<3> new_blocks("match_block", {"entity", "block", "record_id"});
-  std::set<std::tuple<std::string, std::int64_t, std::string>> copied;
+  std::set<std::pair<std::int64_t, std::string>> copied;  // (block, record): the entity is in the hash
   json::JsonWriter blocks;
   blocks.begin_array();
   for (const auto& [entity, b, id] : block_rows) {
     if (before.count(*id)) blocks.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).kv("r", *id).end_object();
-    else if (copied.insert({*entity, b, *id}).second) new_blocks.add({*entity, std::to_string(b), *id});
+    else if (copied.insert({b, *id}).second) new_blocks.add({*entity, std::to_string(b), *id});
   }
   blocks.end_array();
   new_profiles.write(tx);

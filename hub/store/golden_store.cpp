@@ -360,7 +360,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   // (the exact resolver found none, under the locks), unless it is kept apart for review next to
   // the record that holds them. A source link exists only for source-linked records.
   std::map<std::tuple<std::string, std::string, std::string>, std::string> new_keys;  // (e, n, v) -> id
-  std::map<std::tuple<long long, std::string, std::string>, std::pair<std::string, std::string>> new_links;  // -> (id, hash)
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> new_links;  // (e, s) -> (id, hash)
   json::JsonWriter keys, links;
   keys.begin_array();
   links.begin_array();
@@ -371,7 +371,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
           .kv("r", it.id).kv("h", it.hash).end_object();
     else  // the same vendor record twice in the chunk: the later one wins, as in the data
-      new_links[{ctx.partner_id, it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
+      new_links[{it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
     const bool keys_are_new = it.resolution.kind == resolve::Resolution::Kind::kNew && it.resolution.review_candidate.empty();
     for (const auto& k : it.keys) {
       if (keys_are_new) new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
@@ -478,8 +478,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
         keys.str());
   CopyRows<6> link_rows("source_link", {"partner_id", "entity", "source_id", "record_id", "content_hash", "batch_id"});
   for (const auto& [l, target] : new_links)
-    link_rows.add({std::to_string(std::get<0>(l)), std::get<1>(l), std::get<2>(l), target.first,
-                   "\\x" + target.second, batch_text});
+    link_rows.add({partner_text, l.first, l.second, target.first, "\\x" + target.second, batch_text});
   link_rows.write(tx);
   if (links.str() != "[]")
     tx.exec_params(
