@@ -56,6 +56,20 @@
 
 namespace {
 
+// A checkpoint before each timed phase, so that no phase runs into one the previous phase's
+// writes set off (every page's first change after a checkpoint writes the whole page to WAL),
+// and each starts from the same state. Needs the pg_checkpoint role (ingest_bench.sh grants it).
+void checkpoint(const std::string& url) {
+  try {
+    pqxx::connection c(url);
+    pqxx::nontransaction tx(c);
+    tx.exec("checkpoint");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ingest_bench: no checkpoint before the phase (%s)\n", e.what());
+  }
+}
+
+
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void fail(const std::string& what) {
@@ -532,6 +546,7 @@ int main(int argc, char** argv) {
     }
     curl_easy_cleanup(c);
   };
+  checkpoint(opt.postgres_url);
   double hub_cpu0 = cpu_seconds(opt.hub_pid, false), pg_cpu0 = opt.pg_pid ? cpu_seconds(opt.pg_pid, true) : 0;
   auto t0 = Clock::now();
   std::vector<std::thread> threads;
@@ -581,6 +596,7 @@ int main(int argc, char** argv) {
       tx.exec("create table bench_copy (like golden_record including all)");
       tx.commit();
     }
+    checkpoint(opt.postgres_url);
     auto c0 = Clock::now();
     {
       pqxx::work tx(conn);

@@ -44,6 +44,12 @@ fi
 
 psql_admin() { runuser -u postgres -- psql -h /tmp -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAtX "$@"; }
 psql_admin -c "drop database if exists $db" -c "create database $db owner hub"
+# ingest_bench takes a checkpoint before each timed phase (see there); the role is lent for the run.
+lent_checkpoint=0
+if [ "$(psql_admin -c "select pg_has_role('hub', 'pg_checkpoint', 'member')")" != t ]; then
+  psql_admin -c "grant pg_checkpoint to hub"
+  lent_checkpoint=1
+fi
 export HUB_POSTGRES_URL=postgresql://hub:hub@127.0.0.1:$pg_port/$db
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -61,6 +67,7 @@ cleanup() {
     kill -TERM "$hub_pid" 2>/dev/null || true
     wait "$hub_pid" 2>/dev/null || true
   fi
+  if [ "$lent_checkpoint" = 1 ]; then psql_admin -c "revoke pg_checkpoint from hub" || true; fi
   if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then psql_admin -c "drop database if exists $db" || true; fi
   rm -rf "$work"
 }
