@@ -1,10 +1,14 @@
 // /v1/ingest/{feed}, /v1/batches and /v1/records: partners push data, follow their batches, and
-// (with a pull or admin scope) read canonical records with lineage and as-of answers.
+// read canonical records with lineage and as-of answers: an admin whole, a partner with a pull
+// scope through its publication profile (docs/sync.md). A batch shows only its own partner's
+// results, whose values are what that partner sent, personal IDs masked.
 
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
 #include "hub/http/admin_handlers.h"
 #include "hub/http/problem.h"
+#include "hub/http/sync_handlers.h"
+#include "hub/store/record_queries.h"
 
 namespace hub {
 namespace {
@@ -32,6 +36,60 @@ long long batch_id_of(HttpRequest& req) {
 }
 
 bool is_admin(const HttpRequest& req) { return has_scope(req.principal->scopes, "admin"); }
+
+// A record of the records API as its caller may see it: whole for an admin (`profile` null),
+// else through the caller's publication profile: its data and lineage (hub/sync/publication.h),
+// and the related records of each entity its profile includes (the others are left out).
+std::string record_json(const RecordView& v, const schema::SchemaSet& schemas, const CallerProfile* profile,
+                        bool lineage) {
+  const auto* schema = schemas.find(v.entity);
+  auto write_data = [&](json::JsonWriter& w, const std::string& data, const sync::EntityProfile* p,
+                        const schema::EntitySchema* s) {
+    if (!profile) {
+      w.raw(data);
+      return;
+    }
+    rapidjson::Document d;
+    d.Parse(data.c_str(), data.size());
+    profile->publication->project(*p, *s, d, w);
+  };
+  json::JsonWriter w;
+  w.begin_object().kv("id", v.id).kv("entity", v.entity).kv("version", v.version)
+      .kv("created_at", v.created_at).kv("updated_at", v.updated_at).key("data");
+  write_data(w, v.data, profile ? profile->profile : nullptr, schema);
+  if (v.valid_from) w.kv("valid_from", *v.valid_from);
+  if (v.valid_to) w.kv("valid_to", *v.valid_to);
+  if (lineage) {
+    w.key("lineage");
+    if (!profile) {
+      w.raw(v.lineage);
+    } else {
+      rapidjson::Document d;
+      d.Parse(v.lineage.c_str(), v.lineage.size());
+      profile->publication->project_lineage(*profile->profile, *schema, d, w);
+    }
+  }
+  if (v.as_of) {
+    w.kv("as_of", v.as_of->iso());
+    if (v.in_force) w.kv("in_force", *v.in_force);
+    for (const auto& [entity, records] : v.related) {
+      const sync::EntityProfile* p = profile ? profile->consumer->entity(entity) : nullptr;
+      if (profile && !p) continue;
+      const auto* s = schemas.find(entity);
+      w.key(entity + "s").begin_array();
+      for (const auto& r : records) {
+        w.begin_object().kv("id", r.id).kv("version", r.version).key("data");
+        write_data(w, r.data, p, s);
+        w.kv("valid_from", r.valid_from).key("valid_to");
+        if (r.valid_to) w.value(*r.valid_to); else w.null();
+        w.end_object();
+      }
+      w.end_array();
+    }
+  }
+  w.end_object();
+  return w.str();
+}
 
 }  // namespace
 
@@ -68,30 +126,38 @@ void register_ingest_routes(Router& router, Components& c) {
                 auto snap = c.mappings.current();
                 if (!snap->schemas || !snap->schemas->find(entity))
                   fail(ProblemKind::kNotFound, "record.unknown_entity", "'" + entity + "' is not a canonical entity");
-                if (!is_admin(req)) req.require_scope("pull:" + entity);
+                // An admin reads the record whole; anyone else through its publication profile.
+                std::optional<CallerProfile> profile;
+                if (!is_admin(req)) {
+                  req.require_scope("pull:" + entity);
+                  profile = caller_profile(req, c, entity);
+                }
                 std::optional<Date> as_of;
                 if (req.query.count("as_of")) {
                   as_of = Date::parse_iso(req.query["as_of"]);
                   if (!as_of) fail(ProblemKind::kBadRequest, "request.parameter", "as_of must be a date YYYY-MM-DD", "as_of");
                 }
                 bool lineage = req.query.count("lineage") && req.query["lineage"] == "true";
-                auto view = c.records.find(*snap->schemas, entity, req.params["id"], lineage, as_of);
+                auto view = c.records.find(*snap->schemas, entity, req.params["id"], as_of);
                 if (!view) fail(ProblemKind::kNotFound, "record.not_found", "no " + entity + " " + req.params["id"]);
+                if (view->place.province.empty() && !view->place.commune.empty())
+                  view->place.province = snap->catalogs->province_of_commune(view->place.commune);
+                // Before the redirect of a merged id too: its answer carries the record's data.
+                // The refusal names the reader's units, not the record's place.
+                if (!unit_allowed(req.principal->units, view->place)) {
+                  std::string units;
+                  for (const auto& u : req.principal->units) units += (units.empty() ? "" : ", ") + u;
+                  fail(ProblemKind::kForbidden, "auth.unit",
+                       "partner '" + req.principal->name + "' may read only records of its units (" + units +
+                           "); this " + entity + " is not in them");
+                }
+                std::string body = record_json(*view, *snap->schemas, profile ? &*profile : nullptr, lineage);
                 if (!view->merged_into.empty()) {
-                  HttpResponse r{308, "application/json", view->json, {}};
+                  HttpResponse r{308, "application/json", body, {}};
                   r.headers["Location"] = "/v1/records/" + entity + "/" + view->merged_into;
                   return r;
                 }
-                if (view->place.province.empty() && !view->place.commune.empty())
-                  view->place.province = snap->catalogs->province_of_commune(view->place.commune);
-                if (!unit_allowed(req.principal->units, view->place)) {
-                  std::string where = !view->place.school.empty() ? "school " + view->place.school
-                                      : !view->place.commune.empty() ? "commune " + view->place.commune
-                                                                     : "a record with no known unit";
-                  fail(ProblemKind::kForbidden, "auth.unit",
-                       "partner '" + req.principal->name + "' may not read data of " + where);
-                }
-                return HttpResponse{200, "application/json", view->json, {}};
+                return HttpResponse{200, "application/json", body, {}};
               }});
 }
 

@@ -30,18 +30,9 @@ PullScope authorize(HttpRequest& req, Components& c, const std::string& entity) 
   if (!s.schema)
     fail(ProblemKind::kBadRequest, "sync.unknown_entity", "'" + entity + "' is not a canonical entity", "entity");
   req.require_scope("pull:" + entity);
-  s.publication = c.publication.publication;
-  if (!s.publication)
-    fail(ProblemKind::kUnavailable, "publication.unavailable",
-         "the publication profiles could not be loaded, so nothing is published; see the hub's log");
-  const auto* consumer = s.publication->consumer(req.principal->name);
-  if (!consumer)
-    fail(ProblemKind::kForbidden, "publication.no_profile",
-         "partner '" + req.principal->name + "' has no publication profile in " + s.publication->file());
-  s.profile = consumer->entity(entity);
-  if (!s.profile)
-    fail(ProblemKind::kForbidden, "publication.entity",
-         "the publication profile of '" + req.principal->name + "' does not include " + entity);
+  auto caller = caller_profile(req, c, entity);
+  s.publication = std::move(caller.publication);
+  s.profile = caller.profile;
   // The feed serves whole entities; filtering it by unit would make cursors skip silently.
   if (!req.principal->units.empty())
     fail(ProblemKind::kForbidden, "publication.units",
@@ -100,6 +91,23 @@ const char* kRecordColumns =
     " valid_from::text, valid_to::text, coalesce(merged_into::text, '') from golden_record";
 
 }  // namespace
+
+CallerProfile caller_profile(HttpRequest& req, Components& c, const std::string& entity) {
+  CallerProfile p;
+  p.publication = c.publication.publication;
+  if (!p.publication)
+    fail(ProblemKind::kUnavailable, "publication.unavailable",
+         "the publication profiles could not be loaded, so nothing is published; see the hub's log");
+  p.consumer = p.publication->consumer(req.principal->name);
+  if (!p.consumer)
+    fail(ProblemKind::kForbidden, "publication.no_profile",
+         "partner '" + req.principal->name + "' has no publication profile in " + p.publication->file());
+  p.profile = p.consumer->entity(entity);
+  if (!p.profile)
+    fail(ProblemKind::kForbidden, "publication.entity",
+         "the publication profile of '" + req.principal->name + "' does not include " + entity);
+  return p;
+}
 
 void register_sync_routes(Router& router, Components& c) {
   router.add({"GET", "/v1/changes/{entity}", true, [&c](HttpRequest& req) {

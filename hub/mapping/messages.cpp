@@ -45,6 +45,11 @@ std::string vietnamese_message(std::string_view code) {
       {"schema.code_unknown", "Mã không có trong danh mục dùng chung"},
       {"schema.date_invalid", "Ngày không hợp lệ"},
       {"schema.personal_id", "Số định danh cá nhân không hợp lệ"},
+      {"auth.unit",
+       "Bản ghi thuộc đơn vị (tỉnh, phường/xã, trường) ngoài phạm vi được cấp cho đơn vị gửi; không có gì được lưu"},
+      {"auth.unit_missing",
+       "Bản ghi không nêu phường/xã hay trường nào nên không xác định được đơn vị; đơn vị gửi bị giới hạn theo "
+       "đơn vị nên bản ghi không được lưu"},
   };
   auto it = kMessages.find(code);
   if (it != kMessages.end()) return it->second;

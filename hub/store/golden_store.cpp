@@ -10,6 +10,7 @@
 #include "hub/common/scopes.h"
 #include "hub/mapping/messages.h"
 #include "hub/store/copy_rows.h"
+#include "hub/store/unit_policy.h"
 
 namespace hub {
 namespace {
@@ -92,6 +93,56 @@ std::optional<std::string> date_field(const rapidjson::Value& data, const char* 
 void write_date(json::JsonWriter& w, const char* key, const std::optional<std::string>& d) {
   w.key(key);
   if (d) w.value(*d); else w.null();
+}
+
+// A stored record as the chunk found it, locked for update.
+struct Current {
+  int version;
+  rapidjson::Document data;
+  std::map<std::string, std::string> holder;  // field -> partner that supplied its value
+};
+
+// Unit policy rules 1 and 2 (unit_policy.h): the places each mapped vendor record names.
+void check_named_places(const ChunkContext& ctx, const std::vector<RecordResult>& results,
+                        std::vector<VendorState>& state) {
+  if (ctx.units.empty()) return;
+  const UnitScope scope{ctx.partner_name, ctx.units};
+  for (std::size_t v = 0; v < results.size(); ++v) {
+    auto& vs = state[v];
+    if (results[v].status != RecordStatus::kMapped || vs.failed) continue;
+    if (auto issue = refuse_named_places(scope, vs.places)) {
+      vs.issues.push_back(std::move(*issue));
+      vs.failed = true;
+    }
+  }
+}
+
+// Whether an item would change a record stored before this chunk (if the record is stored).
+bool changes_stored(const Item& it, const std::vector<VendorState>& state) {
+  return !state[it.vendor].failed && !it.unchanged && it.resolution.kind != resolve::Resolution::Kind::kNew;
+}
+
+// Unit policy rule 3: every stored record a vendor record would change is inside the partner's
+// units. Records created earlier in this chunk are not in `current` and are not stored yet.
+void check_stored_places(pqxx::work& tx, const ChunkContext& ctx, const std::vector<Item>& items,
+                         const std::map<std::string, Current>& current, std::vector<VendorState>& state) {
+  if (ctx.units.empty() || current.empty()) return;
+  std::vector<StoredRecord> stored;
+  for (const auto& it : items) {
+    auto cur = current.find(it.id);
+    if (changes_stored(it, state) && cur != current.end()) stored.push_back({it.rec->entity, it.id, &cur->second.data});
+  }
+  auto places = stored_places(tx, *ctx.snapshot, stored);
+  const UnitScope scope{ctx.partner_name, ctx.units};
+  for (const auto& it : items) {
+    auto& vs = state[it.vendor];
+    auto p = places.find(it.id);
+    if (!changes_stored(it, state) || p == places.end()) continue;
+    if (auto issue = refuse_stored_record(scope, it.rec->entity, p->second)) {
+      vs.issues.push_back(std::move(*issue));
+      vs.failed = true;
+    }
+  }
 }
 
 }  // namespace
@@ -291,35 +342,14 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     }
   }
 
-  // 4. Unit scope: every place a vendor record names must be inside the partner's units.
-  if (!ctx.units.empty()) {
-    for (auto& vs : state) {
-      if (vs.failed) continue;
-      for (const auto& p : vs.places) {
-        if (unit_allowed(ctx.units, p)) continue;
-        std::string where = !p.school.empty() ? "school " + p.school : "commune " + p.commune;
-        if (!p.province.empty()) where += " (province " + p.province + ")";
-        std::string units;
-        for (const auto& u : ctx.units) units += (units.empty() ? "" : ", ") + u;
-        vs.issues.push_back(make_issue("auth.unit", "", "", "partner '" + ctx.partner_name +
-                                                                "' may not send data for " + where +
-                                                                "; its units are " + units));
-        vs.failed = true;
-        break;
-      }
-    }
-  }
+  // 4. Unit scope of the places the vendor records name (unit_policy.h, rules 1 and 2).
+  check_named_places(ctx, results, state);
 
   // 5. Current data of the existing records, locked in id order (no deadlocks between chunks).
   std::set<std::string> existing_ids;
   for (const auto& it : items)
     if (!state[it.vendor].failed && it.resolution.kind != resolve::Resolution::Kind::kNew && !it.unchanged)
       existing_ids.insert(it.id);
-  struct Current {
-    int version;
-    rapidjson::Document data;
-    std::map<std::string, std::string> holder;  // field -> partner that supplied its value
-  };
   std::map<std::string, Current> current;
   if (!existing_ids.empty()) {
     json::JsonWriter ids;
@@ -341,6 +371,9 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       current.emplace(row[0].c_str(), std::move(c));
     }
   }
+
+  // The stored records they would change must be inside the partner's units too (rule 3).
+  check_stored_places(tx, ctx, items, current, state);
 
   // 6. Build the rows. Records are folded in vendor order, so when one record appears several
   // times in a chunk (the same child in two vendor records) the later values win, once.

@@ -2,8 +2,9 @@
 // GoldenStore: applies mapped vendor records to the golden store, one chunk per transaction,
 // with set-based statements (one per table) so a chunk of a thousand records costs a handful of
 // round trips. Within the chunk it resolves references (to records of the same vendor record,
-// or to existing records by natural key, e.g. a school code), checks the partner's unit scope,
-// asks the IdentityResolver which records they are, skips unchanged content, merges fields with
+// or to existing records by natural key, e.g. a school code), asks the IdentityResolver which
+// records they are, checks the partner's unit scope on what the records name and on the stored
+// records they would change (unit_policy.h), skips unchanged content, merges fields with
 // lineage, writes versions and the change log. Thread-safe (no state besides its references);
 // concurrent chunks that collide raise ChunkConflict and are retried by the caller.
 

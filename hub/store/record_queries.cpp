@@ -2,12 +2,10 @@
 
 #include <regex>
 
-#include "hub/common/json.h"
-
 namespace hub {
 
 std::optional<RecordView> RecordQueries::find(const schema::SchemaSet& schemas, const std::string& entity,
-                                              const std::string& id, bool lineage, std::optional<Date> as_of) {
+                                              const std::string& id, std::optional<Date> as_of) {
   static const std::regex kUuid("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
   if (!std::regex_match(id, kUuid)) return std::nullopt;
   return pg_.with_transaction([&](pqxx::work& tx) -> std::optional<RecordView> {
@@ -25,45 +23,40 @@ std::optional<RecordView> RecordQueries::find(const schema::SchemaSet& schemas, 
     if (rows.empty()) return std::nullopt;
     const auto& r = rows[0];
     RecordView view;
+    view.id = r[0].c_str();
+    view.entity = entity;
+    view.version = r[1].as<int>();
+    view.data = r[2].c_str();
+    view.lineage = r[3].c_str();
     view.merged_into = r[4].c_str();
+    view.created_at = r[5].c_str();
+    view.updated_at = r[6].c_str();
+    if (!r[7].is_null()) view.valid_from = r[7].c_str();
+    if (!r[8].is_null()) view.valid_to = r[8].c_str();
     view.place = {r[9].c_str(), r[10].c_str(), r[11].c_str()};
-    json::JsonWriter w;
-    w.begin_object().kv("id", r[0].c_str()).kv("entity", entity).kv("version", r[1].as<int>())
-        .kv("created_at", r[5].c_str()).kv("updated_at", r[6].c_str()).key("data").raw(r[2].c_str());
-    if (!r[7].is_null()) w.kv("valid_from", r[7].c_str());
-    if (!r[8].is_null()) w.kv("valid_to", r[8].c_str());
-    if (lineage) w.key("lineage").raw(r[3].c_str());
-    if (as_of) {
-      w.kv("as_of", as_of->iso());
-      const auto* s = schemas.find(entity);
-      if (s && s->effective_dated) {
-        bool in_force = !r[7].is_null() && r[7].c_str() <= as_of->iso() && (r[8].is_null() || as_of->iso() <= r[8].c_str());
-        view.not_in_force = !in_force;
-        w.kv("in_force", in_force);
+    if (!as_of) return view;
+    view.as_of = as_of;
+    const auto* s = schemas.find(entity);
+    if (s && s->effective_dated)
+      view.in_force = view.valid_from && *view.valid_from <= as_of->iso() && (!view.valid_to || as_of->iso() <= *view.valid_to);
+    // Effective-dated records that refer to this one through a field named after its entity
+    // (enrollment.student), in force on as_of.
+    for (const auto* other : schemas.list()) {
+      if (!other->effective_dated) continue;
+      const auto* ref = other->field(entity);
+      if (!ref || ref->type != schema::FieldType::kRef || ref->ref_entity != entity) continue;
+      std::vector<RelatedRecord> records;
+      for (const auto& e : tx.exec_params(
+               "select id::text, version, data::text, valid_from::text, valid_to::text from golden_record"
+               " where entity = $1 and data->>$2 = $3 and valid_from <= $4::date"
+               " and (valid_to is null or valid_to >= $4::date) and merged_into is null order by valid_from",
+               other->name, entity, id, as_of->iso())) {
+        RelatedRecord rr{e[0].c_str(), e[1].as<int>(), e[2].c_str(), e[3].c_str(), std::nullopt};
+        if (!e[4].is_null()) rr.valid_to = e[4].c_str();
+        records.push_back(std::move(rr));
       }
-      // Effective-dated records that refer to this one through a field named after its entity
-      // (enrollment.student), in force on as_of.
-      for (const auto* other : schemas.list()) {
-        if (!other->effective_dated) continue;
-        const auto* ref = other->field(entity);
-        if (!ref || ref->type != schema::FieldType::kRef || ref->ref_entity != entity) continue;
-        w.key(other->name + "s").begin_array();
-        for (const auto& e : tx.exec_params(
-                 "select id::text, version, data::text, valid_from::text, valid_to::text from golden_record"
-                 " where entity = $1 and data->>$2 = $3 and valid_from <= $4::date"
-                 " and (valid_to is null or valid_to >= $4::date) and merged_into is null order by valid_from",
-                 other->name, entity, id, as_of->iso())) {
-          w.begin_object().kv("id", e[0].c_str()).kv("version", e[1].as<int>()).key("data").raw(e[2].c_str())
-              .kv("valid_from", e[3].c_str());
-          w.key("valid_to");
-          if (e[4].is_null()) w.null(); else w.value(e[4].c_str());
-          w.end_object();
-        }
-        w.end_array();
-      }
+      view.related.emplace_back(other->name, std::move(records));
     }
-    w.end_object();
-    view.json = w.str();
     return view;
   });
 }

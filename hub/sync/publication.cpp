@@ -99,6 +99,10 @@ bool EntityProfile::allows(const schema::EntitySchema& schema, const std::string
   return fields.count(field) > 0;
 }
 
+bool EntityProfile::sends(const schema::EntitySchema& schema, const std::string& field) const {
+  return allows(schema, field) && !(personal_ids == IdTreatment::kOmit && personal_id_fields.count(field));
+}
+
 const EntityProfile* ConsumerProfile::entity(std::string_view name) const {
   auto it = entities.find(std::string(name));
   return it == entities.end() ? nullptr : &it->second;
@@ -264,6 +268,24 @@ std::string Publication::project(const EntityProfile& profile, const schema::Ent
   json::JsonWriter w;
   project(profile, schema, data, w);
   return w.str();
+}
+
+void Publication::project_lineage(const EntityProfile& profile, const schema::EntitySchema& schema,
+                                  const rapidjson::Value& lineage, json::JsonWriter& out) const {
+  out.begin_object();
+  if (lineage.IsObject()) {
+    for (auto m = lineage.MemberBegin(); m != lineage.MemberEnd(); ++m) {
+      std::string name(m->name.GetString(), m->name.GetStringLength());
+      if (!m->value.IsObject() || !profile.sends(schema, name)) continue;
+      out.key(name).begin_object();
+      for (const char* key : {"partner", "batch", "mapping_version"}) {
+        auto v = m->value.FindMember(key);
+        if (v != m->value.MemberEnd()) out.key(key).value(v->value);
+      }
+      out.end_object();
+    }
+  }
+  out.end_object();
 }
 
 }  // namespace hub::sync

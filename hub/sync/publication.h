@@ -7,8 +7,8 @@
 // join records without ever seeing the ID. A consumer may also have a push connector (sink and
 // its settings); see hub/sync/outbox_worker.h.
 //
-// Everything the pull API and every connector send goes through Publication::project, so no
-// path to a consumer can forget the profile. A Publication is immutable after load(); share it
+// Everything the pull API, the records API (for callers other than admins) and every connector
+// send goes through Publication::project, so no path to a consumer can forget the profile. A Publication is immutable after load(); share it
 // freely across threads.
 
 #include <rapidjson/document.h>
@@ -41,6 +41,9 @@ struct EntityProfile {
   IdTreatment personal_ids = IdTreatment::kHash;
 
   bool allows(const schema::EntitySchema& schema, const std::string& field) const;
+  // Whether the consumer gets a value of the field at all: allowed, and not a personal ID it
+  // has omitted.
+  bool sends(const schema::EntitySchema& schema, const std::string& field) const;
 };
 
 // Where and how changes are pushed to the consumer. Options are the sink's own settings
@@ -84,6 +87,12 @@ class Publication {
                const rapidjson::Value& data, json::JsonWriter& out) const;
   std::string project(const EntityProfile& profile, const schema::EntitySchema& schema,
                       const rapidjson::Value& data) const;
+  // Writes the consumer's view of a record's lineage (field -> {partner, batch, mapping_version,
+  // source_id}) as one JSON object: the fields it is sent, each with its partner, batch and
+  // mapping version. The vendor's source id is left out: vendors may key their records by a
+  // personal ID, and the consumer has no use for another partner's record keys.
+  void project_lineage(const EntityProfile& profile, const schema::EntitySchema& schema,
+                       const rapidjson::Value& lineage, json::JsonWriter& out) const;
 
   // Lower-case hex HMAC-SHA256 of the trimmed value: equal IDs give equal hashes, for joins.
   std::string keyed_hash(std::string_view value) const;

@@ -38,8 +38,7 @@ Demo demo_partners() {
           add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application",
                                           "--unit", "province:31"}),
           add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
-                                           "--scope", "ingest:subject_result", "--scope", "ingest:term_summary",
-                                           "--scope", "pull:student", "--scope", "pull:enrollment"})};
+                                           "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"})};
 }
 
 std::vector<std::string> statuses(const rapidjson::Document& d) {
@@ -115,7 +114,7 @@ TEST_CASE("the same child from two vendors is one record - resending is a no-op"
   CHECK(count_rows("golden_record where entity = 'student'") == "2");
 
   // Lineage: who supplied each current value.
-  auto rec = parse_json(get(hub.url("/v1/records/student/" + student + "?lineage=true"), p.transcripts).body);
+  auto rec = parse_json(get(hub.url("/v1/records/student/" + student + "?lineage=true"), p.ops).body);
   CHECK(std::string(rec["lineage"]["moet_student_code"]["partner"].GetString()) == "demo-transcripts");
   CHECK(std::string(rec["lineage"]["contact_phone"]["partner"].GetString()) == "demo-admissions");
   CHECK(std::string(rec["lineage"]["contact_phone"]["source_id"].GetString()) == "TS25-000101");
@@ -130,7 +129,7 @@ TEST_CASE("the same child from two vendors is one record - resending is a no-op"
   CHECK(std::string(again["results"][0]["status"].GetString()) == "unchanged");
   CHECK(count_rows("change_log") == changes);
   CHECK(count_rows("record_version") == versions);
-  CHECK(parse_json(get(hub.url("/v1/records/student/" + student), p.transcripts).body)["version"].GetInt() == 2);
+  CHECK(parse_json(get(hub.url("/v1/records/student/" + student), p.ops).body)["version"].GetInt() == 2);
   CHECK(dangling_rows() == "0");
 }
 
@@ -171,15 +170,15 @@ TEST_CASE("enrolled from the day of transfer: as_of answers", "[db][ingest]") {
   std::string mai = d["results"][1]["entities"]["student"].GetString();
   std::string enrollment = d["results"][1]["entities"]["enrollment"].GetString();
 
-  auto sept = parse_json(get(hub.url("/v1/records/student/" + mai + "?as_of=2025-09-30"), p.transcripts).body);
+  auto sept = parse_json(get(hub.url("/v1/records/student/" + mai + "?as_of=2025-09-30"), p.ops).body);
   CHECK(sept["enrollments"].Size() == 0);  // she joined on 3 March
-  auto march = parse_json(get(hub.url("/v1/records/student/" + mai + "?as_of=2026-03-15"), p.transcripts).body);
+  auto march = parse_json(get(hub.url("/v1/records/student/" + mai + "?as_of=2026-03-15"), p.ops).body);
   REQUIRE(march["enrollments"].Size() == 1);
   CHECK(std::string(march["enrollments"][0]["valid_from"].GetString()) == "2026-03-03");
-  auto enr = parse_json(get(hub.url("/v1/records/enrollment/" + enrollment + "?as_of=2025-09-30"), p.transcripts).body);
+  auto enr = parse_json(get(hub.url("/v1/records/enrollment/" + enrollment + "?as_of=2025-09-30"), p.ops).body);
   CHECK_FALSE(enr["in_force"].GetBool());
-  CHECK(get(hub.url("/v1/records/student/" + mai + "?as_of=30-09-2025"), p.transcripts).status == 400);
-  CHECK(get(hub.url("/v1/records/student/00000000-0000-4000-8000-000000000000"), p.transcripts).status == 404);
+  CHECK(get(hub.url("/v1/records/student/" + mai + "?as_of=30-09-2025"), p.ops).status == 400);
+  CHECK(get(hub.url("/v1/records/student/00000000-0000-4000-8000-000000000000"), p.ops).status == 404);
   CHECK(get(hub.url("/v1/records/student/" + mai), p.admissions).status == 403);  // no pull scope
 }
 
@@ -241,16 +240,6 @@ TEST_CASE("refusals: unknown feed - missing scope - malformed body - units outsi
   CHECK(std::string(out["results"][0]["errors"][0]["code"].GetString()) == "auth.unit");
   CHECK(message.find("HN-THCS-0001") != std::string::npos);
   CHECK(std::string(out["results"][6]["status"].GetString()) == "accepted");  // the others go on
-
-  // A reader limited to Hà Nội may not read a Hải Phòng student.
-  std::string student = out["results"][6]["entities"]["student"].GetString();
-  std::string hanoi = add_partner("hanoi-reader", {"--scope", "pull:student", "--unit", "province:01"});
-  auto refused = get(hub.url("/v1/records/student/" + student), hanoi);
-  CHECK(refused.status == 403);
-  CHECK(std::string(parse_json(refused.body)["code"].GetString()) == "auth.unit");
-  CHECK(refused.body.find("11311") != std::string::npos);
-  std::string city = add_partner("city-reader", {"--scope", "pull:student", "--unit", "province:31"});
-  CHECK(get(hub.url("/v1/records/student/" + student), city).status == 200);
 }
 
 TEST_CASE("kill -9 in the middle of a 50000-record batch: no record lost or doubled", "[db][ingest][slow]") {

@@ -193,16 +193,16 @@ TEST_CASE("school year rollover: plan - review - apply once", "[db][ingest][roll
   CHECK(sql_value("select detail->>'opened' from audit_log where action = 'rollover.apply'") == "5");
 
   // as_of before and after the rollover date answers the right grade.
-  auto march = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-03-15"), tr).body);
+  auto march = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-03-15"), ops).body);
   REQUIRE(march["enrollments"].Size() == 1);
   CHECK(std::string(march["enrollments"][0]["data"]["grade"].GetString()) == "6");
-  auto summer = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-07-01"), tr).body);
+  auto summer = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-07-01"), ops).body);
   CHECK(summer["enrollments"].Size() == 0);
-  auto october = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-10-01"), tr).body);
+  auto october = parse_json(get(hub.url("/v1/records/student/" + promoted + "?as_of=2026-10-01"), ops).body);
   REQUIRE(october["enrollments"].Size() == 1);
   CHECK(std::string(october["enrollments"][0]["data"]["grade"].GetString()) == "7");
   CHECK(std::string(october["enrollments"][0]["valid_from"].GetString()) == kStart);
-  auto grad_oct = parse_json(get(hub.url("/v1/records/student/" + grad9 + "?as_of=2026-10-01"), tr).body);
+  auto grad_oct = parse_json(get(hub.url("/v1/records/student/" + grad9 + "?as_of=2026-10-01"), ops).body);
   CHECK(grad_oct["enrollments"].Size() == 0);
 
   // Twice is a no-op: the applied plan again, then a new plan that finds everything done.

@@ -131,7 +131,7 @@ TEST_CASE("review queue: not a match is remembered - match merges - unmerge rest
   CHECK(count_rows("source_link where record_id = '" + minh + "'") == "2");
   CHECK(count_rows("change_log where op = 'merge' and record_id = '" + dup + "'") == "1");
   CHECK(std::stoi(count_rows("change_log")) == std::stoi(changes) + 2);
-  auto redirect = get(hub.url("/v1/records/student/" + dup), trn);
+  auto redirect = get(hub.url("/v1/records/student/" + dup), ops);
   CHECK(redirect.status == 308);
   CHECK(redirect.headers["location"] == "/v1/records/student/" + minh);
   // The partner's next update of TS-3 now lands on the survivor.
@@ -148,7 +148,7 @@ TEST_CASE("review queue: not a match is remembered - match merges - unmerge rest
                   " where p.name = 'demo-admissions' and l.entity = 'student' and l.source_id = 'TS-2'") == minh);
   CHECK(count_rows("change_log where op = 'unmerge' and record_id = '" + dup + "'") == "1");
   CHECK(count_rows("match_exclusion") == "2");
-  CHECK(get(hub.url("/v1/records/student/" + dup), trn).status == 200);
+  CHECK(get(hub.url("/v1/records/student/" + dup), ops).status == 200);
   auto twice = call(hub, "POST", "/v1/admin/records/" + dup + ":unmerge", ops);
   CHECK(twice.status == 409);
   CHECK(std::string(parse_json(twice.body)["code"].GetString()) == "merge.not_merged");

@@ -120,3 +120,36 @@ TEST_CASE("projection: allow-list - sensitive fields - and personal IDs hashed -
   REQUIRE(other.ok());
   CHECK((*other)->keyed_hash("031214000123") != expected);
 }
+
+TEST_CASE("lineage through a profile: the fields it is sent - without the vendors' source ids", "[sync][publication]") {
+  // Guards the records API's ?lineage=true for consumers: a vendor's source id may be a personal
+  // ID, and the lineage of a field the consumer is not sent says that the record has it.
+  auto pub = load_text(
+      "consumers:\n"
+      "  omitted:\n    personal_ids: omit\n    entities:\n      student: {fields: [full_name, personal_id, phone]}\n"
+      "  masked:\n    personal_ids: mask\n    entities:\n      student: {fields: all}\n",
+      {});
+  REQUIRE(pub.ok());
+  const auto& s = *schemas()->find("student");
+  auto lineage = parse(R"({
+    "full_name": {"partner": "a", "batch": 7, "mapping_version": "1#x", "source_id": "031214000123"},
+    "personal_id": {"partner": "a", "batch": 7, "mapping_version": "1#x", "source_id": "031214000123"},
+    "address": {"partner": "b", "batch": 8, "mapping_version": "2#y", "source_id": "B-1"},
+    "phone": {"partner": "b", "batch": 8, "mapping_version": "2#y", "source_id": "B-1"}})");
+  auto view = [&](const char* consumer) {
+    hub::json::JsonWriter w;
+    (*pub)->project_lineage(*(*pub)->consumer(consumer)->entity("student"), s, lineage, w);
+    return w.str();
+  };
+  auto omitted = parse(view("omitted"));
+  CHECK(omitted.MemberCount() == 2);  // full_name and phone; the omitted ID and the unlisted address not
+  CHECK(std::string(omitted["full_name"]["partner"].GetString()) == "a");
+  CHECK(omitted["full_name"]["batch"].GetInt() == 7);
+  CHECK(std::string(omitted["phone"]["mapping_version"].GetString()) == "2#y");
+  CHECK(view("omitted").find("source_id") == std::string::npos);
+  CHECK(view("omitted").find("031214000123") == std::string::npos);
+  auto masked = parse(view("masked"));
+  CHECK(masked.HasMember("personal_id"));  // sent, masked: its lineage is shown
+  CHECK_FALSE(masked.HasMember("address"));  // sensitive, not listed
+  CHECK(view("masked").find("031214000123") == std::string::npos);
+}

@@ -1,0 +1,76 @@
+// Every sync route family (/v1/changes, /v1/shared/{entity}/{id}, /v1/shared/{entity}; JSON
+// and NDJSON) hands a profiled consumer no personal ID, address or phone in clear, and a pull
+// partner without a profile nothing, through a real hub on the real PostgreSQL and Redis. Guards
+// that the profile is applied on each of them: a route answering from golden_record or
+// record_version without Publication::project would send every stored value.
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include <sstream>
+
+#include "tests/support/test_env.h"
+
+using namespace hub::test;
+
+namespace {
+
+const std::string kSecret = "sync-routes-secret-0123456789";
+
+HttpResult get_as(HubProcess& hub, const std::string& path, const std::string& token, const std::string& accept = "") {
+  std::vector<std::string> h = {"Authorization: Bearer " + token};
+  if (!accept.empty()) h.push_back("Accept: " + accept);
+  return http("GET", hub.url(path), "", h);
+}
+
+std::string code_of(const HttpResult& r) {
+  auto d = parse_json(r.body);
+  return d.IsObject() && d.HasMember("code") ? d["code"].GetString() : "";
+}
+
+// Values stored in clear that the demo warehouse's profile never sends in clear.
+std::vector<std::string> clear_values() {
+  std::vector<std::string> out;
+  std::istringstream rows(sql_value(
+      "select string_agg(v, chr(10)) from (select distinct v from golden_record g,"
+      " lateral (values (g.data->>'personal_id'), (g.data->>'moet_student_code'), (g.data->>'address'),"
+      "   (g.data->>'contact_phone')) as x(v) where g.entity = 'student' and v is not null) s"));
+  for (std::string line; std::getline(rows, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sync routes: no clear personal ID - address or phone reaches the warehouse", "[db][http][publication]") {
+  reset_database();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_PUBLICATION_SECRET", kSecret}, {"HUB_SYNC_PUSH", "false"}});
+  REQUIRE(hub.start());
+  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application"});
+  std::string trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
+                                                     "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"});
+  std::string warehouse = add_partner("demo-warehouse", {"--scope", "pull:*"});
+  std::string stranger = add_partner("other-agency", {"--scope", "pull:*"});
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  REQUIRE(push_feed(hub, adm, "admissions", read_file(kPartnersDir + "/demo-admissions/samples/admissions.json")).status == 200);
+  REQUIRE(push_feed(hub, trn, "transcripts", read_file(kPartnersDir + "/demo-transcripts/samples/transcripts.json")).status == 200);
+  auto secrets = clear_values();
+  REQUIRE(secrets.size() >= 6);  // two students' IDs, addresses and phones at least
+  std::string student = sql_value("select id::text from golden_record where entity = 'student' and data ? 'address' limit 1");
+
+  const std::vector<std::string> paths = {"/v1/changes/student?after=0&limit=1000", "/v1/shared/student/" + student,
+                                         "/v1/shared/student?limit=1000"};
+  for (const auto& path : paths) {
+    for (const std::string accept : {"", "application/x-ndjson"}) {
+      INFO(path << " " << accept);
+      auto r = get_as(hub, path, warehouse, accept);
+      REQUIRE(r.status == 200);
+      CHECK(r.body.find("\"personal_id\"") != std::string::npos);  // sent, as its keyed hash
+      for (const auto& s : secrets) CHECK(r.body.find(s) == std::string::npos);
+      auto refused = get_as(hub, path, stranger, accept);
+      CHECK(refused.status == 403);
+      CHECK(code_of(refused) == "publication.no_profile");
+      for (const auto& s : secrets) CHECK(refused.body.find(s) == std::string::npos);
+    }
+  }
+}
