@@ -580,7 +580,7 @@ bool IngestService::record_failure(long long batch_id, const std::exception& e) 
 bool IngestService::process_next() {
   // Fair claiming: the oldest claimable batch of the partner claimed least recently (partners
   // never claimed first). The partners are ranked first, without locking anything (each one an
-  // index probe, migration 0011); then the first of them whose batch is not being claimed by
+  // index probe, migration 0012); then the first of them whose batch is not being claimed by
   // another worker at this moment (SKIP LOCKED) gets it.
   auto id = pg_.with_transaction([&](pqxx::work& tx) -> std::optional<long long> {
     static const std::string kClaimable =
