@@ -61,6 +61,11 @@ struct Config {
     int chunk_records = 500;
     int workers = 1;
     int lease_seconds = 30;
+    // A batch whose processing ends in an error (other than a lost connection or lease) is
+    // tried again after retry_backoff_ms, doubled at each attempt (at most an hour), and ends
+    // failed after max_attempts.
+    int max_attempts = 5;
+    int retry_backoff_ms = 5000;
   } ingest;
 
   // Entity resolution (mappings/matching/): Redis block locks.

@@ -1,7 +1,9 @@
 #pragma once
 // Structured logging: one JSON object per line on stderr (spdlog underneath), so log shippers
 // need no parsing rules. Never pass a token or a personal ID in clear to these functions:
-// mask it first (hub::validate::mask_personal_id). Thread-safe.
+// mask it first (hub::validate::mask_personal_id). As a safety net for text the hub does not
+// compose itself (a database error quoting a row), every 12-digit run in the message and the
+// field values is masked the same way before the line is written. Thread-safe.
 
 #include <initializer_list>
 #include <string>

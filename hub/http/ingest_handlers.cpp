@@ -107,8 +107,15 @@ void register_ingest_routes(Router& router, Components& c) {
 
   router.add({"GET", "/v1/batches", true, [&c](HttpRequest& req) {
                 int limit = int_param(req, "limit", 50, 1, 1000);
+                std::string status = req.query.count("status") ? req.query["status"] : "";
+                if (!status.empty() && status != "received" && status != "processing" && status != "done" &&
+                    status != "failed")
+                  fail(ProblemKind::kBadRequest, "request.parameter",
+                       "status must be one of received, processing, done, failed", "status");
                 return HttpResponse{200, "application/json",
-                                    c.ingest.batches_json(is_admin(req) ? -1 : req.principal->partner_id, limit), {}};
+                                    c.ingest.batches_json(is_admin(req) ? -1 : req.principal->partner_id, limit,
+                                                          status),
+                                    {}};
               }});
 
   router.add({"GET", "/v1/batches/{id}", true, [&c](HttpRequest& req) {

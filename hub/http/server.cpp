@@ -13,6 +13,7 @@
 #include "hub/common/crypto.h"
 #include "hub/common/log.h"
 #include "hub/http/problem.h"
+#include "hub/store/pg_error.h"
 
 namespace hub {
 namespace {
@@ -215,8 +216,9 @@ HttpResponse HttpServer::handle(HttpRequest& req) {
     res.headers["Retry-After"] = "5";
   } catch (const std::exception& e) {
     code = "internal";
+    // A database error's text may quote row data: only its SQLSTATE and primary message.
     log::error("unhandled error", {{"request_id", req.request_id}, {"route", route_name},
-                                   {"error", e.what()}});
+                                   {"error", safe_error_text(e)}});
     res.status = 500;
     res.content_type = "application/problem+json";
     res.body = problem_json({ProblemKind::kInternal, "internal",

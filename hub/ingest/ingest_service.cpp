@@ -11,9 +11,11 @@
 #include "hub/common/crypto.h"
 #include "hub/common/json.h"
 #include "hub/common/log.h"
+#include "hub/common/redis.h"
 #include "hub/common/scopes.h"
 #include "hub/http/problem.h"
 #include "hub/mapping/messages.h"
+#include "hub/store/pg_error.h"
 
 namespace hub {
 namespace {
@@ -116,11 +118,36 @@ std::string make_worker_id() {
   return std::string(host) + ":" + std::to_string(getpid()) + ":" + crypto::to_hex(crypto::random_bytes(3));
 }
 
+// Fencing: only the lease holder may write; next_index counts the records done.
+void fence(pqxx::work& tx, long long batch_id, const std::string& worker, int written, int lease_seconds,
+           const std::string& mapping_version) {
+  auto fenced = tx.exec_params(
+      "update inbox_batch set next_index = next_index + $3, lease_until = now() + make_interval(secs => $4),"
+      " mapping_version = coalesce(mapping_version, $5)"
+      " where id = $1 and lease_owner = $2",
+      batch_id, worker, written, lease_seconds, mapping_version);
+  if (fenced.affected_rows() != 1) throw LeaseLost("lease lost");
+}
+
+// The wait before the attempt after attempt `attempts` (1, 2 ...): doubled each time, at most an hour.
+double backoff_seconds(int base_ms, int attempts) {
+  double s = base_ms / 1000.0;
+  for (int i = 1; i < attempts && s < 3600; ++i) s *= 2;
+  return std::min(s, 3600.0);
+}
+
 }  // namespace
 
 struct IngestService::Parsed {
   const mapping::Mapping* mapping = nullptr;
   const Payload* payload = nullptr;
+};
+
+struct IngestService::Batch {
+  long long id = 0;
+  const mapping::Mapping* mapping = nullptr;
+  const Payload* payload = nullptr;
+  ChunkContext ctx;
 };
 
 IngestService::IngestService(PgPool& pg, mapping::MappingRegistry& mappings,
@@ -211,33 +238,66 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
     reply.replayed = true;
     batch_id = *replay_of;
     sync = false;
-    auto done = pg_.with_transaction([&](pqxx::work& tx) {
-      return tx.exec_params1("select status = 'done' and record_count <= $2 from inbox_batch where id = $1",
-                             batch_id, config_.ingest.sync_max_records)[0].as<bool>();
+    // The answer the first push got, or would have got had it reached the partner: a finished
+    // batch small enough for a synchronous answer with every result, else where to follow it.
+    auto finished = pg_.with_transaction([&](pqxx::work& tx) {
+      return tx.exec_params1(
+          "select status in ('done', 'failed') and record_count <= $2 from inbox_batch where id = $1",
+          batch_id, config_.ingest.sync_max_records)[0].as<bool>();
     });
-    sync = done;
+    sync = finished;
   } else if (sync) {
-    try {
-      Parsed parsed{&*m, &payload};
-      process(batch_id, &parsed);
-    } catch (const std::exception& e) {
-      // Stored, so not lost: a worker finishes it once its lease expires. Tell the partner where.
-      log::warn("batch left for a worker", {{"batch", std::to_string(batch_id)}, {"error", e.what()}});
-      sync = false;
-    }
+    // Stored, so not lost: if it does not finish now, a worker finishes it. Tell the partner where.
+    Parsed parsed{&*m, &payload};
+    sync = run(batch_id, &parsed);
   }
   reply.location = "/v1/batches/" + std::to_string(batch_id);
-  if (sync) {
-    reply.status = 200;
-    reply.body = batch_json(batch_id, caller.partner_id, 0, config_.ingest.sync_max_records);
-  } else {
-    reply.status = 202;
-    reply.body = batch_json(batch_id, caller.partner_id, 0, 0);
+  try {
+    if (sync) {
+      reply.status = 200;
+      reply.body = batch_json(batch_id, caller.partner_id, 0, config_.ingest.sync_max_records);
+    } else {
+      reply.status = 202;
+      reply.body = batch_json(batch_id, caller.partner_id, 0, 0);
+    }
+  } catch (const std::exception& e) {
+    // The push is stored and will be processed whatever becomes of this answer: a bare 503
+    // would read as "not accepted". Say which batch it is and how to get its answer.
+    log::warn("batch stored but its answer not read", {{"batch", std::to_string(batch_id)},
+                                                       {"error", safe_error_text(e)}});
+    Problem p{ProblemKind::kUnavailable, "dependency.postgres",
+              "the push is stored as batch " + std::to_string(batch_id) +
+                  ", but its answer could not be read from the database; send the same push again with the same"
+                  " Idempotency-Key to get it, or follow " + reply.location,
+              "", -1, {}};
+    p.headers["Retry-After"] = "5";
+    p.headers["Location"] = reply.location;
+    throw ProblemError(p);
   }
   return reply;
 }
 
-void IngestService::process(long long batch_id, const Parsed* parsed) {
+bool IngestService::run(long long batch_id, const Parsed* parsed) {
+  try {
+    return process(batch_id, parsed);
+  } catch (const std::exception& e) {
+    if (describe_db_error(e).kind == DbErrorKind::kConnection) {
+      // Nothing can be written now; the lease runs out and the batch is claimed again then.
+      log::warn("batch left for a worker: PostgreSQL unreachable",
+                {{"batch", std::to_string(batch_id)}, {"error", safe_error_text(e)}});
+      return false;
+    }
+    try {
+      return record_failure(batch_id, e);
+    } catch (const std::exception& again) {
+      log::warn("batch attempt not recorded; the lease runs out and it is tried again",
+                {{"batch", std::to_string(batch_id)}, {"error", safe_error_text(again)}});
+      return false;
+    }
+  }
+}
+
+bool IngestService::process(long long batch_id, const Parsed* parsed) {
   std::string partner_name, feed, content_type, body;
   long long partner_id = 0;
   std::vector<std::string> units;
@@ -260,7 +320,7 @@ void IngestService::process(long long batch_id, const Parsed* parsed) {
     next_index = rows[0][6].as<int>();
     return true;
   });
-  if (!mine) return;
+  if (!mine) return false;
 
   auto snapshot = mappings_.current();  // this batch finishes with the mappings it started with
   auto m = snapshot->find(partner_name, feed);
@@ -268,20 +328,20 @@ void IngestService::process(long long batch_id, const Parsed* parsed) {
     pg_.with_transaction([&](pqxx::work& tx) {
       tx.exec_params(
           "update inbox_batch set status = $3, finished_at = now(), lease_owner = null, lease_until = null,"
-          " error = $4::jsonb, mapping_version = coalesce(mapping_version, $5),"
+          " retry_at = null, error = $4::jsonb, mapping_version = coalesce(mapping_version, $5),"
           " counts = coalesce((select jsonb_object_agg(status, n) from (select status, count(*) n"
           "   from batch_record where batch_id = $1 group by status) c), '{}')"
           " where id = $1 and lease_owner = $2",
           batch_id, worker_id_, status, error_json.empty() ? nullptr : error_json.c_str(),
           m ? m->version().c_str() : nullptr);
     });
+    return true;
   };
   if (!m) {
     json::JsonWriter e;
     e.begin_object().kv("code", "ingest.unknown_feed").kv("message", "the mapping of feed '" + feed +
                                                                           "' is no longer loaded").end_object();
-    finish("failed", e.str());
-    return;
+    return finish("failed", e.str());
   }
   Payload own;
   const Payload* payload_ptr = &own;
@@ -299,15 +359,13 @@ void IngestService::process(long long batch_id, const Parsed* parsed) {
     } catch (const ProblemError& e) {
       json::JsonWriter err;
       err.begin_object().kv("code", e.problem.code).kv("message", e.problem.detail).end_object();
-      finish("failed", err.str());
-      return;
+      return finish("failed", err.str());
     }
   }
-  const Payload& payload = *payload_ptr;
-
-  ChunkContext ctx{partner_id, partner_name, units, batch_id, m->version(), snapshot.get()};
-  const int total = static_cast<int>(payload.records.size());
-  const int chunk = config_.ingest.chunk_records;
+  Batch b{batch_id, &*m, payload_ptr,
+          ChunkContext{partner_id, partner_name, units, batch_id, m->version(), snapshot.get()}};
+  const int total = static_cast<int>(b.payload->records.size());
+  const std::size_t chunk = static_cast<std::size_t>(config_.ingest.chunk_records);
   // The records not yet done, in vendor order. Chunks may finish records out of order (below),
   // so a resumed batch asks which ones have their result row.
   std::vector<int> pending;
@@ -321,93 +379,236 @@ void IngestService::process(long long batch_id, const Parsed* parsed) {
     for (int i = 0; i < total; ++i)
       if (!done[i]) pending.push_back(i);
   }
-  while (!pending.empty()) {
-    if (stopping_) {
-      // Shutting down: hand the rest of the batch to whichever process claims it next.
+  // After PostgreSQL refused a chunk for the data of one of its rows, its records are written
+  // one per transaction, so that only the record at fault is rejected.
+  std::size_t one_by_one = 0;
+  try {
+    while (!pending.empty()) {
+      if (stopping_) {
+        // Shutting down: hand the rest of the batch to whichever process claims it next.
+        pg_.with_transaction([&](pqxx::work& tx) {
+          tx.exec_params("update inbox_batch set lease_until = now() where id = $1 and lease_owner = $2",
+                         batch_id, worker_id_);
+        });
+        return false;
+      }
+      const std::size_t n = std::min(pending.size(), one_by_one > 0 ? std::size_t{1} : chunk);
+      if (write_chunk(b, pending, n) == ChunkEnd::kSplit) {
+        log::info("chunk refused by PostgreSQL; its records are written one by one",
+                  {{"batch", std::to_string(batch_id)}, {"records", std::to_string(n)}});
+        one_by_one = n;
+      } else if (one_by_one > 0) {
+        --one_by_one;
+      }
+    }
+  } catch (const LeaseLost&) {
+    log::warn("batch lease lost; another process continues it", {{"batch", std::to_string(batch_id)}});
+    return false;
+  }
+  return finish("done", "");
+}
+
+// Writes the first `n` pending records in one transaction (fewer when other chunks hold some of
+// their locks: those stay pending), retrying conflicts with concurrent writers. kSplit: PostgreSQL
+// refused the data of one of several records; nothing was written.
+IngestService::ChunkEnd IngestService::write_chunk(Batch& b, std::vector<int>& pending, std::size_t n) {
+  const auto& m = *b.mapping;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<mapping::RecordResult> mapped;
+    mapped.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) mapped.push_back(map_record(m, b.payload->records[pending[k]], pending[k]));
+    // The resolver's locks live until this attempt has committed or rolled back.
+    auto scope = resolver_.begin_chunk();
+    b.ctx.scope = scope.get();
+    // Records whose locks another chunk holds wait for a later chunk rather than holding
+    // this one up (two pushes nearly always share a key or two). If none can go, or on the
+    // last attempt, the chunk waits for its locks in order instead: progress is certain.
+    std::vector<bool> taken(n, true);
+    if (attempt < kChunkAttempts) {
+      taken = resolver_.claim(claim_records(mapped), *scope);
+      if (std::find(taken.begin(), taken.end(), true) == taken.end()) {
+        scope = resolver_.begin_chunk();
+        b.ctx.scope = scope.get();
+        taken.assign(n, true);
+      }
+    }
+    std::vector<mapping::RecordResult> results;
+    std::vector<int> written;
+    for (std::size_t k = 0; k < n; ++k)
+      if (taken[k]) {
+        written.push_back(pending[k]);
+        results.push_back(std::move(mapped[k]));
+      }
+    try {
       pg_.with_transaction([&](pqxx::work& tx) {
-        tx.exec_params("update inbox_batch set lease_until = now() where id = $1 and lease_owner = $2",
-                       batch_id, worker_id_);
+        fence(tx, b.id, worker_id_, static_cast<int>(written.size()), config_.ingest.lease_seconds, m.version());
+        store_.apply(tx, b.ctx, results);
+      });
+      b.ctx.scope = nullptr;
+      std::vector<int> rest;
+      std::set_difference(pending.begin(), pending.end(), written.begin(), written.end(), std::back_inserter(rest));
+      pending = std::move(rest);
+      return ChunkEnd::kWritten;
+    } catch (const ChunkConflict& e) {
+      if (attempt >= kChunkAttempts) throw;
+    } catch (const resolve::ResolveRetry& e) {
+      // Locks not obtained in time, or a newer lock holder fenced this attempt off.
+      log::info("chunk retried", {{"batch", std::to_string(b.id)}, {"reason", e.what()}});
+      if (attempt >= kChunkAttempts) throw;
+    } catch (const pqxx::failure& e) {
+      // Deadlocks, serialization failures and unique violations between concurrent writers
+      // are retried. A row PostgreSQL refuses fails the same way every time: the chunk is split
+      // until that record is alone, and then it is rejected with the reason. Anything else
+      // ends this attempt of the batch (record_failure).
+      b.ctx.scope = nullptr;
+      auto err = describe_db_error(e);
+      if (err.kind == DbErrorKind::kRecord && written.size() > 1) return ChunkEnd::kSplit;
+      if (err.kind == DbErrorKind::kRecord) {
+        reject_refused(b, results.front(), err.sqlstate, err.message);
+        pending.erase(std::find(pending.begin(), pending.end(), written.front()));
+        return ChunkEnd::kWritten;
+      }
+      if (err.kind != DbErrorKind::kTransient || attempt >= kChunkAttempts) throw;
+    }
+    b.ctx.scope = nullptr;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+  }
+}
+
+// The record is stored as rejected (its own batch_record row, nothing else), so the partner
+// reads why; the batch goes on.
+void IngestService::reject_refused(Batch& b, const mapping::RecordResult& refused, const std::string& sqlstate,
+                                   const std::string& message) {
+  log::warn("record refused by PostgreSQL; rejected on its own",
+            {{"batch", std::to_string(b.id)}, {"index", std::to_string(refused.index)}, {"sqlstate", sqlstate},
+             {"error", message}});
+  const mapping::FieldIssue issue{
+      "record.store_refused", "", "", refused.path, "",
+      "the database refused to store this record (SQLSTATE " + sqlstate + ": " + message +
+          "); nothing of it was stored: correct it and send it again, or quote the batch id to the operators",
+      mapping::vietnamese_message("record.store_refused"), false};
+  std::string source_id = refused.source_id;
+  for (int pass = 1;; ++pass) {
+    try {
+      pg_.with_transaction([&](pqxx::work& tx) {
+        fence(tx, b.id, worker_id_, 1, config_.ingest.lease_seconds, b.mapping->version());
+        std::vector<mapping::RecordResult> one(1);
+        auto& r = one.front();
+        r.index = refused.index;
+        r.source_id = source_id;
+        r.path = refused.path;
+        r.status = mapping::RecordStatus::kRejected;
+        r.issues.push_back(issue);
+        store_.apply(tx, b.ctx, one);
       });
       return;
-    }
-    const std::size_t n = std::min(pending.size(), static_cast<std::size_t>(chunk));
-    for (int attempt = 1;; ++attempt) {
-      std::vector<mapping::RecordResult> mapped;
-      mapped.reserve(n);
-      for (std::size_t k = 0; k < n; ++k) mapped.push_back(map_record(*m, payload.records[pending[k]], pending[k]));
-      // The resolver's locks live until this attempt has committed or rolled back.
-      auto scope = resolver_.begin_chunk();
-      ctx.scope = scope.get();
-      // Records whose locks another chunk holds wait for a later chunk rather than holding
-      // this one up (two pushes nearly always share a key or two). If none can go, or on the
-      // last attempt, the chunk waits for its locks in order instead: progress is certain.
-      std::vector<bool> taken(n, true);
-      if (attempt < kChunkAttempts) {
-        taken = resolver_.claim(claim_records(mapped), *scope);
-        if (std::find(taken.begin(), taken.end(), true) == taken.end()) {
-          scope = resolver_.begin_chunk();
-          ctx.scope = scope.get();
-          taken.assign(n, true);
-        }
-      }
-      std::vector<mapping::RecordResult> results;
-      std::vector<int> written;
-      for (std::size_t k = 0; k < n; ++k)
-        if (taken[k]) {
-          written.push_back(pending[k]);
-          results.push_back(std::move(mapped[k]));
-        }
-      try {
-        pg_.with_transaction([&](pqxx::work& tx) {
-          // Fencing: only the lease holder may write; next_index counts the records done.
-          auto fenced = tx.exec_params(
-              "update inbox_batch set next_index = next_index + $3, lease_until = now() + make_interval(secs => $4),"
-              " mapping_version = coalesce(mapping_version, $5)"
-              " where id = $1 and lease_owner = $2",
-              batch_id, worker_id_, static_cast<int>(written.size()), config_.ingest.lease_seconds, m->version());
-          if (fenced.affected_rows() != 1) throw LeaseLost("lease lost");
-          store_.apply(tx, ctx, results);
-        });
-        std::vector<int> rest;
-        std::set_difference(pending.begin(), pending.end(), written.begin(), written.end(), std::back_inserter(rest));
-        pending = std::move(rest);
-        break;
-      } catch (const LeaseLost&) {
-        log::warn("batch lease lost; another process continues it", {{"batch", std::to_string(batch_id)}});
-        return;
-      } catch (const ChunkConflict& e) {
-        if (attempt >= kChunkAttempts) throw;
-      } catch (const resolve::ResolveRetry& e) {
-        // Locks not obtained in time, or a newer lock holder fenced this attempt off.
-        log::info("chunk retried", {{"batch", std::to_string(batch_id)}, {"reason", e.what()}});
-        if (attempt >= kChunkAttempts) throw;
-      } catch (const pqxx::sql_error& e) {
-        // Deadlocks, serialization failures and unique violations between concurrent writers
-        // are retried; anything else is a bug worth stopping for.
-        std::string state = e.sqlstate();
-        if (attempt >= kChunkAttempts || (state != "40P01" && state != "40001" && state != "23505")) throw;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    } catch (const pqxx::failure& e) {
+      // The vendor's own id may be what the database refuses: index and path name the record.
+      if (pass > 1 || describe_db_error(e).kind != DbErrorKind::kRecord) throw;
+      source_id.clear();
     }
   }
-  finish("done", "");
+}
+
+// An attempt of the batch ended in `e`: count it (a lost Redis connection is not counted: the
+// batch only waits), release the lease and set when it is tried again; at ingest.max_attempts
+// the batch ends failed, saying which records were not processed. True when it failed.
+bool IngestService::record_failure(long long batch_id, const std::exception& e) {
+  auto err = describe_db_error(e);
+  std::string cause = safe_error_text(e);
+  const bool counted = dynamic_cast<const RedisUnavailable*>(&e) == nullptr;
+  const int max_attempts = config_.ingest.max_attempts;
+  return pg_.with_transaction([&](pqxx::work& tx) {
+    auto row = tx.exec_params(
+        "select attempts, record_count from inbox_batch where id = $1 and lease_owner = $2 for update",
+        batch_id, worker_id_);
+    if (row.empty()) return false;  // another process holds it now
+    const int attempts = row[0][0].as<int>() + (counted ? 1 : 0);
+    const bool failed = attempts >= max_attempts;
+    json::JsonWriter w;
+    w.begin_object();
+    if (failed) {
+      w.kv("code", "ingest.batch_failed")
+          .kv("message", "processing failed " + std::to_string(attempts) + " times (" + cause +
+                             "); the records listed in not_processed were not processed and nothing of them was"
+                             " stored: send them again, or ask the operators to retry the batch once the cause is"
+                             " fixed")
+          .kv("message_vi", mapping::vietnamese_message("ingest.batch_failed"));
+    } else {
+      w.kv("code", "ingest.attempt_failed")
+          .kv("message", "processing failed (" + cause + "); attempt " + std::to_string(attempts) + " of " +
+                             std::to_string(max_attempts) + ", tried again at retry_at")
+          .kv("message_vi", mapping::vietnamese_message("ingest.attempt_failed"));
+    }
+    if (!err.sqlstate.empty()) w.kv("sqlstate", err.sqlstate);
+    w.kv("attempts", attempts);
+    if (failed) {
+      // Up to 100 ranges of consecutive record indexes without a result, and their count.
+      auto gaps = tx.exec_params1(
+          "select coalesce(jsonb_agg(jsonb_build_array(lo, hi) order by lo), '[]')::text,"
+          "   coalesce(sum(hi - lo + 1), 0) from (select min(i) lo, max(i) hi from ("
+          "     select i, i - row_number() over (order by i) g from generate_series(0, $2 - 1) i"
+          "     where not exists (select 1 from batch_record r where r.batch_id = $1 and r.index = i)) s"
+          "   group by g order by lo limit 100) t",
+          batch_id, row[0][1].is_null() ? 0 : row[0][1].as<int>());
+      w.key("not_processed").raw(gaps[0].c_str());
+      w.kv("not_processed_count", tx.exec_params1(
+          "select coalesce(b.record_count, 0) - (select count(*) from batch_record r where r.batch_id = $1)"
+          " from inbox_batch b where b.id = $1", batch_id)[0].as<long long>());
+    }
+    w.end_object();
+    tx.exec_params(
+        "update inbox_batch set attempts = $3, error = $4::jsonb, lease_owner = null, lease_until = null,"
+        " status = case when $5 then 'failed' else 'received' end,"
+        " retry_at = case when $5 then null else now() + make_interval(secs => $6) end,"
+        " finished_at = case when $5 then now() end,"
+        " counts = coalesce((select jsonb_object_agg(status, n) from (select status, count(*) n"
+        "   from batch_record where batch_id = $1 group by status) c), '{}')"
+        " where id = $1 and lease_owner = $2",
+        batch_id, worker_id_, attempts, w.str(), failed,
+        backoff_seconds(config_.ingest.retry_backoff_ms, std::max(attempts, 1)));
+    if (failed)
+      log::error("batch failed", {{"batch", std::to_string(batch_id)}, {"attempts", std::to_string(attempts)},
+                                  {"error", cause}});
+    else
+      log::warn("batch attempt failed; tried again later",
+                {{"batch", std::to_string(batch_id)}, {"attempts", std::to_string(attempts)}, {"error", cause}});
+    return failed;
+  });
 }
 
 bool IngestService::process_next() {
+  // Fair claiming: the oldest claimable batch of the partner claimed least recently (partners
+  // never claimed first). The partners are ranked first, without locking anything (each one an
+  // index probe, migration 0012); then the first of them whose batch is not being claimed by
+  // another worker at this moment (SKIP LOCKED) gets it.
   auto id = pg_.with_transaction([&](pqxx::work& tx) -> std::optional<long long> {
-    auto rows = tx.exec_params(
-        "update inbox_batch set status = 'processing', lease_owner = $1,"
-        " lease_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now())"
-        " where id = (select id from inbox_batch where status = 'received'"
-        "   or (status = 'processing' and lease_until < now()) order by id limit 1 for update skip locked)"
-        " returning id",
-        worker_id_, config_.ingest.lease_seconds);
-    if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<long long>();
+    static const std::string kClaimable =
+        " b.status in ('received', 'processing') and (b.status = 'received' or b.lease_until < now())"
+        " and (b.retry_at is null or b.retry_at <= now())";
+    auto partners = tx.exec(
+        "select p.id from partner p left join ingest_turn t on t.partner_id = p.id"
+        " where exists (select 1 from inbox_batch b where b.partner_id = p.id and" + kClaimable + ")"
+        " order by t.claimed_at nulls first, p.id limit 8");
+    for (const auto& partner : partners) {
+      auto rows = tx.exec_params(
+          "update inbox_batch set status = 'processing', lease_owner = $1,"
+          " lease_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now()), retry_at = null"
+          " where id = (select b.id from inbox_batch b where b.partner_id = $3 and" + kClaimable +
+              " order by b.id limit 1 for update skip locked) returning id",
+          worker_id_, config_.ingest.lease_seconds, partner[0].as<long long>());
+      if (rows.empty()) continue;
+      tx.exec_params(
+          "insert into ingest_turn(partner_id, claimed_at) values ($1, clock_timestamp())"
+          " on conflict (partner_id) do update set claimed_at = excluded.claimed_at",
+          partner[0].as<long long>());
+      return rows[0][0].as<long long>();
+    }
+    return std::nullopt;
   });
   if (!id) return false;
   log::info("batch claimed", {{"batch", std::to_string(*id)}, {"worker", worker_id_}});
-  process(*id);
+  run(*id);
   return true;
 }
 
@@ -419,7 +620,7 @@ void IngestService::start_workers(int count) {
         try {
           worked = process_next();
         } catch (const std::exception& e) {
-          log::warn("ingest worker error", {{"error", e.what()}});
+          log::warn("ingest worker error", {{"error", safe_error_text(e)}});
           std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         if (!worked)
@@ -441,7 +642,8 @@ std::string IngestService::batch_json(long long batch_id, long long partner_id, 
     auto b = tx.exec_params(
         "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
         " coalesce(b.mapping_version, ''), to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " to_char(b.finished_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(b.error::text, '')"
+        " to_char(b.finished_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(b.error::text, ''),"
+        " b.attempts, to_char(b.retry_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
         " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and ($2 < 0 or b.partner_id = $2)",
         batch_id, partner_id);
     if (b.empty()) return "";
@@ -453,6 +655,9 @@ std::string IngestService::batch_json(long long batch_id, long long partner_id, 
         .key("counts").raw(r[6].c_str()).kv("mapping_version", r[7].c_str()).kv("received_at", r[8].c_str());
     w.key("finished_at");
     if (r[9].is_null()) w.null(); else w.value(r[9].c_str());
+    // attempts: attempts that ended in an error; error: the last one's, final once failed.
+    w.kv("attempts", r[11].as<int>());
+    if (!r[12].is_null()) w.kv("retry_at", r[12].c_str());
     if (!std::string(r[10].c_str()).empty()) w.key("error").raw(r[10].c_str());
     w.key("results").begin_array();
     int shown = 0;
@@ -473,20 +678,23 @@ std::string IngestService::batch_json(long long batch_id, long long partner_id, 
   });
 }
 
-std::string IngestService::batches_json(long long partner_id, int limit) {
+std::string IngestService::batches_json(long long partner_id, int limit, const std::string& status) {
   return pg_.with_transaction([&](pqxx::work& tx) {
     json::JsonWriter w;
     w.begin_object().key("batches").begin_array();
     for (const auto& r : tx.exec_params(
              "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
-             " to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+             " to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), b.attempts,"
+             " b.error::text"
              " from inbox_batch b join partner p on p.id = b.partner_id where ($1 < 0 or b.partner_id = $1)"
-             " order by b.id desc limit $2",
-             partner_id, limit)) {
+             " and ($3 = '' or b.status = $3) order by b.id desc limit $2",
+             partner_id, limit, status)) {
       w.begin_object().kv("batch_id", r[0].as<long long>()).kv("partner", r[1].c_str()).kv("feed", r[2].c_str())
           .kv("status", r[3].c_str()).kv("record_count", r[4].is_null() ? 0 : r[4].as<int>())
           .kv("processed", r[5].as<int>()).key("counts").raw(r[6].c_str()).kv("received_at", r[7].c_str())
-          .kv("location", "/v1/batches/" + r[0].as<std::string>()).end_object();
+          .kv("attempts", r[8].as<int>());
+      if (!r[9].is_null()) w.key("error").raw(r[9].c_str());
+      w.kv("location", "/v1/batches/" + r[0].as<std::string>()).end_object();
     }
     w.end_array().end_object();
     return w.str();

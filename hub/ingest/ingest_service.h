@@ -4,7 +4,11 @@
 // processed in the request; large ones by background workers of any hub process. Each chunk's
 // store changes, its per-record results and the batch's progress commit together, under a lease
 // that fences off a process whose lease expired: after kill -9 at any moment the batch resumes
-// where it stopped and every record ends exactly once. Thread-safe.
+// where it stopped and every record ends exactly once. A record whose row PostgreSQL refuses
+// is rejected on its own; a batch whose processing keeps ending in another error is retried
+// with back-off and ends failed after ingest.max_attempts, with its error and the records it
+// did not process. Workers claim batches partner by partner (the partner claimed least
+// recently first), so no partner's queue holds up another's. Thread-safe.
 
 #include <atomic>
 #include <string>
@@ -47,7 +51,8 @@ class IngestService {
   // Batch status and its results from `offset` (paged); partner_id < 0 = any partner (admin).
   // Empty when there is no such batch for that partner.
   std::string batch_json(long long batch_id, long long partner_id, int offset, int limit);
-  std::string batches_json(long long partner_id, int limit);
+  // Newest first; `status` empty = any status.
+  std::string batches_json(long long partner_id, int limit, const std::string& status = "");
 
   // Background processing of queued batches (and of batches whose process died).
   void start_workers(int count);
@@ -59,7 +64,16 @@ class IngestService {
 
  private:
   struct Parsed;  // the body as submit parsed it (synchronous path), with the mapping used
-  void process(long long batch_id, const Parsed* parsed = nullptr);
+  struct Batch;   // a batch being processed: its mapping, records and chunk context
+  enum class ChunkEnd { kWritten, kSplit };
+  // Processes the batch this process holds the lease of and accounts for an attempt that ends
+  // in an error (record_failure). True when the batch is finished (done or failed).
+  bool run(long long batch_id, const Parsed* parsed = nullptr);
+  bool process(long long batch_id, const Parsed* parsed);
+  ChunkEnd write_chunk(Batch& b, std::vector<int>& pending, std::size_t n);
+  void reject_refused(Batch& b, const mapping::RecordResult& refused, const std::string& sqlstate,
+                      const std::string& message);
+  bool record_failure(long long batch_id, const std::exception& e);
 
   PgPool& pg_;
   mapping::MappingRegistry& mappings_;

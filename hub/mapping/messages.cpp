@@ -50,6 +50,13 @@ std::string vietnamese_message(std::string_view code) {
       {"auth.unit_missing",
        "Bản ghi không nêu phường/xã hay trường nào nên không xác định được đơn vị; đơn vị gửi bị giới hạn theo "
        "đơn vị nên bản ghi không được lưu"},
+      {"record.store_refused",
+       "Cơ sở dữ liệu từ chối lưu bản ghi này; chưa có gì của bản ghi được lưu. Hãy sửa và gửi lại, hoặc báo mã lô"
+       " cho cán bộ vận hành"},
+      {"ingest.attempt_failed", "Xử lý lô dữ liệu gặp lỗi; hệ thống sẽ tự thử lại vào thời điểm retry_at"},
+      {"ingest.batch_failed",
+       "Lô dữ liệu xử lý không thành công sau nhiều lần thử; các bản ghi trong not_processed chưa được xử lý và chưa"
+       " được lưu. Hãy gửi lại các bản ghi đó, hoặc đề nghị cán bộ vận hành chạy lại lô sau khi khắc phục"},
   };
   auto it = kMessages.find(code);
   if (it != kMessages.end()) return it->second;

@@ -49,7 +49,8 @@ class PgPool {
   Lease acquire();
 
   // Runs fn(pqxx::work&) in a transaction and commits; one retry on a broken connection
-  // (the usual after a PostgreSQL restart). Errors other than connectivity propagate.
+  // (the usual after a PostgreSQL restart). A commit whose outcome is unknown, and a second
+  // broken connection, throw DatabaseUnavailable. Other errors propagate.
   template <class Fn>
   auto with_transaction(Fn&& fn) {
     for (int attempt = 0;; ++attempt) {
@@ -68,6 +69,12 @@ class PgPool {
       } catch (const pqxx::broken_connection& e) {
         lease.discard();
         if (attempt >= 1) throw DatabaseUnavailable(std::string("PostgreSQL: ") + e.what());
+      } catch (const pqxx::in_doubt_error& e) {
+        // The connection broke while committing: the work may or may not be stored. Not retried
+        // here; callers answer 503, and a partner resending with its Idempotency-Key gets the
+        // stored answer if it was.
+        lease.discard();
+        throw DatabaseUnavailable(std::string("PostgreSQL: the outcome of a commit is unknown: ") + e.what());
       }
     }
   }

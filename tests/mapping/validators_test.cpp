@@ -242,6 +242,22 @@ TEST_CASE("personal_id rejects malformed IDs and unknown prefixes", "[validators
   CHECK(personal_id("000310004512", nullptr).ok());
 }
 
+// Guards the log safety net: a personal ID inside free text (a database error quoting a row)
+// must come out masked, while request ids, uuids and other digit runs stay readable.
+TEST_CASE("mask_personal_ids_in_text masks every free-standing 12-digit run", "[validators][personal_id]") {
+  CHECK(mask_personal_ids_in_text("031214000666") == "031*******66");
+  CHECK(mask_personal_ids_in_text(R"(Failing row contains ({"personal_id": "031214000666"}, 031214000777).)") ==
+        R"(Failing row contains ({"personal_id": "031*******66"}, 031*******77).)");
+  CHECK(mask_personal_ids_in_text("CCCD:031214000666;") == "CCCD:031*******66;");
+  CHECK(mask_personal_ids_in_text("Số031214000666") == "Số031*******66");  // a Vietnamese letter is not ASCII
+  // Not personal IDs: other lengths, or digits inside a word (hex request ids).
+  CHECK(mask_personal_ids_in_text("1733000000000 12345678901") == "1733000000000 12345678901");
+  CHECK(mask_personal_ids_in_text("a031214000666") == "a031214000666");
+  CHECK(mask_personal_ids_in_text("031214000666b") == "031214000666b");
+  CHECK(mask_personal_ids_in_text("no digits") == "no digits");
+  CHECK(mask_personal_ids_in_text("") == "");
+}
+
 TEST_CASE("mask_personal_id never reveals more than five digits", "[validators][personal_id]") {
   CHECK(mask_personal_id("031310004545") == "031*******45");
   CHECK(mask_personal_id(" 031310004545 ") == "031*******45");
