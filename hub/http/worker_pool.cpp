@@ -5,7 +5,7 @@
 namespace hub {
 
 WorkerPool::WorkerPool(int threads, std::size_t queue_depth, std::string name)
-    : queue_depth_(queue_depth), name_(std::move(name)) {
+    : thread_count_(static_cast<std::size_t>(threads)), queue_depth_(queue_depth), name_(std::move(name)) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { run(); });
     pthread_setname_np(threads_.back().native_handle(), name_.substr(0, 15).c_str());
@@ -18,9 +18,8 @@ bool WorkerPool::try_submit(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
-    // A task waits only if every worker is busy, and then only while the queue has room.
-    std::size_t waiting = queue_.size();
-    if (waiting >= static_cast<std::size_t>(idle_) + queue_depth_) return false;
+    // Running and waiting tasks together: one per worker, plus the queue's depth.
+    if (queue_.size() + static_cast<std::size_t>(busy_) >= thread_count_ + queue_depth_) return false;
     queue_.push_back(std::move(task));
   }
   cv_.notify_one();
@@ -52,9 +51,7 @@ int WorkerPool::busy() const {
 void WorkerPool::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    ++idle_;
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    --idle_;
     if (queue_.empty()) return;  // stopping, and nothing left to run
     auto task = std::move(queue_.front());
     queue_.pop_front();

@@ -38,12 +38,12 @@ class WorkerPool {
  private:
   void run();
 
+  const std::size_t thread_count_;
   const std::size_t queue_depth_;
   const std::string name_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
-  int idle_ = 0;
   int busy_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
