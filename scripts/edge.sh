@@ -4,7 +4,9 @@
 # Nothing from systemd; works as root or as any user allowed to bind the address. Safe to run
 # twice: `start` restarts a running HAProxy with the new settings.
 #
-#   scripts/edge.sh start|stop|status|render
+#   scripts/edge.sh start|stop|status|render|run
+#
+# `run` stays in the foreground (a container's entry point, docker/compose.yaml).
 #
 # Settings (environment, with their defaults):
 #   HUB_EDGE_LISTEN=127.0.0.1:8080        the public address
@@ -88,5 +90,6 @@ case "${1:-}" in
   stop) stop ;;
   status) running && echo "HAProxy: running (pid $(cat "$pid_file")) on $HUB_EDGE_LISTEN" || echo "HAProxy: stopped" ;;
   render) render && echo "$cfg" ;;
-  *) echo "usage: $0 start|stop|status|render" >&2; exit 2 ;;
+  run) render && exec haproxy -db -f "$cfg" ;;
+  *) echo "usage: $0 start|stop|status|render|run" >&2; exit 2 ;;
 esac
