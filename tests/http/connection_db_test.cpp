@@ -16,7 +16,6 @@
 #include <memory>
 #include <thread>
 
-#include "hub/common/json.h"
 #include "tests/support/raw_client.h"
 #include "tests/support/test_env.h"
 
@@ -60,23 +59,6 @@ long long slowest_health(const HubProcess& hub, const std::atomic<bool>& done, i
     std::this_thread::sleep_for(20ms);
   }
   return worst;
-}
-
-std::string admissions_payload(const std::string& prefix, int records) {
-  hub::json::JsonWriter w;
-  w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array();
-  for (int i = 0; i < records; ++i) {
-    char id[16];
-    std::snprintf(id, sizeof id, "%06d", i);
-    w.begin_object().kv("maHoSo", prefix + id).kv("hoTen", "Nguyễn Văn Số " + std::to_string(i))
-        .kv("ngaySinh", std::to_string(1 + i % 28) + "/" + std::to_string(1 + i % 12) + "/2014")
-        .kv("gioiTinh", "Nam").kv("danToc", "Kinh").kv("soDinhDanh", std::string("031214") + id)
-        .key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11329").end_object()
-        .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", "HP-THCS-0012").kv("nguyenVong", 1)
-        .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object();
-  }
-  w.end_array().end_object();
-  return w.str();
 }
 
 }  // namespace

@@ -125,3 +125,41 @@ TEST_CASE("HAProxy refuses oversized heads and bodies and tokenless uploads befo
   CHECK(field(down.body, "code") == "server.unavailable");
   CHECK(down.headers["retry-after"] == "5");
 }
+
+TEST_CASE("through HAProxy 16 pushes of 1000 records all succeed and /healthz stays prompt", "[db][http][edge][haproxy][slow]") {
+  reset_database();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_HTTP_TRUSTED_PROXIES", "127.0.0.1"}});
+  REQUIRE(hub.start());
+  EdgeProxy edge({&hub});
+  REQUIRE(edge.start());
+  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  std::string admissions = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope",
+                                                           "ingest:admission_application", "--unit", "province:31"});
+  REQUIRE(http("POST", edge.url("/v1/ingest/schools"), read_file(kPartnersDir + "/demo-ops/samples/schools.json"),
+               {"Authorization: Bearer " + ops, "Content-Type: application/json"}, 60000).status == 200);
+
+  // The proxy lets 8 requests at a time reach the hub and queues the rest; probes pass by.
+  std::atomic<bool> done{false};
+  std::vector<std::future<int>> pushes;
+  for (int i = 0; i < 16; ++i)
+    pushes.push_back(std::async(std::launch::async, [&, i] {
+      return http("POST", edge.url("/v1/ingest/admissions"), admissions_payload("P" + std::to_string(i) + "-", 1000),
+                  {"Authorization: Bearer " + admissions, "Content-Type: application/json"}, 300000).status;
+    }));
+  std::this_thread::sleep_for(300ms);
+  auto probes = std::async(std::launch::async, [&] {
+    long long worst = 0;
+    while (!done) {
+      auto t = Clock::now();
+      worst = std::max(worst, http("GET", edge.url("/healthz"), "", {}, 5000).status == 200 ? ms_since(t) : 99999LL);
+      std::this_thread::sleep_for(20ms);
+    }
+    return worst;
+  });
+  int accepted = 0;
+  for (auto& p : pushes) accepted += p.get() == 200 ? 1 : 0;
+  done = true;
+  CHECK(accepted == 16);
+  CHECK(probes.get() < 200);
+  CHECK(count_rows("batch_record") == "16004");  // every record has its result, and the 4 schools
+}

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "hub/common/json.h"
 #include "hub/common/redis.h"
 #include "hub/store/migrations.h"
 
@@ -308,6 +309,23 @@ HttpResult push_feed(const HubProcess& hub, const std::string& token, const std:
                      const std::string& body, const std::string& content_type) {
   return http("POST", hub.url("/v1/ingest/" + feed), body,
               {"Authorization: Bearer " + token, "Content-Type: " + content_type}, 60000);
+}
+
+std::string admissions_payload(const std::string& prefix, int records) {
+  json::JsonWriter w;
+  w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array();
+  for (int i = 0; i < records; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%06d", i);
+    w.begin_object().kv("maHoSo", prefix + id).kv("hoTen", "Nguyễn Văn Số " + std::to_string(i))
+        .kv("ngaySinh", std::to_string(1 + i % 28) + "/" + std::to_string(1 + i % 12) + "/2014")
+        .kv("gioiTinh", "Nam").kv("danToc", "Kinh").kv("soDinhDanh", std::string("031214") + id)
+        .key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11329").end_object()
+        .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", "HP-THCS-0012").kv("nguyenVong", 1)
+        .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object();
+  }
+  w.end_array().end_object();
+  return w.str();
 }
 
 long resident_kib(int pid) {

@@ -113,6 +113,9 @@ std::string count_rows(const std::string& from_clause);
 // blocks) that point at no golden record: those tables have no foreign keys (migrations 0008,
 // 0009), so the tests check that the hub's writers keep them whole. "0" when all is well.
 std::string dangling_rows();
+// A push for the demo admissions portal (mappings/partners/demo-admissions) of `records`
+// valid applicants of the demo school list, with source ids prefix + a number.
+std::string admissions_payload(const std::string& prefix, int records);
 // POST /v1/ingest/<feed> as the token's partner, with a minute's patience for big batches.
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
                      const std::string& body, const std::string& content_type = "application/json");
