@@ -213,8 +213,13 @@ EdgeDispatcher::HeadCheck HttpServer::check_head(const RequestHead& head, const 
     check.answer = edge_answer(503, "server.shutting_down", "the hub is shutting down; retry", head.target, head.method);
     return check;
   }
+  if (!head.has_body()) return check;  // nothing to save by not reading a body
   auto match = router_.match(head.method, path_of(head.target));
-  if (!match.route || !head.has_body()) return check;  // nothing to save by not reading a body
+  if (!match.route) {  // 404 or 405: the router alone says so
+    HttpRequest req = make_request(head, std::string(), peer_host);
+    check.answer = handle(req);
+    return check;
+  }
   // Refusals that need nothing but the head are given before the body is read.
   std::string type = media_type(head.header("content-type"));
   if (!accepted_media_type(type)) {

@@ -132,6 +132,17 @@ TEST_CASE("oversized and unauthenticated uploads are refused before their body i
   CHECK(code_of(refused.body) == "auth.missing_token");
   CHECK(sql_value("select count(*) from audit_log where action = 'auth.failure'") == "1");
 
+  // No such route, or a body of the wrong type: refused before the body too.
+  RawClient nowhere(hub.port());
+  nowhere.send("POST /v1/nowhere HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 9000000\r\n\r\n");
+  CHECK(nowhere.read_response(3s).status == 404);
+  RawClient text(hub.port());
+  text.send("POST /v1/ingest/admissions HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer " + token +
+            "\r\nContent-Type: text/plain\r\nContent-Length: 9000000\r\n\r\n");
+  auto wrong_type = text.read_response(3s);
+  CHECK(wrong_type.status == 415);
+  CHECK(code_of(wrong_type.body) == "request.media_type");
+
   // Twelve unauthenticated 31 MB uploads sent in full: the hub does not keep them.
   long before = resident_kib(hub.pid());
   std::vector<std::future<int>> uploads;
