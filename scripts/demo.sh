@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, command 1: installs what is needed, builds, starts the project's own PostgreSQL
 # and Redis, applies migrations, creates the demo partners, prints their tokens and runs the hub
-# in the foreground (Ctrl-C stops it; scripts/services.sh stop stops the databases).
+# in the foreground behind HAProxy, as the documented deployment does (Ctrl-C stops both;
+# scripts/services.sh stop stops the databases). HUB_LISTEN is the public address (HAProxy's);
+# the hub itself listens on HUB_EDGE_BACKENDS (127.0.0.1:18080).
 set -euo pipefail
 shopt -s inherit_errexit  # a failing hubctl inside $(...) stops the demo too
 cd "$(dirname "$0")/.."
@@ -44,11 +46,12 @@ transcripts=$(token_for demo-transcripts --scope ingest:student --scope ingest:e
 hr=$(token_for demo-hr --scope ingest:staff --unit province:31)
 warehouse=$(token_for demo-warehouse --scope 'pull:*')
 
-listen=${HUB_LISTEN:-127.0.0.1:8080}
+listen=${HUB_LISTEN:-127.0.0.1:8080}             # public: HAProxy (scripts/edge.sh)
+backend=${HUB_EDGE_BACKENDS:-127.0.0.1:18080}     # the hub, on loopback behind it
 cat <<INFO
 
 ================================================================================
- Education data hub: http://$listen
+ Education data hub: http://$listen (HAProxy; the hub itself on $backend)
  Demo partners and their tokens (new on every start; keep them out of logs):
    demo-ops          (admin, schools, staff)   $ops
    demo-admissions   (admissions, Hải Phòng)   $admissions
@@ -73,4 +76,19 @@ cat <<INFO
 ================================================================================
 
 INFO
-exec ./build/hub
+# HAProxy refuses oversized and tokenless requests before the hub reads them. It starts once
+# the hub answers (its health checks would otherwise hold traffic back for a few seconds) and
+# stops with the hub. The hub takes the client's address from the X-Forwarded-For it adds.
+if (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null; then
+  echo "demo: $listen is taken by another program; choose another with HUB_LISTEN=<host:port>" >&2
+  exit 1
+fi
+(for _ in $(seq 150); do
+   if curl -sf -o /dev/null "http://$backend/healthz"; then
+     HUB_EDGE_LISTEN=$listen HUB_EDGE_BACKENDS=$backend bash scripts/edge.sh start
+     exit
+   fi
+   sleep 0.2
+ done) &
+trap 'bash scripts/edge.sh stop' EXIT
+HUB_LISTEN=$backend HUB_HTTP_TRUSTED_PROXIES=127.0.0.1 ./build/hub

@@ -9,8 +9,9 @@ packages=(
   libpistache-dev libpqxx-dev libpq-dev libhiredis-dev libyaml-cpp-dev catch2 rapidjson-dev
   libspdlog-dev libfmt-dev libssl-dev libutf8proc-dev libcli11-dev libcurl4-openssl-dev libpcre2-dev
   libjemalloc-dev
-  # services the hub runs against (started by scripts/services.sh, not by systemd)
-  postgresql-15 postgresql-client-15 redis-server
+  # services the hub runs against (started by scripts/services.sh, not by systemd), and the
+  # reverse proxy in front of it (scripts/edge.sh)
+  postgresql-15 postgresql-client-15 redis-server haproxy
   # tools used by tests, the demo and the benchmark programs
   curl jq wrk openssl procps iproute2
 )

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -81,6 +82,28 @@ const std::vector<Setting>& settings() {
                   [](Config& c, const std::string& v) { c.http.tls_cert = v; return true; }),
       make_string("http.tls_key", "a file path or empty",
                   [](Config& c, const std::string& v) { c.http.tls_key = v; return true; }),
+      make_int("http.max_request_line_bytes", 256, 1 << 20,
+               [](Config& c, long long v) { c.http.max_request_line_bytes = int(v); }),
+      make_int("http.max_header_bytes", 1024, 16 << 20,
+               [](Config& c, long long v) { c.http.max_header_bytes = int(v); }),
+      make_int("http.keepalive_timeout_ms", 100, 3600000,
+               [](Config& c, long long v) { c.http.keepalive_timeout_ms = int(v); }),
+      make_int("http.max_connections", 1, 1000000,
+               [](Config& c, long long v) { c.http.max_connections = int(v); }),
+      make_int("http.max_body_memory_bytes", 1024, 64LL << 30,
+               [](Config& c, long long v) { c.http.max_body_memory_bytes = size_t(v); }),
+      make_int("http.workers", 1, 1024, [](Config& c, long long v) { c.http.workers = int(v); }),
+      make_int("http.queue_depth", 0, 100000,
+               [](Config& c, long long v) { c.http.queue_depth = int(v); }),
+      make_string("http.trusted_proxies", "comma-separated IP addresses, or empty",
+                  [](Config& c, const std::string& v) {
+                    for (char ch : v)
+                      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == '.' || ch == ':' ||
+                            ch == ',' || ch == ' '))
+                        return false;
+                    c.http.trusted_proxies = v;
+                    return true;
+                  }),
       make_string("postgres.url", "a libpq URI starting with postgresql:// or postgres://",
                   [](Config& c, const std::string& v) {
                     if (v.rfind("postgresql://", 0) != 0 && v.rfind("postgres://", 0) != 0)
@@ -108,6 +131,10 @@ const std::vector<Setting>& settings() {
                [](Config& c, long long v) { c.auth.default_token_ttl_days = int(v); }),
       make_int("auth.cache_seconds", 0, 3600,
                [](Config& c, long long v) { c.auth.cache_seconds = int(v); }),
+      make_int("auth.failure_limit", 1, 1000000,
+               [](Config& c, long long v) { c.auth.failure_limit = int(v); }),
+      make_int("auth.failure_window_seconds", 1, 86400,
+               [](Config& c, long long v) { c.auth.failure_window_seconds = int(v); }),
       make_double("rate_limit.requests_per_second", 0.01, 1e6,
                   [](Config& c, double v) { c.rate_limit.requests_per_second = v; }),
       make_double("rate_limit.burst", 1, 1e7, [](Config& c, double v) { c.rate_limit.burst = v; }),

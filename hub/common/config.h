@@ -31,6 +31,15 @@ struct Config {
     int body_timeout_ms = 120000;
     std::string tls_cert;
     std::string tls_key;
+    // Edge limits, enforced while a request is read (hub/http/request_reader.h, connection.h).
+    int max_request_line_bytes = 8192;
+    int max_header_bytes = 65536;        // request line and headers together
+    int keepalive_timeout_ms = 15000;    // an idle keep-alive connection is closed after this
+    int max_connections = 1000;          // open connections per process; the oldest idle makes room
+    std::size_t max_body_memory_bytes = 256u << 20;  // request bodies held at once per process
+    int workers = 8;                     // threads running requests that use PostgreSQL or Redis
+    int queue_depth = 64;                // requests waiting for a worker before 503 server.overloaded
+    std::string trusted_proxies;         // comma-separated peer addresses whose X-Forwarded-For is used
   } http;
 
   struct Postgres {
@@ -49,6 +58,9 @@ struct Config {
     int rotation_grace_seconds = 86400;
     int default_token_ttl_days = 0;
     int cache_seconds = 60;
+    // Failed authentications per client address and window before 429 auth.throttled.
+    int failure_limit = 20;
+    int failure_window_seconds = 60;
   } auth;
 
   struct RateLimit {

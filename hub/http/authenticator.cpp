@@ -1,6 +1,7 @@
 #include "hub/http/authenticator.h"
 
 #include <cmath>
+#include <ctime>
 
 #include "hub/common/crypto.h"
 #include "hub/common/json.h"
@@ -10,6 +11,18 @@ namespace hub {
 namespace {
 
 constexpr std::size_t kMaxCacheEntries = 10000;
+constexpr std::size_t kMaxThrottledAddresses = 10000;
+constexpr std::size_t kMaxUnreportedWindows = 10000;
+constexpr auto kReportEvery = std::chrono::seconds(1);
+
+std::string iso_utc(long long epoch_seconds) {
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 double now_epoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -26,11 +39,89 @@ Authenticator::Authenticator(PartnerStore& partners, AuditLog& audit, RedisPool&
       cache_ttl_(config.auth.cache_seconds),
       default_rate_(config.rate_limit.requests_per_second),
       default_burst_(config.rate_limit.burst),
-      feed_(config.redis.url, [this] { forget_all(); }) {
+      feed_(config.redis.url, [this] { forget_all(); }),
+      failures_(redis, config.auth.failure_limit, config.auth.failure_window_seconds) {
   feed_.start();
+  reporter_ = std::thread([this] {
+    std::unique_lock lock(reporter_mu_);
+    while (!reporter_cv_.wait_for(lock, kReportEvery, [this] { return stopping_; })) {
+      lock.unlock();
+      report_failures();
+      lock.lock();
+    }
+  });
 }
 
-Authenticator::~Authenticator() { feed_.stop(); }
+Authenticator::~Authenticator() {
+  {
+    std::lock_guard lock(reporter_mu_);
+    stopping_ = true;
+  }
+  reporter_cv_.notify_all();
+  if (reporter_.joinable()) reporter_.join();
+  feed_.stop();
+}
+
+std::optional<int> Authenticator::throttled_locally(const std::string& client) {
+  std::lock_guard lock(throttled_mu_);
+  auto it = throttled_.find(client);
+  if (it == throttled_.end()) return std::nullopt;
+  auto left = it->second - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) {
+    throttled_.erase(it);
+    return std::nullopt;
+  }
+  return static_cast<int>(std::chrono::ceil<std::chrono::seconds>(left).count());
+}
+
+void Authenticator::throttle(const std::string& client, int wait_seconds) {
+  {
+    std::lock_guard lock(throttled_mu_);
+    if (throttled_.size() >= kMaxThrottledAddresses) throttled_.clear();
+    throttled_[client] = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  }
+  Problem p{ProblemKind::kTooManyRequests, "auth.throttled",
+            "too many failed authentications from " + client + "; retry after " +
+                std::to_string(wait_seconds) + " s",
+            "Authorization", -1, {}};
+  p.headers["Retry-After"] = std::to_string(wait_seconds);
+  throw ProblemError(p);
+}
+
+void Authenticator::report_failures() {
+  std::vector<AuthFailureLimiter::Window> windows;
+  windows.swap(unreported_);
+  try {
+    auto ended = failures_.take_ended(100);
+    windows.insert(windows.end(), ended.begin(), ended.end());
+  } catch (const RedisUnavailable&) {
+    // Taken next time: the windows stay in Redis until some process reports them.
+  }
+  for (const auto& w : windows) {
+    try {
+      write_failure_window(w);
+    } catch (const std::exception&) {
+      if (unreported_.size() < kMaxUnreportedWindows) unreported_.push_back(w);
+    }
+  }
+}
+
+void Authenticator::write_failure_window(const AuthFailureLimiter::Window& w) {
+  // A window with one failure and no throttled attempt has its row already (the first failure).
+  if (w.failures <= 1 && w.throttled == 0) return;
+  json::JsonWriter d;
+  d.begin_object()
+      .kv("aggregated", true)
+      .kv("window_start", iso_utc(w.start_epoch))
+      .kv("window_seconds", w.seconds)
+      .kv("failures", w.failures)
+      .kv("throttled", w.throttled)
+      .key("codes")
+      .begin_object();
+  for (const auto& [code, count] : w.codes) d.kv(code, count);
+  d.end_object().end_object();
+  audit_.record("anonymous", "auth.failure", "", w.address, d.str());
+}
 
 std::optional<Authenticator::CacheEntry> Authenticator::cached(const std::string& hash) {
   std::shared_lock lock(mu_);
@@ -57,12 +148,22 @@ void Authenticator::forget_all() {
 void Authenticator::refuse(const std::string& code, const std::string& detail,
                            const std::string& client, const std::string& route,
                            const std::string& partner) {
+  // The first failure of an address in a window is audited at once; the others are counted in
+  // Redis and reported in one row when the window ends.
+  bool first = true;
   try {
-    json::JsonWriter d;
-    d.begin_object().kv("code", code).kv("route", route).end_object();
-    audit_.record(partner.empty() ? "anonymous" : partner, "auth.failure", partner, client, d.str());
-  } catch (const std::exception&) {
-    // The refusal stands even if the audit row cannot be written (PostgreSQL down).
+    first = failures_.record_failure(client, code) == 1;
+  } catch (const RedisUnavailable&) {
+    // Not counted: audit this one on its own rather than lose it.
+  }
+  if (first) {
+    try {
+      json::JsonWriter d;
+      d.begin_object().kv("code", code).kv("route", route).end_object();
+      audit_.record(partner.empty() ? "anonymous" : partner, "auth.failure", partner, client, d.str());
+    } catch (const std::exception&) {
+      // The refusal stands even if the audit row cannot be written (PostgreSQL down).
+    }
   }
   Problem p{ProblemKind::kUnauthorized, code, detail, "Authorization", -1, {}};
   p.headers["WWW-Authenticate"] = "Bearer realm=\"edu-data-hub\", error=\"invalid_token\"";
@@ -72,14 +173,9 @@ void Authenticator::refuse(const std::string& code, const std::string& detail,
 Principal Authenticator::authenticate(std::string_view authorization, const std::string& client,
                                       const std::string& route) {
   constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.empty())
-    refuse("auth.missing_token", "send the partner token as 'Authorization: Bearer <token>'",
-           client, route);
-  if (authorization.size() <= kBearer.size() ||
-      authorization.compare(0, kBearer.size(), kBearer) != 0)
-    refuse("auth.malformed", "the Authorization header must be 'Bearer <token>'", client, route);
-  std::string token(authorization.substr(kBearer.size()));
-  std::string hash = crypto::sha256(token);
+  bool bearer = authorization.size() > kBearer.size() &&
+                authorization.compare(0, kBearer.size(), kBearer) == 0;
+  std::string hash = bearer ? crypto::sha256(authorization.substr(kBearer.size())) : std::string();
 
   try {
     long long generation;
@@ -87,7 +183,16 @@ Principal Authenticator::authenticate(std::string_view authorization, const std:
       std::shared_lock lock(mu_);
       generation = generation_;
     }
-    std::optional<CacheEntry> entry = cached(hash);
+    std::optional<CacheEntry> entry = bearer ? cached(hash) : std::nullopt;
+    if (!entry) {
+      // Anything not verified recently by this process counts against the address's failures.
+      if (int wait = failures_.blocked_for(client); wait > 0) throttle(client, wait);
+      if (authorization.empty())
+        refuse("auth.missing_token", "send the partner token as 'Authorization: Bearer <token>'",
+               client, route);
+      if (!bearer)
+        refuse("auth.malformed", "the Authorization header must be 'Bearer <token>'", client, route);
+    }
     auto load = [&]() -> std::optional<CacheEntry> {
       long long epoch = read_auth_epoch(redis_);  // read before PostgreSQL: see below
       auto grant = partners_.find_by_token_hash(hash);

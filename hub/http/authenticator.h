@@ -4,9 +4,20 @@
 // revoke, rotation and scope change bumps an epoch in Redis and announces it; the announcement
 // (RevocationFeed) drops the cache of every hub process at once, and whenever the hub talks to
 // Redis anyway the epoch is compared too. While the announcements cannot be received, the epoch
-// is read on every request instead. Failures are audited (never with the token). Thread-safe.
+// is read on every request instead.
+//
+// Failed authentications are counted per client address (AuthFailureLimiter, in Redis): an
+// address over auth.failure_limit in a window gets 429 auth.throttled until the window ends,
+// before its token is looked up (a token this process verified recently still passes: it is no
+// guess). The audit log gets the first failure of each address and window at once, then one
+// row with the window's counts when it ends (written by whichever hub process takes it), never
+// the token. Thread-safe.
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -38,6 +49,10 @@ class Authenticator {
   Principal authenticate(std::string_view authorization, const std::string& client,
                          const std::string& route);
 
+  // Seconds `client` must still wait, if this process refused it with 429 auth.throttled within
+  // its window: lets the server refuse an upload before reading its body. No Redis call.
+  std::optional<int> throttled_locally(const std::string& client);
+
  private:
   struct CacheEntry {
     TokenGrant grant;
@@ -52,6 +67,10 @@ class Authenticator {
   [[noreturn]] void refuse(const std::string& code, const std::string& detail,
                            const std::string& client, const std::string& route,
                            const std::string& partner = {});
+  [[noreturn]] void throttle(const std::string& client, int wait_seconds);
+  // Writes the audit rows of ended failure windows (a background thread, every second).
+  void report_failures();
+  void write_failure_window(const AuthFailureLimiter::Window& w);
 
   PartnerStore& partners_;
   AuditLog& audit_;
@@ -64,6 +83,14 @@ class Authenticator {
   std::unordered_map<std::string, CacheEntry> cache_;
   long long generation_ = 0;  // bumped by forget_all, under mu_
   RevocationFeed feed_;
+  AuthFailureLimiter failures_;
+  std::mutex throttled_mu_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> throttled_;
+  std::vector<AuthFailureLimiter::Window> unreported_;  // windows whose audit row failed; retried
+  std::mutex reporter_mu_;
+  std::condition_variable reporter_cv_;
+  bool stopping_ = false;
+  std::thread reporter_;
 };
 
 }  // namespace hub

@@ -1,6 +1,7 @@
 #include "hub/http/problem.h"
 
 #include "hub/common/json.h"
+#include "hub/mapping/messages.h"
 
 namespace hub {
 
@@ -18,8 +19,29 @@ int status_for(ProblemKind kind) {
     case ProblemKind::kTooManyRequests: return 429;
     case ProblemKind::kInternal: return 500;
     case ProblemKind::kUnavailable: return 503;
+    case ProblemKind::kRequestTimeout: return 408;
+    case ProblemKind::kUriTooLong: return 414;
+    case ProblemKind::kHeaderTooLarge: return 431;
+    case ProblemKind::kNotImplemented: return 501;
+    case ProblemKind::kHttpVersion: return 505;
   }
   return 500;
+}
+
+ProblemKind kind_for_status(int status) {
+  for (auto kind : {ProblemKind::kBadRequest, ProblemKind::kUnauthorized, ProblemKind::kForbidden,
+                    ProblemKind::kNotFound, ProblemKind::kMethodNotAllowed, ProblemKind::kConflict,
+                    ProblemKind::kPayloadTooLarge, ProblemKind::kUnsupportedMediaType,
+                    ProblemKind::kUnprocessable, ProblemKind::kTooManyRequests, ProblemKind::kInternal,
+                    ProblemKind::kUnavailable, ProblemKind::kRequestTimeout, ProblemKind::kUriTooLong,
+                    ProblemKind::kHeaderTooLarge, ProblemKind::kNotImplemented, ProblemKind::kHttpVersion})
+    if (status_for(kind) == status) return kind;
+  return status >= 500 ? ProblemKind::kInternal : ProblemKind::kBadRequest;
+}
+
+void add_retry_after(Problem& p) {
+  if (p.kind == ProblemKind::kUnavailable && !p.headers.count("Retry-After"))
+    p.headers["Retry-After"] = std::to_string(kRetryAfterSeconds);
 }
 
 const char* title_for(ProblemKind kind) {
@@ -36,6 +58,11 @@ const char* title_for(ProblemKind kind) {
     case ProblemKind::kTooManyRequests: return "Too many requests";
     case ProblemKind::kInternal: return "Internal error";
     case ProblemKind::kUnavailable: return "Service unavailable";
+    case ProblemKind::kRequestTimeout: return "Request timeout";
+    case ProblemKind::kUriTooLong: return "Request line too long";
+    case ProblemKind::kHeaderTooLarge: return "Request header fields too large";
+    case ProblemKind::kNotImplemented: return "Not implemented";
+    case ProblemKind::kHttpVersion: return "HTTP version not supported";
   }
   return "Error";
 }
@@ -49,6 +76,7 @@ std::string problem_json(const Problem& p, const std::string& request_id,
       .kv("status", status_for(p.kind))
       .kv("code", p.code)
       .kv("detail", p.detail)
+      .kv("message_vi", mapping::problem_message_vi(p.code))
       .kv("instance", instance)
       .kv("request_id", request_id);
   if (!p.path.empty()) w.kv("path", p.path);

@@ -20,11 +20,18 @@ enum class ProblemKind {
   kUnprocessable,         // 422: well-formed but invalid content
   kTooManyRequests,       // 429 (+ Retry-After)
   kInternal,              // 500
-  kUnavailable,           // 503: PostgreSQL or Redis unreachable, shutting down
+  kUnavailable,           // 503: PostgreSQL or Redis unreachable, shutting down, overloaded
+  kRequestTimeout,        // 408: the request did not arrive in time
+  kUriTooLong,            // 414: request line over http.max_request_line_bytes
+  kHeaderTooLarge,        // 431: head over http.max_header_bytes
+  kNotImplemented,        // 501: a transfer coding the hub does not read
+  kHttpVersion,           // 505
 };
 
 int status_for(ProblemKind kind);
 const char* title_for(ProblemKind kind);
+// The kind answered with `status` (kBadRequest for a 4xx without its own kind, kInternal for 5xx).
+ProblemKind kind_for_status(int status);
 
 struct Problem {
   ProblemKind kind = ProblemKind::kInternal;
@@ -45,7 +52,13 @@ struct ProblemError : std::runtime_error {
   throw ProblemError(Problem{kind, std::move(code), std::move(detail), std::move(path), -1, {}});
 }
 
-// application/problem+json body.
+// Every 503 says when to come back (Retry-After, RFC 9110 10.2.3), so that clients retry
+// without guessing: adds kRetryAfterSeconds unless the problem set its own.
+inline constexpr int kRetryAfterSeconds = 5;
+void add_retry_after(Problem& p);
+
+// application/problem+json body: type, title, status, code, detail (English), message_vi
+// (Vietnamese, what the code means), instance, request_id, and path/offset when known.
 std::string problem_json(const Problem& p, const std::string& request_id,
                          const std::string& instance);
 

@@ -42,7 +42,97 @@ local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
 return {granted, wait_ms, epoch}
 )lua";
 
+// Failed authentications: one hash per address and fixed window, and an index of the windows
+// by end time. KEYS[1] = index; ARGV = address, window seconds, failure code.
+// Returns the address's failures in this window.
+constexpr const char* kRecordFailure = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1])
+local w = tonumber(ARGV[2])
+local start = now - (now % w)
+local key = 'hub:authfail:' .. start .. ':' .. ARGV[1]
+local n = redis.call('HINCRBY', key, 'failures', 1)
+redis.call('HINCRBY', key, 'code:' .. ARGV[3], 1)
+if not redis.call('ZSCORE', KEYS[1], key) then
+  redis.call('HSET', key, 'address', ARGV[1], 'start', start, 'seconds', w)
+  redis.call('ZADD', KEYS[1], start + w, key)
+  redis.call('EXPIRE', key, w + 86400)
+end
+return n
+)lua";
+
+// KEYS[1] = index; ARGV = address, window seconds, limit. Returns 0, or the seconds until the
+// window ends when the address is over the limit (the attempt is then counted as throttled).
+constexpr const char* kCheckFailures = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1])
+local w = tonumber(ARGV[2])
+local start = now - (now % w)
+local key = 'hub:authfail:' .. start .. ':' .. ARGV[1]
+local n = tonumber(redis.call('HGET', key, 'failures') or '0')
+if n < tonumber(ARGV[3]) then return 0 end
+redis.call('HINCRBY', key, 'throttled', 1)
+return start + w - now
+)lua";
+
+// KEYS[1] = index; ARGV[1] = most windows to take. Removes and returns ended windows, so each
+// is reported by one process only.
+constexpr const char* kTakeEnded = R"lua(
+local t = redis.call('TIME')
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(t[1]), 'LIMIT', 0, tonumber(ARGV[1]))
+local out = {}
+for _, k in ipairs(keys) do
+  redis.call('ZREM', KEYS[1], k)
+  out[#out + 1] = redis.call('HGETALL', k)
+  redis.call('DEL', k)
+end
+return out
+)lua";
+
+constexpr const char* kFailureIndex = "hub:authfail:windows";
+
+[[noreturn]] void bad_reply(const redisReply* r, const char* what) {
+  throw RedisUnavailable(std::string("unexpected reply from ") + what + ": " +
+                         (r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "?"));
+}
+
 }  // namespace
+
+int AuthFailureLimiter::blocked_for(const std::string& address) {
+  auto r = redis_.eval(kCheckFailures, {kFailureIndex},
+                       {address, std::to_string(window_seconds_), std::to_string(limit_)});
+  if (r->type != REDIS_REPLY_INTEGER) bad_reply(r.get(), "the authentication throttle");
+  return static_cast<int>(r->integer);
+}
+
+long long AuthFailureLimiter::record_failure(const std::string& address, const std::string& code) {
+  auto r = redis_.eval(kRecordFailure, {kFailureIndex}, {address, std::to_string(window_seconds_), code});
+  if (r->type != REDIS_REPLY_INTEGER) bad_reply(r.get(), "the authentication throttle");
+  return r->integer;
+}
+
+std::vector<AuthFailureLimiter::Window> AuthFailureLimiter::take_ended(int max) {
+  auto r = redis_.eval(kTakeEnded, {kFailureIndex}, {std::to_string(max)});
+  if (r->type != REDIS_REPLY_ARRAY) bad_reply(r.get(), "the authentication throttle");
+  std::vector<Window> out;
+  for (size_t i = 0; i < r->elements; ++i) {
+    const redisReply* h = r->element[i];
+    if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) continue;  // expired meanwhile
+    Window w;
+    for (size_t k = 0; k + 1 < h->elements; k += 2) {
+      std::string field(h->element[k]->str, h->element[k]->len);
+      std::string value(h->element[k + 1]->str, h->element[k + 1]->len);
+      if (field == "address") w.address = value;
+      else if (field == "start") w.start_epoch = std::stoll(value);
+      else if (field == "seconds") w.seconds = std::stoi(value);
+      else if (field == "failures") w.failures = std::stoll(value);
+      else if (field == "throttled") w.throttled = std::stoll(value);
+      else if (field.rfind("code:", 0) == 0) w.codes.emplace_back(field.substr(5), std::stoll(value));
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
+}
 
 RateDecision RateLimiter::take(long long partner_id, double rate, double burst) {
   auto now = std::chrono::steady_clock::now();

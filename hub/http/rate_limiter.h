@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "hub/common/redis.h"
 
@@ -37,6 +39,39 @@ class RateLimiter {
   RedisPool& redis_;
   std::mutex mu_;
   std::unordered_map<long long, Reserved> reserved_;
+};
+
+// AuthFailureLimiter: failed authentications per client address, counted in Redis in fixed
+// windows (Redis's clock) so that the limit holds across every hub process. An address over
+// the limit is refused until its window ends, before any token is checked. Each window is
+// reported once, across all processes, when it has ended (take_ended), so the audit log holds
+// one row per address and window rather than one per failure. Thread-safe.
+class AuthFailureLimiter {
+ public:
+  AuthFailureLimiter(RedisPool& redis, int limit, int window_seconds)
+      : redis_(redis), limit_(limit), window_seconds_(window_seconds) {}
+
+  // Seconds until `address` may try again, 0 when it may now. An attempt refused this way is
+  // counted as "throttled" in the window. Throws RedisUnavailable.
+  int blocked_for(const std::string& address);
+  // Counts a failure; returns the number of failures of the address in this window.
+  long long record_failure(const std::string& address, const std::string& code);
+
+  struct Window {
+    std::string address;
+    long long start_epoch = 0;  // seconds since 1970, UTC
+    int seconds = 0;
+    long long failures = 0;
+    long long throttled = 0;
+    std::vector<std::pair<std::string, long long>> codes;  // failure code -> count
+  };
+  // Windows that have ended, each handed to exactly one caller. Throws RedisUnavailable.
+  std::vector<Window> take_ended(int max);
+
+ private:
+  RedisPool& redis_;
+  const int limit_;
+  const int window_seconds_;
 };
 
 // Redis key of the revocation epoch and the channel that announces its changes; every revoke,

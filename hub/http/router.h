@@ -41,11 +41,19 @@ struct HttpResponse {
 
 using RouteHandler = std::function<HttpResponse(HttpRequest&)>;
 
+// Where the server runs a route's handler.
+enum class Lane {
+  kWorker,  // the worker pool: anything that may wait on PostgreSQL or Redis
+  kInline,  // the I/O thread, at once: only handlers that never block (liveness)
+  kProbe,   // a thread of its own, so readiness is not queued behind ingest
+};
+
 struct Route {
   std::string method;
   std::string pattern;
   bool authenticated = true;  // false only for health probes
   RouteHandler handler;
+  Lane lane = Lane::kWorker;
 };
 
 class Router {

@@ -9,9 +9,9 @@ namespace hub {
 
 void register_routes(Router& router, Components& c) {
   // Liveness: the process answers. Never touches PostgreSQL or Redis.
-  router.add({"GET", "/healthz", false, [](HttpRequest&) {
-                return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
-              }});
+  router.add({"GET", "/healthz", false,
+              [](HttpRequest&) { return HttpResponse{200, "application/json", R"({"status":"ok"})", {}}; },
+              Lane::kInline});
 
   // Readiness: can this process do work now? Checked on every call, so it turns 200 again
   // as soon as PostgreSQL and Redis are back, without a restart.
@@ -28,7 +28,8 @@ void register_routes(Router& router, Components& c) {
                 }
                 return HttpResponse{200, "application/json",
                                     R"({"status":"ready","postgres":"ok","redis":"ok"})", {}};
-              }});
+              },
+              Lane::kProbe});
 
   router.add({"GET", "/v1/me", true, [](HttpRequest& req) {
                 json::JsonWriter w;

@@ -1,12 +1,11 @@
 #include "hub/http/server.h"
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
+#include <pistache/listener.h>
 #include <pistache/net.h>
 #include <rapidjson/error/en.h>
+#include <sys/resource.h>
 
 #include <chrono>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -33,18 +32,15 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string header_of(const Http::Request& req, const std::string& name) {
-  const auto& headers = req.headers();
-  if (auto raw = headers.tryGetRaw(name)) return raw->value();
-  try {
-    if (auto h = headers.tryGet(name)) {
-      std::ostringstream os;
-      h->write(os);
-      return os.str();
-    }
-  } catch (const std::exception&) {
-  }
-  return {};
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The media type of a Content-Type value, without parameters, in lower case.
+std::string media_type(std::string_view content_type) {
+  return lower(std::string(trim(content_type.substr(0, content_type.find(';')))));
 }
 
 bool accepted_media_type(const std::string& type) {
@@ -53,53 +49,38 @@ bool accepted_media_type(const std::string& type) {
          (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
 }
 
-// A response header whose name is known only at run time. Pistache 0.0.5 writes typed headers
-// only (raw ones are dropped from responses), hence this small type.
-class NamedHeader : public Http::Header::Header {
- public:
-  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& os) const override { os << value_; }
-#ifdef SAFE_HEADER_CAST
-  uint64_t hash() const override { return 0; }
-#endif
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
 
- private:
-  std::string name_;
-  std::string value_;
-};
+bool looks_like_ip(std::string_view s) {
+  if (s.empty() || s.size() > 45) return false;
+  for (char c : s)
+    if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == ':')) return false;
+  return true;
+}
 
-// Bridges Pistache to HttpServer::handle. Pistache clones the handler per worker thread.
-class PistacheAdapter : public Http::Handler {
- public:
-  HTTP_PROTOTYPE(PistacheAdapter)
-  explicit PistacheAdapter(HttpServer* server) : server_(server) {}
+HttpResponse problem_response(Problem p, const std::string& request_id, const std::string& instance) {
+  add_retry_after(p);
+  HttpResponse res;
+  res.status = status_for(p.kind);
+  res.content_type = "application/problem+json";
+  res.body = problem_json(p, request_id, instance);
+  res.headers = p.headers;
+  return res;
+}
 
-  void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
-    HttpRequest req;
-    req.method = Http::methodString(request.method());
-    req.path = request.resource();
-    std::string query_string;
-    for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
-      req.query[it->first] = url_decode(it->second);
-    req.body = request.body();
-    req.client = request.address().host();
-    std::string ct = header_of(request, "Content-Type");
-    req.content_type = lower(ct.substr(0, ct.find(';')));
-    while (!req.content_type.empty() && req.content_type.back() == ' ') req.content_type.pop_back();
-    req.header = [&request](const std::string& name) { return header_of(request, name); };
-
-    HttpResponse res = server_->handle(req);
-
-    response.headers().add(std::make_shared<NamedHeader>("X-Request-Id", req.request_id));
-    for (const auto& [k, v] : res.headers) response.headers().add(std::make_shared<NamedHeader>(k, v));
-    response.setMime(Http::Mime::MediaType::fromString(res.content_type));
-    response.send(static_cast<Http::Code>(res.status), res.body);
+// The open-file limit bounds the connections the listener can accept: when it is reached,
+// accept() fails and Pistache's accept loop spins. Raise it to the hard limit (or 65536).
+std::size_t raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  rlim_t want = lim.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(lim.rlim_max, 65536);
+  if (lim.rlim_cur < want) {
+    lim.rlim_cur = want;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
   }
-
- private:
-  HttpServer* server_;
-};
+  return static_cast<std::size_t>(lim.rlim_cur);
+}
 
 }  // namespace
 
@@ -120,50 +101,194 @@ rapidjson::Document parse_json_body(const HttpRequest& req) {
 }
 
 HttpServer::HttpServer(const Config& config, Router& router, Authenticator& auth)
-    : config_(config), router_(router), auth_(auth) {}
-
-HttpServer::~HttpServer() {
-  if (endpoint_) endpoint_->shutdown();
+    : config_(config), router_(router), auth_(auth) {
+  std::stringstream list(config.http.trusted_proxies);
+  for (std::string item; std::getline(list, item, ',');)
+    if (auto t = trim(item); !t.empty()) trusted_proxies_.emplace_back(t);
 }
 
+HttpServer::~HttpServer() {
+  if (listener_) listener_->shutdown();
+  listener_.reset();
+  if (workers_) workers_->stop();
+  if (probes_) probes_->stop();
+}
+
+int HttpServer::in_flight() const { return shared_ ? shared_->pending.load() : 0; }
+
 void HttpServer::start() {
-  Address addr(config_.http.host, Port(static_cast<uint16_t>(config_.http.port)));
-  endpoint_ = std::make_shared<Http::Endpoint>(addr);
-  // Pistache's own limit covers headers and body; it sits above ours so that an oversized body
-  // normally reaches handle() and gets a problem+json 413 rather than Pistache's plain text.
-  auto opts = Http::Endpoint::options()
-                  .threads(config_.http.threads)
-                  .flags(Tcp::Options::ReuseAddr)
-                  .maxRequestSize(config_.http.max_body_bytes + (64u << 10))
-                  .maxResponseSize(256u << 20)
-                  .headerTimeout(std::chrono::milliseconds(config_.http.header_timeout_ms))
-                  .bodyTimeout(std::chrono::milliseconds(config_.http.body_timeout_ms));
-  endpoint_->init(opts);
-  if (!config_.http.tls_cert.empty()) endpoint_->useSSL(config_.http.tls_cert, config_.http.tls_key);
-  endpoint_->setHandler(Http::make_handler<PistacheAdapter>(this));
-  endpoint_->serveThreaded();
+  const auto& h = config_.http;
+  EdgeSettings s;
+  s.limits.max_request_line = static_cast<std::size_t>(h.max_request_line_bytes);
+  s.limits.max_head_bytes = static_cast<std::size_t>(h.max_header_bytes);
+  s.limits.max_body_bytes = h.max_body_bytes;
+  s.header_timeout = std::chrono::milliseconds(h.header_timeout_ms);
+  s.body_timeout = std::chrono::milliseconds(h.body_timeout_ms);
+  s.keepalive_timeout = std::chrono::milliseconds(h.keepalive_timeout_ms);
+  s.max_body_memory = std::max(h.max_body_memory_bytes, h.max_body_bytes);
+  // Room for the connections under the open-file limit, keeping some for PostgreSQL, Redis,
+  // files and the listener itself.
+  std::size_t files = raise_open_file_limit();
+  std::size_t reserve = static_cast<std::size_t>(config_.postgres.pool_size + config_.redis.pool_size) + 64;
+  s.max_connections = std::min<std::size_t>(h.max_connections, files > reserve + 16 ? files - reserve : 16);
+
+  shared_ = std::make_shared<EdgeShared>();
+  shared_->settings = s;
+  shared_->dispatcher = this;
+  shared_->threads = static_cast<std::size_t>(h.threads);
+  workers_ = std::make_unique<WorkerPool>(h.workers, static_cast<std::size_t>(h.queue_depth), "hub-worker");
+  probes_ = std::make_unique<WorkerPool>(1, 8, "hub-probe");
+
+  listener_ = std::make_unique<Tcp::Listener>();
+  listener_->init(static_cast<std::size_t>(h.threads), Flags<Tcp::Options>(Tcp::Options::ReuseAddr), "hub-io", 1024);
+  auto shared = shared_;
+  listener_->setTransportFactory([shared] {
+    return std::make_shared<HubTransport>(std::make_shared<ConnectionHandler>(), shared);
+  });
+  listener_->setHandler(std::make_shared<ConnectionHandler>());
+  if (!h.tls_cert.empty()) listener_->setupSSL(h.tls_cert, h.tls_key, false, nullptr);
+  listener_->bind(Address(h.host, Port(static_cast<uint16_t>(h.port))));
+  listener_->runThreaded();
 }
 
 void HttpServer::drain_and_stop(int timeout_ms) {
   draining_ = true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (endpoint_) {
-    endpoint_->shutdown();
-    endpoint_.reset();
+  if (listener_) {
+    listener_->shutdown();
+    listener_.reset();
   }
+  if (workers_) workers_->stop();
+  if (probes_) probes_->stop();
+}
+
+std::string HttpServer::client_address(const std::string& peer_host, std::string_view forwarded_for) const {
+  if (forwarded_for.empty() ||
+      std::find(trusted_proxies_.begin(), trusted_proxies_.end(), peer_host) == trusted_proxies_.end())
+    return peer_host;
+  // The proxy appends the address it saw; entries before it were written by the client.
+  auto comma = forwarded_for.rfind(',');
+  std::string_view last = trim(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
+  return looks_like_ip(last) ? std::string(last) : peer_host;
+}
+
+HttpRequest HttpServer::make_request(RequestHead head, std::string body, const std::string& peer_host) const {
+  HttpRequest req;
+  req.method = head.method;
+  auto q = head.target.find('?');
+  req.path = head.target.substr(0, q);
+  if (q != std::string::npos) {
+    req.query_string = head.target.substr(q + 1);
+    std::string_view rest(req.query_string);
+    while (!rest.empty()) {
+      auto amp = rest.find('&');
+      std::string_view item = rest.substr(0, amp);
+      if (!item.empty()) {
+        auto eq = item.find('=');
+        std::string key = url_decode(item.substr(0, eq));
+        // The first occurrence of a parameter wins, as before.
+        req.query.emplace(key, eq == std::string_view::npos ? std::string() : url_decode(item.substr(eq + 1)));
+      }
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+  }
+  req.body = std::move(body);
+  req.content_type = media_type(head.header("content-type"));
+  req.client = client_address(peer_host, head.header("x-forwarded-for"));
+  auto headers = std::make_shared<std::vector<std::pair<std::string, std::string>>>(std::move(head.headers));
+  req.header = [headers](const std::string& name) {
+    std::string key = lower(name);
+    for (const auto& [n, v] : *headers)
+      if (n == key) return v;
+    return std::string();
+  };
+  return req;
+}
+
+EdgeDispatcher::HeadCheck HttpServer::check_head(const RequestHead& head, const std::string& peer_host) {
+  HeadCheck check;
+  if (draining_) {
+    check.answer = edge_answer(503, "server.shutting_down", "the hub is shutting down; retry", head.target, head.method);
+    return check;
+  }
+  if (!head.has_body()) return check;  // nothing to save by not reading a body
+  auto match = router_.match(head.method, path_of(head.target));
+  if (!match.route) {  // 404 or 405: the router alone says so
+    HttpRequest req = make_request(head, std::string(), peer_host);
+    check.answer = handle(req);
+    return check;
+  }
+  // Refusals that need nothing but the head are given before the body is read.
+  std::string type = media_type(head.header("content-type"));
+  if (!accepted_media_type(type)) {
+    check.answer = edge_answer(415, "request.media_type",
+                               "send the body as application/json or application/x-ndjson, not '" +
+                                   (type.empty() ? std::string("(none)") : type) + "'",
+                               head.target, head.method);
+    return check;
+  }
+  if (!match.route->authenticated) return check;
+  std::string client = client_address(peer_host, head.header("x-forwarded-for"));
+  if (auto wait = auth_.throttled_locally(client)) {
+    HttpResponse res = edge_answer(429, "auth.throttled",
+                                   "too many failed authentications from " + client + "; retry after " +
+                                       std::to_string(*wait) + " s",
+                                   head.target, head.method);
+    res.headers["Retry-After"] = std::to_string(*wait);
+    check.answer = std::move(res);
+    return check;
+  }
+  // Without a bearer token the request will be refused whatever its body: authenticate it (so
+  // the refusal is counted and audited like any other) without reading the body.
+  if (head.header("authorization").rfind("Bearer ", 0) != 0) check.skip_body = true;
+  return check;
+}
+
+void HttpServer::dispatch(RequestHead head, std::string body, const std::string& peer_host,
+                          std::function<void(HttpResponse)> done) {
+  Lane lane = Lane::kInline;  // unknown routes and draining answers need no worker
+  if (!draining_)
+    if (auto match = router_.match(head.method, path_of(head.target)); match.route) lane = match.route->lane;
+  auto req = std::make_shared<HttpRequest>(make_request(std::move(head), std::move(body), peer_host));
+  if (lane == Lane::kInline) {
+    done(handle(*req));
+    return;
+  }
+  WorkerPool& pool = lane == Lane::kProbe ? *probes_ : *workers_;
+  if (pool.try_submit([this, req, done] { done(handle(*req)); })) return;
+  // The pool is full: say so now rather than queue without bound. Nothing was done.
+  req->request_id = new_request_id();
+  Problem p{ProblemKind::kUnavailable, "server.overloaded",
+            "the hub is busy with other requests; nothing was done, retry after the Retry-After delay",
+            "", -1, {}};
+  p.headers["Retry-After"] = "2";
+  HttpResponse res = problem_response(p, req->request_id, req->path);
+  res.headers["X-Request-Id"] = req->request_id;
+  log::request(req->request_id, "", req->method, "overloaded", res.status, 0, p.code);
+  done(std::move(res));
+}
+
+HttpResponse HttpServer::edge_answer(int status, const std::string& code, const std::string& detail,
+                                     const std::string& target, const std::string& method) {
+  std::string request_id = new_request_id();
+  std::string path = path_of(target);
+  HttpResponse res = problem_response({kind_for_status(status), code, detail, "", -1, {}}, request_id, path);
+  res.headers["X-Request-Id"] = request_id;
+  log::request(request_id, "", method, "edge", res.status, 0, code);
+  return res;
 }
 
 HttpResponse HttpServer::handle(HttpRequest& req) {
   auto started = std::chrono::steady_clock::now();
-  std::string incoming_id = req.header("X-Request-Id");
+  std::string incoming_id = req.header ? req.header("X-Request-Id") : std::string();
   req.request_id = valid_request_id(incoming_id) ? incoming_id : new_request_id();
-  in_flight_.fetch_add(1);
 
   HttpResponse res;
   std::string route_name = "unmatched";
-  std::string code;
+  std::optional<Problem> problem;
   try {
     if (draining_)
       fail(ProblemKind::kUnavailable, "server.shutting_down", "the hub is shutting down; retry");
@@ -193,40 +318,26 @@ HttpResponse HttpServer::handle(HttpRequest& req) {
       req.principal = auth_.authenticate(req.header("Authorization"), req.client, route_name);
     res = match.route->handler(req);
   } catch (const ProblemError& e) {
-    code = e.problem.code;
-    res.status = status_for(e.problem.kind);
-    res.content_type = "application/problem+json";
-    res.body = problem_json(e.problem, req.request_id, req.path);
-    res.headers = e.problem.headers;
+    problem = e.problem;
   } catch (const DatabaseUnavailable& e) {
-    code = "dependency.postgres";
-    res.status = 503;
-    res.content_type = "application/problem+json";
-    res.body = problem_json({ProblemKind::kUnavailable, code,
-                             "the hub cannot reach PostgreSQL; retry later", "", -1, {}},
-                            req.request_id, req.path);
-    res.headers["Retry-After"] = "5";
+    problem = Problem{ProblemKind::kUnavailable, "dependency.postgres",
+                      "the hub cannot reach PostgreSQL; retry later", "", -1, {}};
   } catch (const RedisUnavailable& e) {
-    code = "dependency.redis";
-    res.status = 503;
-    res.content_type = "application/problem+json";
-    res.body = problem_json({ProblemKind::kUnavailable, code,
-                             "the hub cannot reach Redis, so it refuses work; retry later", "", -1, {}},
-                            req.request_id, req.path);
-    res.headers["Retry-After"] = "5";
+    problem = Problem{ProblemKind::kUnavailable, "dependency.redis",
+                      "the hub cannot reach Redis, so it refuses work; retry later", "", -1, {}};
   } catch (const std::exception& e) {
-    code = "internal";
     // A database error's text may quote row data: only its SQLSTATE and primary message.
     log::error("unhandled error", {{"request_id", req.request_id}, {"route", route_name},
                                    {"error", safe_error_text(e)}});
-    res.status = 500;
-    res.content_type = "application/problem+json";
-    res.body = problem_json({ProblemKind::kInternal, "internal",
-                             "an unexpected error occurred; quote the request id to the operators",
-                             "", -1, {}},
-                            req.request_id, req.path);
+    problem = Problem{ProblemKind::kInternal, "internal",
+                      "an unexpected error occurred; quote the request id to the operators", "", -1, {}};
   }
-  in_flight_.fetch_sub(1);
+  std::string code;
+  if (problem) {
+    code = problem->code;
+    res = problem_response(std::move(*problem), req.request_id, req.path);
+  }
+  res.headers["X-Request-Id"] = req.request_id;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   log::request(req.request_id, req.principal ? req.principal->name : "", req.method, route_name,
                res.status, ms, code);

@@ -1,45 +1,67 @@
 #pragma once
-// HttpServer: the hub's HTTP edge on Pistache. For every request it assigns the request id,
-// routes (404/405), enforces the body limit (413) and media types (415), authenticates and rate
-// limits (401/429/503), runs the handler, turns every error into RFC 9457 problem+json, and
-// writes one access-log line. drain() stops taking new work and waits for requests in flight,
-// for a graceful SIGTERM. Thread-safe; one instance per process.
+// HttpServer: the hub's HTTP edge. Connections are read by Pistache's I/O threads with the
+// limits of hub/http/connection.h (request line, head, body, bodies in memory, timeouts,
+// keep-alive); each complete request gets a request id, is routed (404/405), checked for size
+// (413) and media type (415), authenticated and rate limited (401/429/503), handled, and every
+// error becomes RFC 9457 problem+json; one access-log line per request. Handlers that may wait
+// on PostgreSQL or Redis run on a bounded worker pool, so the I/O threads answer /healthz at
+// once whatever the load; when the pool's queue is full a request gets 503 server.overloaded
+// with Retry-After instead of waiting without bound. drain_and_stop() stops taking new work and
+// waits for requests in flight, for a graceful SIGTERM. Thread-safe; one instance per process.
 
 #include <rapidjson/document.h>
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "hub/common/config.h"
+#include "hub/http/connection.h"
 #include "hub/http/router.h"
+#include "hub/http/worker_pool.h"
 
-namespace Pistache::Http {
-class Endpoint;
+namespace Pistache::Tcp {
+class Listener;
 }
 
 namespace hub {
 
-class HttpServer {
+class HttpServer : private EdgeDispatcher {
  public:
   HttpServer(const Config& config, Router& router, Authenticator& auth);
-  ~HttpServer();
+  ~HttpServer() override;
 
   void start();  // binds and serves on background threads; throws if the port is taken
   // Refuses new requests (503), waits up to `timeout_ms` for those in flight, then stops.
   void drain_and_stop(int timeout_ms);
-  int in_flight() const { return in_flight_.load(); }
+  int in_flight() const;
 
-  // The whole request pipeline, independent of Pistache (the adapter calls it).
+  // The whole request pipeline, independent of the transport; runs on any thread.
   HttpResponse handle(HttpRequest& req);
 
+  // The client's address: the last X-Forwarded-For entry when the peer is a trusted proxy
+  // (http.trusted_proxies), else the peer itself.
+  std::string client_address(const std::string& peer_host, std::string_view forwarded_for) const;
+
  private:
+  HeadCheck check_head(const RequestHead& head, const std::string& peer_host) override;
+  void dispatch(RequestHead head, std::string body, const std::string& peer_host,
+                std::function<void(HttpResponse)> done) override;
+  HttpResponse edge_answer(int status, const std::string& code, const std::string& detail,
+                           const std::string& target, const std::string& method) override;
+  HttpRequest make_request(RequestHead head, std::string body, const std::string& peer_host) const;
+
   const Config& config_;
   Router& router_;
   Authenticator& auth_;
-  std::shared_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::vector<std::string> trusted_proxies_;
+  std::shared_ptr<EdgeShared> shared_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<WorkerPool> probes_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;
   std::atomic<bool> draining_{false};
-  std::atomic<int> in_flight_{0};
 };
 
 // Parses a JSON request body; throws 400 "request.malformed_json" with the byte offset.

@@ -63,4 +63,47 @@ std::string vietnamese_message(std::string_view code) {
   return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
 }
 
+std::string problem_message_vi(std::string_view code) {
+  // The English detail of each answer names the limit or value; this says what the code means.
+  static const std::map<std::string, std::string, std::less<>> kProblems = {
+      {"auth.missing_token", "Thiếu mã truy cập; hãy gửi tiêu đề 'Authorization: Bearer <mã>'"},
+      {"auth.malformed", "Tiêu đề Authorization phải có dạng 'Bearer <mã>'"},
+      {"auth.token_invalid",
+       "Mã truy cập không đúng, đã hết hạn hoặc đã bị thu hồi; liên hệ quản trị hệ thống để được cấp mã mới"},
+      {"auth.token_expired", "Mã truy cập đã hết hạn; liên hệ quản trị hệ thống để đổi mã"},
+      {"auth.throttled",
+       "Địa chỉ này đã xác thực sai quá nhiều lần; hãy thử lại sau số giây ghi trong Retry-After"},
+      {"auth.scope", "Đơn vị gửi không có quyền thực hiện thao tác này"},
+      {"rate.limited", "Đơn vị gửi vượt quá giới hạn số yêu cầu; hãy thử lại sau số giây ghi trong Retry-After"},
+      {"dependency.redis", "Hệ thống tạm thời không kết nối được Redis nên từ chối yêu cầu; hãy gửi lại sau"},
+      {"dependency.postgres", "Hệ thống tạm thời không kết nối được cơ sở dữ liệu; hãy gửi lại sau"},
+      {"dependency.unavailable", "Hệ thống chưa sẵn sàng: cơ sở dữ liệu hoặc Redis không kết nối được"},
+      {"server.shutting_down", "Hệ thống đang dừng; yêu cầu chưa được xử lý, hãy gửi lại sau"},
+      {"server.overloaded",
+       "Hệ thống đang quá tải; yêu cầu chưa được xử lý, hãy gửi lại sau số giây ghi trong Retry-After"},
+      {"server.busy", "Hệ thống đang giữ quá nhiều kết nối hoặc dữ liệu cùng lúc; yêu cầu chưa được xử lý, hãy gửi lại sau"},
+      {"server.unavailable", "Hệ thống tạm thời không phục vụ được; yêu cầu chưa được xử lý, hãy gửi lại sau"},
+      {"upstream.failed", "Máy chủ xử lý không trả lời đúng; yêu cầu có thể chưa được xử lý, hãy kiểm tra rồi gửi lại"},
+      {"upstream.timeout", "Máy chủ xử lý không trả lời kịp; yêu cầu có thể chưa được xử lý, hãy kiểm tra rồi gửi lại"},
+      {"request.too_large", "Nội dung yêu cầu vượt quá kích thước cho phép"},
+      {"request.header_too_large", "Phần tiêu đề (header) của yêu cầu vượt quá kích thước cho phép"},
+      {"request.uri_too_long", "Dòng yêu cầu (đường dẫn và tham số) quá dài"},
+      {"request.timeout", "Yêu cầu không được gửi đến đầy đủ trong thời gian cho phép"},
+      {"request.malformed", "Yêu cầu HTTP không đúng cú pháp hoặc phần tiêu đề quá lớn"},
+      {"request.transfer_encoding", "Chỉ chấp nhận Transfer-Encoding: chunked"},
+      {"request.http_version", "Chỉ hỗ trợ HTTP/1.1 và HTTP/1.0"},
+      {"request.media_type", "Nội dung phải gửi dưới dạng application/json hoặc application/x-ndjson"},
+      {"request.not_found", "Không có đường dẫn này"},
+      {"request.method_not_allowed", "Phương thức HTTP này không được phép tại đường dẫn này"},
+      {"internal", "Lỗi hệ thống không mong muốn; hãy báo mã yêu cầu (request_id) cho quản trị hệ thống"},
+  };
+  if (auto it = kProblems.find(code); it != kProblems.end()) return it->second;
+  // A data code of the table above; the general message there names the code in the middle.
+  std::string data = vietnamese_message(code);
+  std::string general = vietnamese_message("\x01");
+  if (auto mark = general.find('\x01'); mark != std::string::npos) general.replace(mark, 1, code);
+  if (data != general) return data;
+  return "Yêu cầu không được chấp nhận (mã lỗi " + std::string(code) + ")";
+}
+
 }  // namespace hub::mapping

@@ -11,4 +11,8 @@ namespace hub::mapping {
 // The Vietnamese message for `code`; a general one for codes not in the table.
 std::string vietnamese_message(std::string_view code);
 
+// The Vietnamese message of a problem+json answer (the HTTP edge's codes: authentication, rate
+// limits, limits on requests, overload), else of a data code above; a general one otherwise.
+std::string problem_message_vi(std::string_view code);
+
 }  // namespace hub::mapping

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "hub/common/json.h"
 #include "hub/common/redis.h"
 #include "hub/store/migrations.h"
 
@@ -34,12 +36,17 @@ std::string temp_path(const std::string& stem) {
   return "/tmp/hub-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + stem;
 }
 
-// fork + exec with the environment extended by `env`; stdout/stderr to files.
+// fork + exec with the environment extended by `env`; stdout/stderr to files. A positive
+// `open_file_limit` sets RLIMIT_NOFILE (soft and hard) for the child.
 int spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-          const std::string& out_path, const std::string& err_path) {
+          const std::string& out_path, const std::string& err_path, int open_file_limit = 0) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (open_file_limit > 0) {
+      rlimit lim{static_cast<rlim_t>(open_file_limit), static_cast<rlim_t>(open_file_limit)};
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = err_path == out_path ? out : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -243,7 +250,7 @@ HubProcess::~HubProcess() {
 }
 
 bool HubProcess::start() {
-  pid_ = spawn({binary("hub")}, env_, log_path_, log_path_);
+  pid_ = spawn({binary("hub")}, env_, log_path_, log_path_, open_file_limit_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     if (http("GET", url("/healthz"), "", {}, 500).status == 200) return true;
@@ -303,5 +310,63 @@ HttpResult push_feed(const HubProcess& hub, const std::string& token, const std:
   return http("POST", hub.url("/v1/ingest/" + feed), body,
               {"Authorization: Bearer " + token, "Content-Type: " + content_type}, 60000);
 }
+
+std::string admissions_payload(const std::string& prefix, int records) {
+  json::JsonWriter w;
+  w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array();
+  for (int i = 0; i < records; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%06d", i);
+    w.begin_object().kv("maHoSo", prefix + id).kv("hoTen", "Nguyễn Văn Số " + std::to_string(i))
+        .kv("ngaySinh", std::to_string(1 + i % 28) + "/" + std::to_string(1 + i % 12) + "/2014")
+        .kv("gioiTinh", "Nam").kv("danToc", "Kinh").kv("soDinhDanh", std::string("031214") + id)
+        .key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11329").end_object()
+        .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", "HP-THCS-0012").kv("nguyenVong", 1)
+        .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object();
+  }
+  w.end_array().end_object();
+  return w.str();
+}
+
+long resident_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+EdgeProxy::EdgeProxy(const std::vector<const HubProcess*>& hubs, std::map<std::string, std::string> env) {
+  port_ = free_port();
+  run_dir_ = temp_path("edge");
+  std::string backends;
+  for (const auto* hub : hubs) backends += (backends.empty() ? "" : " ") + std::string("127.0.0.1:") + std::to_string(hub->port());
+  env_ = {{"HUB_RUN_DIR", run_dir_},
+          {"HUB_EDGE_LISTEN", "127.0.0.1:" + std::to_string(port_)},
+          {"HUB_EDGE_BACKENDS", backends}};
+  for (auto& [k, v] : env) env_[k] = v;
+}
+
+EdgeProxy::~EdgeProxy() {
+  run_process({"/bin/bash", std::string(HUB_SOURCE_DIR) + "/scripts/edge.sh", "stop"}, env_);
+  run_process({"/bin/rm", "-rf", run_dir_}, {});
+}
+
+bool EdgeProxy::start() {
+  auto r = run_process({"/bin/bash", std::string(HUB_SOURCE_DIR) + "/scripts/edge.sh", "start"}, env_);
+  script_output_ = r.out + r.err;
+  if (r.exit_code != 0) return false;
+  // Up when a probe goes through it to a hub.
+  for (int i = 0; i < 100; ++i) {
+    if (http("GET", url("/healthz"), "", {}, 500).status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::string EdgeProxy::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::string EdgeProxy::log() const { return script_output_ + read_file(run_dir_ + "/haproxy/haproxy.log"); }
 
 }  // namespace hub::test

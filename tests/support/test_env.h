@@ -64,12 +64,41 @@ class HubProcess {
   void send_signal(int signal);
   bool running();
   std::string log() const;  // everything the hub wrote to stderr/stdout so far
+  int pid() const { return pid_; }
+  // Starts the hub with this open-file limit (soft and hard), as on a host with a low ulimit.
+  void set_open_file_limit(int limit) { open_file_limit_ = limit; }
 
  private:
   std::map<std::string, std::string> env_;
   int port_ = 0;
   int pid_ = -1;
+  int open_file_limit_ = 0;
   std::string log_path_;
+};
+
+// Resident memory of a process in KiB (VmRSS), 0 if it cannot be read.
+long resident_kib(int pid);
+
+// HAProxy in front of hub processes, as the documented deployment runs it: scripts/edge.sh with
+// config/haproxy/, a run folder of its own and a free public port. Stopped when destroyed.
+// `env` adds or overrides HUB_EDGE_* settings.
+class EdgeProxy {
+ public:
+  explicit EdgeProxy(const std::vector<const HubProcess*>& hubs, std::map<std::string, std::string> env = {});
+  ~EdgeProxy();
+  EdgeProxy(const EdgeProxy&) = delete;
+  EdgeProxy& operator=(const EdgeProxy&) = delete;
+
+  bool start();  // false (with the script's output in log()) if HAProxy did not come up
+  std::string url(const std::string& path = "") const;
+  int port() const { return port_; }
+  std::string log() const;
+
+ private:
+  std::map<std::string, std::string> env_;
+  int port_ = 0;
+  std::string run_dir_;
+  std::string script_output_;
 };
 
 // Runs a process with extra environment and waits; for hub start-up failures and the like.
@@ -84,6 +113,9 @@ std::string count_rows(const std::string& from_clause);
 // blocks) that point at no golden record: those tables have no foreign keys (migrations 0008,
 // 0009), so the tests check that the hub's writers keep them whole. "0" when all is well.
 std::string dangling_rows();
+// A push for the demo admissions portal (mappings/partners/demo-admissions) of `records`
+// valid applicants of the demo school list, with source ids prefix + a number.
+std::string admissions_payload(const std::string& prefix, int records);
 // POST /v1/ingest/<feed> as the token's partner, with a minute's patience for big batches.
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
                      const std::string& body, const std::string& content_type = "application/json");
