@@ -1,6 +1,7 @@
 #include "hub/http/problem.h"
 
 #include "hub/common/json.h"
+#include "hub/mapping/messages.h"
 
 namespace hub {
 
@@ -49,6 +50,7 @@ std::string problem_json(const Problem& p, const std::string& request_id,
       .kv("status", status_for(p.kind))
       .kv("code", p.code)
       .kv("detail", p.detail)
+      .kv("message_vi", mapping::vietnamese_message(p.code))
       .kv("instance", instance)
       .kv("request_id", request_id);
   if (!p.path.empty()) w.kv("path", p.path);
