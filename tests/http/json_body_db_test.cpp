@@ -13,6 +13,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tests/support/test_env.h"
 
@@ -23,9 +24,42 @@ namespace {
 
 std::string bearer(const std::string& token) { return "Authorization: Bearer " + token; }
 
-std::string code_of(const HttpResult& r) {
+// A member of the answer's JSON object as text ("" when absent): checks read answers of any
+// shape without tripping over a missing member.
+std::string field(const HttpResult& r, const char* name) {
   auto d = parse_json(r.body);
-  return d.IsObject() && d.HasMember("code") && d["code"].IsString() ? d["code"].GetString() : "";
+  if (!d.IsObject() || !d.HasMember(name)) return "";
+  const auto& v = d[name];
+  if (v.IsString()) return v.GetString();
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  return "";
+}
+
+std::string code_of(const HttpResult& r) { return field(r, "code"); }
+
+// Each record's result in a batch answer: its status and its first error's code, path and
+// Vietnamese message ("" where there is none).
+struct RecordOutcome {
+  std::string status, code, path, message_vi;
+};
+std::vector<RecordOutcome> outcomes(const HttpResult& r) {
+  std::vector<RecordOutcome> out;
+  auto d = parse_json(r.body);
+  if (!d.IsObject() || !d.HasMember("results") || !d["results"].IsArray()) return out;
+  auto text = [](const rapidjson::Value& o, const char* name) {
+    return o.IsObject() && o.HasMember(name) && o[name].IsString() ? std::string(o[name].GetString()) : "";
+  };
+  for (const auto& res : d["results"].GetArray()) {
+    RecordOutcome o{text(res, "status"), "", "", ""};
+    if (res.HasMember("errors") && res["errors"].IsArray() && !res["errors"].Empty()) {
+      const auto& e = res["errors"][0];
+      o.code = text(e, "code");
+      o.path = text(e, "path");
+      o.message_vi = text(e, "message_vi");
+    }
+    out.push_back(o);
+  }
+  return out;
 }
 
 // Valid UTF-8 and valid JSON, checked strictly (RapidJSON's own parse does not check UTF-8).
@@ -83,7 +117,7 @@ TEST_CASE("a body nested a million levels deep is refused with 400 on every rout
   CHECK(json_push.status == 400);
   CHECK(code_of(json_push) == "request.too_deep");
   CHECK(strict_json(json_push.body));
-  CHECK(parse_json(json_push.body)["offset"].GetInt() == 8 + 63);  // stopped at the 65th level
+  CHECK(field(json_push, "offset") == std::to_string(8 + 63));  // stopped at the 65th level
 
   auto ndjson_push = push_feed(hub, p.admissions, "admissions", sample_record(0) + "\n" + body + "\n",
                                "application/x-ndjson");
@@ -125,8 +159,8 @@ TEST_CASE("json.max_depth configures the limit", "[db][http][json]") {
   auto r = push_feed(hub, token, "admissions", "{\"hoSo\":[{\"diaChi\":{}}]}");
   CHECK(r.status == 400);
   CHECK(code_of(r) == "request.too_deep");
-  CHECK(parse_json(r.body)["detail"].GetString() == std::string(
-      "the JSON nests arrays and objects more than 3 levels deep (at byte 19); the limit is json.max_depth"));
+  CHECK(field(r, "detail") ==
+        "the JSON nests arrays and objects more than 3 levels deep (at byte 19); the limit is json.max_depth");
 }
 
 TEST_CASE("a NUL byte after the JSON value is malformed JSON - not a 200 that drops the rest", "[db][http][json]") {
@@ -138,7 +172,7 @@ TEST_CASE("a NUL byte after the JSON value is malformed JSON - not a 200 that dr
   auto r = push_feed(hub, p.admissions, "admissions", body);
   CHECK(r.status == 400);
   CHECK(code_of(r) == "request.malformed_json");
-  CHECK(parse_json(r.body)["offset"].GetInt64() == static_cast<long long>(sample_records().size()));
+  CHECK(field(r, "offset") == std::to_string(sample_records().size()));
   CHECK(count_rows("inbox_batch where feed = 'admissions'") == "0");
 
   auto admin = http("POST", hub.url("/v1/admin/partners"), "{\"name\":\"x-partner\"}\0{}"s,
@@ -162,16 +196,17 @@ TEST_CASE("a record with a NUL or malformed UTF-8 string is rejected alone - its
                        "{\"namHoc\":\"2025-2026\",\"hoSo\":[" + nul + "," + last + "," + bad_utf8 + "]}");
     REQUIRE(r.status == 200);
     CHECK(strict_json(r.body));
-    auto d = parse_json(r.body);
-    CHECK(std::string(d["status"].GetString()) == "done");
-    REQUIRE(d["results"].Size() == 3);
-    CHECK(std::string(d["results"][0]["status"].GetString()) == "rejected");
-    CHECK(std::string(d["results"][0]["errors"][0]["code"].GetString()) == "record.invalid_text");
-    CHECK(std::string(d["results"][0]["errors"][0]["path"].GetString()) == "$['hoSo'][0]['hoTen']");
-    CHECK(std::string(d["results"][0]["errors"][0]["message_vi"].GetString()).find("UTF-8") != std::string::npos);
-    CHECK(std::string(d["results"][1]["status"].GetString()) == "accepted");
-    CHECK(std::string(d["results"][2]["status"].GetString()) == "rejected");
-    CHECK(std::string(d["results"][2]["errors"][0]["path"].GetString()) == "$['hoSo'][2]['diaChi']['soNha']");
+    CHECK(field(r, "status") == "done");
+    auto o = outcomes(r);
+    REQUIRE(o.size() == 3);
+    CHECK(o[0].status == "rejected");
+    CHECK(o[0].code == "record.invalid_text");
+    CHECK(o[0].path == "$['hoSo'][0]['hoTen']");
+    CHECK(o[0].message_vi.find("UTF-8") != std::string::npos);
+    CHECK(o[1].status == "accepted");
+    CHECK(o[2].status == "rejected");
+    CHECK(o[2].code == "record.invalid_text");
+    CHECK(o[2].path == "$['hoSo'][2]['diaChi']['soNha']");
     CHECK(count_rows("golden_record where entity = 'student'") == "1");
     CHECK(count_rows("batch_record") == "7");  // 4 schools + 3
   }
@@ -181,12 +216,12 @@ TEST_CASE("a record with a NUL or malformed UTF-8 string is rejected alone - its
     auto r = push_feed(hub, p.admissions, "admissions", body, "application/x-ndjson");
     REQUIRE(r.status == 200);
     CHECK(strict_json(r.body));
-    auto d = parse_json(r.body);
-    REQUIRE(d["results"].Size() == 4);
-    CHECK(std::string(d["results"][0]["errors"][0]["path"].GetString()) == "$[0]['hoTen']");
-    CHECK(std::string(d["results"][1]["status"].GetString()) == "accepted");
-    CHECK(std::string(d["results"][2]["errors"][0]["code"].GetString()) == "record.invalid_text");
-    CHECK(std::string(d["results"][3]["errors"][0]["code"].GetString()) == "record.malformed_json");
+    auto o = outcomes(r);
+    REQUIRE(o.size() == 4);
+    CHECK(o[0].path == "$[0]['hoTen']");
+    CHECK(o[1].status == "accepted");
+    CHECK(o[2].code == "record.invalid_text");
+    CHECK(o[3].code == "record.malformed_json");
     CHECK(sql_value("select length(body) from inbox_batch where feed = 'admissions'") == std::to_string(body.size()));
     CHECK(sql_value("select position('\\x00'::bytea in body) from inbox_batch where feed = 'admissions'") ==
           std::to_string(body.find('\0') + 1));
@@ -204,9 +239,10 @@ TEST_CASE("a record with a NUL or malformed UTF-8 string is rejected alone - its
                   {bearer(p.ops), "Content-Type: application/json"});
     REQUIRE(r.status == 200);
     CHECK(strict_json(r.body));
-    auto d = parse_json(r.body);
-    CHECK(std::string(d["results"][0]["errors"][0]["code"].GetString()) == "record.invalid_text");
-    CHECK(std::string(d["results"][1]["status"].GetString()) == "mapped");
+    auto o = outcomes(r);
+    REQUIRE(o.size() == 2);
+    CHECK(o[0].code == "record.invalid_text");
+    CHECK(o[1].status == "mapped");
   }
 }
 
@@ -219,14 +255,14 @@ TEST_CASE("bad text outside every record or in an admin body is refused with its
                            replace(sample_records(), "\"Cổng tuyển sinh", "\"\\u0000Cổng tuyển sinh"));
   CHECK(outside.status == 400);
   CHECK(code_of(outside) == "request.invalid_text");
-  CHECK(std::string(parse_json(outside.body)["path"].GetString()) == "$['donViGui']");
-  CHECK(std::string(parse_json(outside.body)["message_vi"].GetString()).find("UTF-8") != std::string::npos);
+  CHECK(field(outside, "path") == "$['donViGui']");
+  CHECK(field(outside, "message_vi").find("UTF-8") != std::string::npos);
 
   auto admin = http("POST", hub.url("/v1/admin/partners"), R"({"name":"x-partner","display_name":"X\u0000Y"})",
                     {bearer(p.ops), "Content-Type: application/json"});
   CHECK(admin.status == 400);
   CHECK(code_of(admin) == "request.invalid_text");
-  CHECK(std::string(parse_json(admin.body)["path"].GetString()) == "$['display_name']");
+  CHECK(field(admin, "path") == "$['display_name']");
   CHECK(count_rows("partner where name = 'x-partner'") == "0");
 }
 
