@@ -4,6 +4,9 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 
+#include <algorithm>
+#include <charconv>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 
@@ -55,12 +58,38 @@ std::size_t find_bad(std::string_view s) {
   return std::string_view::npos;
 }
 
+// Whether a number that std::from_chars found out of a double's range is too big (rather than
+// too small, which reads as zero): its decimal exponent, counted from its first significant
+// digit, is positive.
+bool beyond_double(std::string_view t) {
+  long long exponent = 0;
+  std::size_t e = t.find_first_of("eE");
+  if (e != std::string_view::npos) {
+    std::size_t i = e + 1;
+    bool negative = i < t.size() && t[i] == '-';
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+    for (; i < t.size() && exponent < 100000; ++i) exponent = exponent * 10 + (t[i] - '0');
+    if (negative) exponent = -exponent;
+  }
+  std::string_view mantissa = t.substr(0, e);
+  std::size_t dot = mantissa.find('.');
+  std::string_view whole = mantissa.substr(0, dot);
+  std::size_t first = whole.find_first_not_of("-0");
+  if (first != std::string_view::npos) return exponent + static_cast<long long>(whole.size() - first) > 0;
+  return false;  // 0.000ddd: a negative magnitude whatever a small positive exponent adds
+}
+
 // Forwards SAX events to the document being built, refusing containers beyond the depth limit
-// (so the parse stops there) and counting strings and names with bad text.
-template <class Inner>
+// (so the parse stops there), counting strings and names with bad text, and converting numbers
+// itself. RapidJSON 1.1.0's full-precision conversion reads a zero with a large exponent
+// wrongly (0e202 became 5.02e58), so numbers arrive as text and std::from_chars (correctly
+// rounded) turns them into the same types RapidJSON would choose: Int/Uint/Int64/Uint64 for
+// integers that fit, Double otherwise.
+template <class Inner, class Stream>
 class GuardedHandler {
  public:
-  GuardedHandler(Inner& inner, int max_depth) : inner_(inner), max_depth_(max_depth) {}
+  GuardedHandler(Inner& inner, const Stream& stream, int max_depth)
+      : inner_(inner), stream_(stream), max_depth_(max_depth) {}
 
   bool Null() { return inner_.Null(); }
   bool Bool(bool b) { return inner_.Bool(b); }
@@ -69,7 +98,34 @@ class GuardedHandler {
   bool Int64(int64_t i) { return inner_.Int64(i); }
   bool Uint64(uint64_t u) { return inner_.Uint64(u); }
   bool Double(double d) { return inner_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return inner_.RawNumber(s, n, copy); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const char* end = s + n;
+    if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end) {
+      if (*s == '-') {
+        int64_t i;
+        if (std::from_chars(s, end, i).ec == std::errc())
+          return i >= INT32_MIN ? inner_.Int(static_cast<int>(i)) : inner_.Int64(i);
+      } else {
+        uint64_t u;
+        if (std::from_chars(s, end, u).ec == std::errc())
+          return u <= UINT32_MAX ? inner_.Uint(static_cast<unsigned>(u)) : inner_.Uint64(u);
+      }
+      // Beyond 64 bits: a double, as RapidJSON does.
+    }
+    double d = 0;
+    auto r = std::from_chars(s, end, d);
+    if (r.ec == std::errc::result_out_of_range) {
+      if (beyond_double({s, n})) {
+        number_too_big_at_ = stream_.Tell() - n;
+        return false;
+      }
+      d = *s == '-' ? -0.0 : 0.0;
+    } else if (r.ec != std::errc() || r.ptr != end) {
+      number_too_big_at_ = stream_.Tell() - n;  // not reached: the reader checked the syntax
+      return false;
+    }
+    return inner_.Double(d);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
     check(s, n);
     return inner_.String(s, n, copy);
@@ -91,6 +147,8 @@ class GuardedHandler {
 
   bool too_deep() const { return too_deep_; }
   std::size_t bad_text() const { return bad_text_; }
+  // Offset of a number too big for a double, or npos.
+  std::size_t number_too_big_at() const { return number_too_big_at_; }
 
  private:
   bool enter() {
@@ -103,7 +161,9 @@ class GuardedHandler {
   }
 
   Inner& inner_;
+  const Stream& stream_;
   const int max_depth_;
+  std::size_t number_too_big_at_ = std::string_view::npos;
   int depth_ = 0;
   bool too_deep_ = false;
   std::size_t bad_text_ = 0;
@@ -112,7 +172,7 @@ class GuardedHandler {
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 constexpr unsigned kParseFlags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
+    rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseNumbersAsStringsFlag;
 
 }  // namespace
 
@@ -149,10 +209,12 @@ Result<ParseStats> DocumentParser::parse(std::string_view text, rapidjson::Docum
   bool too_deep = false;
   ParseStats stats;
   auto generate = [&](rapidjson::Document& d) {
-    GuardedHandler<rapidjson::Document> handler(d, max_depth_);
+    GuardedHandler<rapidjson::Document, decltype(is)> handler(d, is, max_depth_);
     result = reader_.Parse<kParseFlags>(is, handler);
     too_deep = handler.too_deep();
     stats.bad_text = handler.bad_text();
+    if (std::size_t at = handler.number_too_big_at(); at != std::string_view::npos)
+      result.Set(rapidjson::kParseErrorNumberTooBig, at);
     return !result.IsError();
   };
   doc.Populate(generate);

@@ -52,7 +52,9 @@ struct ParseStats {
 //   document (JSONPath, writers, hashing) is bounded by that depth;
 // - the whole text must be one JSON value: data after it, a NUL byte included, is an error
 //   ("request.malformed_json", like any syntax error), never silently ignored;
-// - numbers keep full precision; strings and names are checked with find_bad_text on the way.
+// - numbers are converted exactly (std::from_chars, not RapidJSON's conversion: json.cpp says
+//   why), to the types RapidJSON gives them; strings and names are checked with find_bad_text
+//   on the way.
 // Errors carry the byte offset; the message of a syntax error starts with kMalformedPrefix.
 // Reuses its buffers from one parse to the next.
 class DocumentParser {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
+#include <cmath>
 #include <string>
 
 #include "hub/common/json.h"
@@ -144,4 +145,35 @@ TEST_CASE("the writer serialises deep values without recursion and exactly as Ra
   CHECK(written.size() == 2 * 200001);
   CHECK(written.front() == '[');
   CHECK(written.back() == ']');
+}
+
+// Found by fuzzing: RapidJSON 1.1.0's full-precision conversion read 0e202 as 5.02e58 and
+// -0e300 as 2.2e-75 (invented values), and 1.7976931348623159e308 as infinity.
+TEST_CASE("numbers are read exactly and typed as RapidJSON types them", "[json]") {
+  rapidjson::Document doc;
+  REQUIRE(json::parse("[0e202, -0e300, 0.0e100, 1e-400, -1e-400, 0.1, 2.2250738585072011e-308]", doc).ok());
+  CHECK(doc[0].GetDouble() == 0.0);
+  CHECK(doc[1].GetDouble() == 0.0);
+  CHECK(std::signbit(doc[1].GetDouble()));
+  CHECK(doc[2].GetDouble() == 0.0);
+  CHECK(doc[3].GetDouble() == 0.0);
+  CHECK(std::signbit(doc[4].GetDouble()));
+  CHECK(doc[5].GetDouble() == 0.1);
+  CHECK(doc[6].GetDouble() == 2.2250738585072011e-308);
+
+  REQUIRE(json::parse("[1, -1, 4294967296, -2147483649, 18446744073709551615, 123456789012345678901234567890, -0, 1.0]",
+                      doc).ok());
+  CHECK(doc[0].IsInt());
+  CHECK(doc[1].IsInt());
+  CHECK((doc[2].IsUint64() && !doc[2].IsUint()));
+  CHECK((doc[3].IsInt64() && !doc[3].IsInt()));
+  CHECK(doc[4].GetUint64() == 18446744073709551615ull);
+  CHECK((doc[5].IsDouble() && doc[5].GetDouble() == 1.2345678901234568e29));
+  CHECK((doc[6].IsInt() && doc[6].GetInt() == 0));
+  CHECK(doc[7].IsDouble());
+
+  auto too_big = json::parse("[1, 1.7976931348623159e308]", doc);
+  REQUIRE_FALSE(too_big.ok());
+  CHECK(too_big.error().code == "request.malformed_json");
+  CHECK(too_big.error().offset == 4);
 }

@@ -88,6 +88,7 @@ def main():
     payload("records-not-objects", 0, b'{"hoSo":[1,"x",null,[],true,{"maHoSo":12}]}')
     payload("numbers", 0, b'{"hoSo":[{"maHoSo":1e400,"nguyenVong":-0,"diemXetTuyen":1.7976931348623157e309,'
                           b'"ngaySinh":123456789012345678901234567890}]}')
+    payload("numbers-zero-exponent", 0, b'{"hoSo":[{"maHoSo":"A","nguyenVong":0e202,"diemXetTuyen":-0e300}]}')
     payload("duplicate-keys", 0, b'{"hoSo":[{"maHoSo":"A","maHoSo":"B","hoTen":"x","hoTen":1}],"hoSo":[]}')
     payload("bom-crlf", 0, b"\xef\xbb\xbf" + admissions.replace(b"\n", b"\r\n"))
     payload("blank-ndjson", 0, b"\n \r\n\t\n" + record + b"\r\n\n", ndjson=True)
@@ -117,6 +118,7 @@ def main():
     jp("index-huge", b"$[9007199254740992]", b"[1]")
     jp("literals", b"$[?@ == -0.0e-999 || @ == 1e999 || @ == null || @ == true]", b"[0,1,null,true]")
     jp("doc-nul-after", b"$.a", b'{"a":1}\x00{"a":2}')
+    jp("number-zero-exponent", b"$[?@ == 0]", b"[0e0202, -0e300, 0.0e100, 1e-400]")
     jp("doc-deep", b"$..a", b'{"a":' * 70 + b"1" + b"}" * 70)
 
 
