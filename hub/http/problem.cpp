@@ -41,6 +41,17 @@ const char* title_for(ProblemKind kind) {
   return "Error";
 }
 
+namespace {
+
+// The Vietnamese message of a problem's code; for a code without one, a neutral text rather
+// than the data-error wording records get (a 503 or a 404 is no fault in the data).
+std::string vietnamese_detail(const std::string& code) {
+  if (auto known = mapping::find_vietnamese_message(code)) return *known;
+  return "Yêu cầu không được xử lý (mã lỗi " + code + "); chi tiết bằng tiếng Anh ở trường detail";
+}
+
+}  // namespace
+
 std::string problem_json(const Problem& p, const std::string& request_id,
                          const std::string& instance) {
   json::JsonWriter w;
@@ -50,7 +61,7 @@ std::string problem_json(const Problem& p, const std::string& request_id,
       .kv("status", status_for(p.kind))
       .kv("code", p.code)
       .kv("detail", p.detail)
-      .kv("message_vi", mapping::vietnamese_message(p.code))
+      .kv("message_vi", vietnamese_detail(p.code))
       .kv("instance", instance)
       .kv("request_id", request_id);
   if (!p.path.empty()) w.kv("path", p.path);

@@ -5,6 +5,11 @@
 namespace hub::mapping {
 
 std::string vietnamese_message(std::string_view code) {
+  if (auto known = find_vietnamese_message(code)) return *known;
+  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
+}
+
+std::optional<std::string> find_vietnamese_message(std::string_view code) {
   static const std::map<std::string, std::string, std::less<>> kMessages = {
       {"date.format", "Ngày không đúng định dạng đã thỏa thuận"},
       {"date.impossible", "Ngày không tồn tại (ví dụ 31/02)"},
@@ -52,7 +57,7 @@ std::string vietnamese_message(std::string_view code) {
   };
   auto it = kMessages.find(code);
   if (it != kMessages.end()) return it->second;
-  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
+  return std::nullopt;
 }
 
 }  // namespace hub::mapping
