@@ -31,8 +31,11 @@ std::string read_input(const std::string& file) {
 rapidjson::Document parse_json(const std::string& text, const std::string& name, int max_depth) {
   rapidjson::Document d;
   auto parsed = json::parse(text, d, max_depth);
-  if (!parsed)
-    throw CommandFailed(kExitFailed, (name.empty() ? std::string("stdin") : name) + ": " + parsed.error().message);
+  if (!parsed) {
+    std::string why = parsed.error().message;
+    if (why.rfind(json::kMalformedPrefix, 0) == 0) why = "not valid JSON: " + why.substr(json::kMalformedPrefix.size());
+    throw CommandFailed(kExitFailed, (name.empty() ? std::string("stdin") : name) + ": " + why);
+  }
   return d;
 }
 
