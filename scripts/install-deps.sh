@@ -14,6 +14,8 @@ packages=(
   postgresql-15 postgresql-client-15 redis-server haproxy
   # tools used by tests, the demo and the benchmark programs
   curl jq wrk openssl procps iproute2
+  # the fuzz targets (scripts/fuzz.sh): clang and its libFuzzer runtime
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: the same set-up as scripts/demo.sh, then every test (unit tests and
-# the integration tests against the project's real PostgreSQL and Redis), through CTest.
+# the integration tests against the project's real PostgreSQL and Redis), through CTest, then the
+# fuzz targets' smoke runs (scripts/fuzz.sh --smoke).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +12,4 @@ bash scripts/services.sh start
 source .run/env
 cd build
 ctest --output-on-failure --timeout 600 "$@"
+bash ../scripts/fuzz.sh --smoke

@@ -175,6 +175,7 @@ const std::vector<Setting>& settings() {
                     c.log.level = v;
                     return true;
                   }),
+      make_int("json.max_depth", 1, 1000, [](Config& c, long long v) { c.json.max_depth = int(v); }),
       make_string("mappings.dir", "a folder path",
                   [](Config& c, const std::string& v) {
                     if (v.empty()) return false;

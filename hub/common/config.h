@@ -98,6 +98,11 @@ struct Config {
     std::string level = "info";
   } log;
 
+  // Documents parsed from outside (request bodies, NDJSON lines, stored payloads).
+  struct Json {
+    int max_depth = 64;  // nesting of arrays and objects; deeper is refused while parsing
+  } json;
+
   struct Mappings {
     std::string dir;  // absolute after load
   } mappings;

@@ -4,8 +4,10 @@
 #include "hub/common/json.h"
 #include "hub/common/log.h"
 #include "hub/http/admin_handlers.h"
+#include "hub/http/json_body.h"
 #include "hub/http/problem.h"
 #include "hub/http/server.h"
+#include "hub/ingest/payload.h"
 
 namespace hub {
 namespace {
@@ -57,10 +59,20 @@ void register_mapping_routes(Router& router, Components& c) {
                        "no mapping loaded for partner '" + req.params["partner"] + "' feed '" +
                            req.params["feed"] + "' (file mappings/partners/" + req.params["partner"] +
                            "/" + req.params["feed"] + ".yaml)");
-                auto doc = parse_json_body(req);
-                auto out = m->run(doc);
+                // Read as ingest reads a push, so a record ingest would reject is rejected here too.
+                Payload payload;
+                if (auto parsed = parse_payload(req.body, req.content_type, *m, c.config.json.max_depth, payload); !parsed)
+                  refuse_json_body(parsed.error(), req.request_id);
+                mapping::MappingOutput out;
+                out.mapping_version = m->version();
+                if (payload.records.empty()) {
+                  out = m->run(payload.document);  // says where the mapping looks for records
+                  if (is_ndjson(req.content_type)) out.document_error = make_error("mapping.no_records", "the NDJSON body has no records");
+                }
                 if (out.document_error)
                   fail(ProblemKind::kUnprocessable, out.document_error->code, out.document_error->message, "$");
+                for (std::size_t i = 0; i < payload.records.size(); ++i)
+                  out.results.push_back(map_payload_record(*m, payload.records[i], i));
                 json::JsonWriter w;
                 mapping::write_output(w, out);
                 return HttpResponse{200, "application/json", w.str(), {}};

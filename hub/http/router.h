@@ -25,6 +25,7 @@ struct HttpRequest {
   std::string content_type;  // media type without parameters, lower case
   std::string client;        // peer address
   std::string request_id;
+  int max_json_depth = 64;  // json.max_depth, set by HttpServer::handle
   std::optional<Principal> principal;  // set on authenticated routes
   std::function<std::string(const std::string&)> header;  // case-insensitive lookup, "" if absent
 

@@ -2,7 +2,6 @@
 
 #include <pistache/listener.h>
 #include <pistache/net.h>
-#include <rapidjson/error/en.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -85,20 +84,6 @@ std::size_t raise_open_file_limit() {
 }  // namespace
 
 std::string new_request_id() { return crypto::to_hex(crypto::random_bytes(16)); }
-
-rapidjson::Document parse_json_body(const HttpRequest& req) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(req.body.data(), req.body.size());
-  if (doc.HasParseError()) {
-    Problem p{ProblemKind::kBadRequest, "request.malformed_json",
-              std::string("the body is not valid JSON: ") +
-                  rapidjson::GetParseError_En(doc.GetParseError()) + " at byte " +
-                  std::to_string(doc.GetErrorOffset()),
-              "", static_cast<long long>(doc.GetErrorOffset()), {}};
-    throw ProblemError(p);
-  }
-  return doc;
-}
 
 HttpServer::HttpServer(const Config& config, Router& router, Authenticator& auth)
     : config_(config), router_(router), auth_(auth) {
@@ -285,6 +270,7 @@ HttpResponse HttpServer::handle(HttpRequest& req) {
   auto started = std::chrono::steady_clock::now();
   std::string incoming_id = req.header ? req.header("X-Request-Id") : std::string();
   req.request_id = valid_request_id(incoming_id) ? incoming_id : new_request_id();
+  req.max_json_depth = config_.json.max_depth;
 
   HttpResponse res;
   std::string route_name = "unmatched";

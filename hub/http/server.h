@@ -64,7 +64,8 @@ class HttpServer : private EdgeDispatcher {
   std::atomic<bool> draining_{false};
 };
 
-// Parses a JSON request body; throws 400 "request.malformed_json" with the byte offset.
+// Parses a JSON request body of commands (hub/http/json_body.h, parse_command_body) with the
+// request's json.max_depth; throws 400 problem+json for a body it cannot read.
 rapidjson::Document parse_json_body(const HttpRequest& req);
 
 std::string new_request_id();

@@ -1,6 +1,5 @@
 #include "hub/ingest/ingest_service.h"
 
-#include <rapidjson/error/en.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,9 +12,11 @@
 #include "hub/common/log.h"
 #include "hub/common/redis.h"
 #include "hub/common/scopes.h"
+#include "hub/http/json_body.h"
 #include "hub/http/problem.h"
 #include "hub/mapping/messages.h"
 #include "hub/store/pg_error.h"
+#include "hub/ingest/payload.h"
 
 namespace hub {
 namespace {
@@ -25,81 +26,6 @@ constexpr int kChunkAttempts = 5;
 struct LeaseLost : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-bool is_ndjson(const std::string& content_type) {
-  return content_type == "application/x-ndjson" || content_type == "application/ndjson";
-}
-
-// The vendor records of a payload. For a JSON document they are what the mapping's `records:`
-// path selects; for NDJSON each non-blank line is one record (its path is $[<line number - 1>]),
-// and a line that is not JSON is a record rejected on its own.
-struct Payload {
-  rapidjson::Document document;
-  std::vector<rapidjson::Document> lines;
-  struct Record {
-    const rapidjson::Value* value = nullptr;  // null: the NDJSON line is malformed
-    const rapidjson::Value* root = nullptr;
-    std::string path;
-    std::string parse_error;
-  };
-  std::vector<Record> records;
-};
-
-// Parses the body; throws ProblemError 400 for a malformed JSON document.
-void parse_payload(const std::string& body, const std::string& content_type,
-                   const mapping::Mapping& m, Payload& p) {
-  if (!is_ndjson(content_type)) {
-    p.document.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
-    if (p.document.HasParseError()) {
-      Problem prob{ProblemKind::kBadRequest, "request.malformed_json",
-                   std::string("the body is not valid JSON: ") + rapidjson::GetParseError_En(p.document.GetParseError()) +
-                       " at byte " + std::to_string(p.document.GetErrorOffset()),
-                   "", static_cast<long long>(p.document.GetErrorOffset()), {}};
-      throw ProblemError(prob);
-    }
-    for (auto& node : m.select_records(p.document))
-      p.records.push_back({node.value, &p.document, node.path, ""});
-    return;
-  }
-  std::size_t start = 0, line_no = 0;
-  std::vector<std::pair<std::size_t, std::size_t>> spans;
-  while (start <= body.size()) {
-    std::size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    ++line_no;
-    std::string_view line(body.data() + start, end - start);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) spans.emplace_back(start, end - start);
-    start = end + 1;
-  }
-  p.lines.resize(spans.size());
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    auto& d = p.lines[i];
-    d.Parse<rapidjson::kParseFullPrecisionFlag>(body.data() + spans[i].first, spans[i].second);
-    Payload::Record r;
-    r.path = "$[" + std::to_string(i) + "]";
-    if (d.HasParseError()) {
-      r.parse_error = std::string("line ") + std::to_string(i + 1) + " is not valid JSON: " +
-                      rapidjson::GetParseError_En(d.GetParseError()) + " at byte " + std::to_string(d.GetErrorOffset());
-    } else {
-      r.value = &d;
-      r.root = &d;
-    }
-    p.records.push_back(std::move(r));
-  }
-}
-
-mapping::RecordResult map_record(const mapping::Mapping& m, const Payload::Record& r, std::size_t index) {
-  if (!r.value) {
-    mapping::RecordResult bad;
-    bad.index = index;
-    bad.path = r.path;
-    bad.status = mapping::RecordStatus::kRejected;
-    bad.issues.push_back({"record.malformed_json", "", "", r.path, "", r.parse_error,
-                          mapping::vietnamese_message("record.malformed_json"), false});
-    return bad;
-  }
-  return m.run_record(*r.root, *r.value, index, r.path);
-}
 
 // What the resolver's claim() reads of each mapped vendor record: its canonical records, as
 // the store will hand them to resolve().
@@ -205,7 +131,9 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   std::optional<long long> replay_of = prior_batch();
 
   Payload payload;
-  if (!replay_of) parse_payload(body, content_type, *m, payload);
+  if (!replay_of)
+    if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, payload); !parsed)
+      refuse_json_body(parsed.error(), request_id);
   if (!replay_of && payload.records.empty())
     fail(ProblemKind::kUnprocessable, "ingest.no_records",
          is_ndjson(content_type) ? "the NDJSON body has no records"
@@ -354,11 +282,9 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
         return pqxx::binarystring(tx.exec_params1("select body from inbox_batch where id = $1", batch_id)[0]).str();
       });
     }
-    try {
-      parse_payload(body, content_type, *m, own);
-    } catch (const ProblemError& e) {
+    if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, own); !parsed) {
       json::JsonWriter err;
-      err.begin_object().kv("code", e.problem.code).kv("message", e.problem.detail).end_object();
+      err.begin_object().kv("code", parsed.error().code).kv("message", parsed.error().message).end_object();
       return finish("failed", err.str());
     }
   }
@@ -416,7 +342,7 @@ IngestService::ChunkEnd IngestService::write_chunk(Batch& b, std::vector<int>& p
   for (int attempt = 1;; ++attempt) {
     std::vector<mapping::RecordResult> mapped;
     mapped.reserve(n);
-    for (std::size_t k = 0; k < n; ++k) mapped.push_back(map_record(m, b.payload->records[pending[k]], pending[k]));
+    for (std::size_t k = 0; k < n; ++k) mapped.push_back(map_payload_record(m, b.payload->records[pending[k]], pending[k]));
     // The resolver's locks live until this attempt has committed or rolled back.
     auto scope = resolver_.begin_chunk();
     b.ctx.scope = scope.get();

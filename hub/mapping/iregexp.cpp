@@ -8,6 +8,11 @@
 namespace hub::jsonpath {
 namespace {
 
+// Groups nested deeper than this make the pattern invalid (LogicalFalse in a filter): the
+// translator recurses once per group, and patterns may come from the documents themselves
+// (match(@.a, @.pattern)). PCRE2's own limit is 250.
+constexpr int kMaxGroupNesting = 64;
+
 // Recursive-descent checker/translator over code points, following the RFC 9485 ABNF.
 class Translator {
  public:
@@ -154,10 +159,13 @@ class Translator {
   bool atom() {
     int32_t c = peek();
     if (c == '(') {
+      if (depth_ >= kMaxGroupNesting) return false;
       next();
       out_ += "(?:";
-      if (!regexp()) return false;
-      if (next() != ')') return false;
+      ++depth_;
+      bool ok = regexp();
+      --depth_;
+      if (!ok || next() != ')') return false;
       out_ += ')';
       return true;
     }
@@ -284,6 +292,7 @@ class Translator {
   std::string_view in_;
   std::string& out_;
   size_t pos_ = 0;
+  int depth_ = 0;  // groups open
 };
 
 struct MatchData {

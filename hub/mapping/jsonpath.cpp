@@ -2,6 +2,11 @@
 // that gives RFC nodelist order (each segment's output feeds the next in order) without
 // materialising intermediate nodelists, and lets existence tests, count() and select_one()
 // stop early. Paths are only tracked when the caller asks for them (template parameter).
+//
+// The walk recurses (walk, apply_selectors, descend, json_equal), a few frames per level of the
+// document: every document it sees was parsed by json::DocumentParser, whose depth limit
+// (json.max_depth, at most 1000) bounds that recursion; filter expressions nest at most
+// kMaxNesting deep (jsonpath_parser.cpp).
 
 #include <algorithm>
 #include <charconv>

@@ -51,6 +51,9 @@ struct MappedRecord {
   std::unique_ptr<Pool> pool = std::make_unique<Pool>();
   rapidjson::Document fields{rapidjson::kObjectType, &pool->allocator};  // canonical field -> value;
                                                                           // references are {"$ref": name}
+  // Flat whatever the vendor sent: fields hold scalars read from the document, and references.
+  // The store copies and compares these values (and the golden records made of them) with
+  // RapidJSON's recursive CopyFrom and ==, which that depth of 2 keeps shallow.
 };
 
 enum class RecordStatus { kMapped, kReview, kRejected };

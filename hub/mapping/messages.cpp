@@ -5,6 +5,11 @@
 namespace hub::mapping {
 
 std::string vietnamese_message(std::string_view code) {
+  if (auto known = find_vietnamese_message(code)) return *known;
+  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
+}
+
+std::optional<std::string> find_vietnamese_message(std::string_view code) {
   static const std::map<std::string, std::string, std::less<>> kMessages = {
       {"date.format", "Ngày không đúng định dạng đã thỏa thuận"},
       {"date.impossible", "Ngày không tồn tại (ví dụ 31/02)"},
@@ -36,6 +41,10 @@ std::string vietnamese_message(std::string_view code) {
       {"catalog.crosswalk_missing", "Không tìm thấy đơn vị mới tương ứng với mã đơn vị cũ"},
       {"record.source_id_missing", "Thiếu mã hồ sơ của đơn vị gửi"},
       {"record.not_object", "Bản ghi phải là một đối tượng JSON"},
+      {"record.invalid_text",
+       "Bản ghi có chuỗi ký tự không phải UTF-8 hợp lệ hoặc chứa ký tự NUL (\\u0000); bản ghi bị từ chối"},
+      {"request.invalid_text", "Dữ liệu gửi lên có chuỗi ký tự không phải UTF-8 hợp lệ hoặc chứa ký tự NUL (\\u0000)"},
+      {"request.too_deep", "Tài liệu JSON lồng nhau quá nhiều cấp (vượt giới hạn json.max_depth); không xử lý"},
       {"schema.unknown_field", "Trường không có trong lược đồ dữ liệu chuẩn"},
       {"schema.required", "Thiếu trường bắt buộc"},
       {"schema.type", "Sai kiểu dữ liệu"},
@@ -60,7 +69,7 @@ std::string vietnamese_message(std::string_view code) {
   };
   auto it = kMessages.find(code);
   if (it != kMessages.end()) return it->second;
-  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
+  return std::nullopt;
 }
 
 std::string problem_message_vi(std::string_view code) {
@@ -98,12 +107,9 @@ std::string problem_message_vi(std::string_view code) {
       {"internal", "Lỗi hệ thống không mong muốn; hãy báo mã yêu cầu (request_id) cho quản trị hệ thống"},
   };
   if (auto it = kProblems.find(code); it != kProblems.end()) return it->second;
-  // A data code of the table above; the general message there names the code in the middle.
-  std::string data = vietnamese_message(code);
-  std::string general = vietnamese_message("\x01");
-  if (auto mark = general.find('\x01'); mark != std::string::npos) general.replace(mark, 1, code);
-  if (data != general) return data;
-  return "Yêu cầu không được chấp nhận (mã lỗi " + std::string(code) + ")";
+  if (auto data = find_vietnamese_message(code)) return *data;
+  // A 503 or a 404 is no fault in the data: a neutral text rather than the data-error wording.
+  return "Yêu cầu không được xử lý (mã lỗi " + std::string(code) + "); chi tiết bằng tiếng Anh ở trường detail";
 }
 
 }  // namespace hub::mapping

@@ -3,6 +3,7 @@
 // The English message of each error stays specific (it names values and formats); the
 // Vietnamese one says what the code means. Pure lookups; thread-safe.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,8 @@ namespace hub::mapping {
 
 // The Vietnamese message for `code`; a general one for codes not in the table.
 std::string vietnamese_message(std::string_view code);
+// The Vietnamese message for `code`, or nullopt for a code not in the table.
+std::optional<std::string> find_vietnamese_message(std::string_view code);
 
 // The Vietnamese message of a problem+json answer (the HTTP edge's codes: authentication, rate
 // limits, limits on requests, overload), else of a data code above; a general one otherwise.

@@ -1,8 +1,6 @@
 // hubctl jsonpath | mapping check|run | catalog list|show|lookup: explore vendor payloads and
 // test mapping files before they go live. None of these needs PostgreSQL or Redis.
 
-#include <rapidjson/error/en.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -28,13 +26,16 @@ std::string read_input(const std::string& file) {
   return ss.str();
 }
 
-rapidjson::Document parse_json(const std::string& text, const std::string& name) {
+// Files are parsed as the hub parses request bodies: without recursion, nesting bounded by
+// json.max_depth, the whole file one value.
+rapidjson::Document parse_json(const std::string& text, const std::string& name, int max_depth) {
   rapidjson::Document d;
-  d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
-  if (d.HasParseError())
-    throw CommandFailed(kExitFailed, (name.empty() ? std::string("stdin") : name) + ": not valid JSON: " +
-                                         rapidjson::GetParseError_En(d.GetParseError()) + " at byte " +
-                                         std::to_string(d.GetErrorOffset()));
+  auto parsed = json::parse(text, d, max_depth);
+  if (!parsed) {
+    std::string why = parsed.error().message;
+    if (why.rfind(json::kMalformedPrefix, 0) == 0) why = "not valid JSON: " + why.substr(json::kMalformedPrefix.size());
+    throw CommandFailed(kExitFailed, (name.empty() ? std::string("stdin") : name) + ": " + why);
+  }
   return d;
 }
 
@@ -79,14 +80,14 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("query", *query, "the JSONPath, e.g. '$.hoSo[?@.gioiTinh == \"Nữ\"].hoTen'")->required();
     cmd->add_option("file", *file, "JSON file (default: standard input)");
     cmd->add_flag("--paths", *paths, "print the normalized paths instead of the values");
-    cmd->callback([query, file, paths] {
+    cmd->callback([&ctx, query, file, paths] {
       auto q = jsonpath::Query::parse(*query);
       if (!q) {
         std::cerr << *query << "\n" << std::string(q.error().offset, ' ') << "^\n";
         throw CommandFailed(kExitUsage, "invalid JSONPath at character " + std::to_string(q.error().offset) +
                                             ": " + q.error().message);
       }
-      auto doc = parse_json(read_input(*file), *file);
+      auto doc = parse_json(read_input(*file), *file, ctx.config().json.max_depth);
       json::JsonWriter w;
       w.begin_array();
       for (const auto& node : q->select_with_paths(doc)) {
@@ -120,7 +121,7 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("payload", *payload, "vendor JSON document (default: standard input)");
     cmd->callback([&ctx, file, payload] {
       auto m = load_mapping(ctx, *file);
-      auto doc = parse_json(read_input(*payload), *payload);
+      auto doc = parse_json(read_input(*payload), *payload, ctx.config().json.max_depth);
       auto out = m->run(doc);
       json::JsonWriter w;
       mapping::write_output(w, out);

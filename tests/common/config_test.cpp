@@ -26,6 +26,7 @@ TEST_CASE("the shipped config/hub.yaml loads with its documented defaults", "[co
   CHECK(c.postgres.url.rfind("postgresql://", 0) == 0);
   CHECK(std::filesystem::path(c.mappings.dir).is_absolute());
   CHECK(std::filesystem::exists(c.mappings.dir));
+  CHECK(c.json.max_depth == 64);
 }
 
 TEST_CASE("environment variables override the file", "[config]") {

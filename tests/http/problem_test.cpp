@@ -84,3 +84,20 @@ TEST_CASE("HAProxy's answers have the hub's problem+json shape and words", "[htt
   }
   CHECK(files >= 9);
 }
+
+TEST_CASE("problem answers carry message_vi from the table or a neutral text naming the code", "[http][problem]") {
+  auto answer = [](const std::string& code) {
+    rapidjson::Document d;
+    d.Parse(problem_json(Problem{ProblemKind::kBadRequest, code, "detail", "", -1, {}}, "rid", "/x").c_str());
+    return d;
+  };
+  auto known = answer("request.too_deep");
+  REQUIRE(known.HasMember("message_vi"));
+  CHECK(std::string(known["message_vi"].GetString()).find("json.max_depth") != std::string::npos);
+  auto unknown = answer("test.code_without_message");
+  REQUIRE(unknown.HasMember("message_vi"));
+  std::string vi = unknown["message_vi"].GetString();
+  CHECK(vi.find("test.code_without_message") != std::string::npos);
+  // A request error is not worded as a data error.
+  CHECK(vi.find("Dữ liệu không hợp lệ") == std::string::npos);
+}
