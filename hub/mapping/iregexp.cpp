@@ -11,7 +11,8 @@ namespace {
 // Recursive-descent checker/translator over code points, following the RFC 9485 ABNF.
 class Translator {
  public:
-  Translator(std::string_view in, std::string& out) : in_(in), out_(out) {}
+  Translator(std::string_view in, std::string& out, bool named_groups = false)
+      : in_(in), out_(out), named_groups_(named_groups) {}
 
   bool run() {
     if (!regexp()) return false;
@@ -155,7 +156,11 @@ class Translator {
     int32_t c = peek();
     if (c == '(') {
       next();
-      out_ += "(?:";
+      if (named_groups_ && peek() == '?') {
+        if (!group_name()) return false;
+      } else {
+        out_ += "(?:";
+      }
       if (!regexp()) return false;
       if (next() != ')') return false;
       out_ += ')';
@@ -281,8 +286,27 @@ class Translator {
     return true;
   }
 
+  // "?<name>" after an opening parenthesis: a capturing group named by ASCII letters, digits
+  // and '_' (a letter first), kept as PCRE2 spells it.
+  bool group_name() {
+    next();  // ?
+    if (next() != '<') return false;
+    std::string name;
+    for (int32_t c = peek(); c != '>'; c = peek()) {
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      bool digit_or_score = (c >= '0' && c <= '9') || c == '_';
+      if (!letter && !(digit_or_score && !name.empty())) return false;
+      name += static_cast<char>(next());
+    }
+    next();  // >
+    if (name.empty() || name.size() > 32) return false;
+    out_ += "(?<" + name + ">";
+    return true;
+  }
+
   std::string_view in_;
   std::string& out_;
+  bool named_groups_ = false;
   size_t pos_ = 0;
 };
 
@@ -293,8 +317,8 @@ struct MatchData {
 
 }  // namespace
 
-bool translate_iregexp(std::string_view iregexp, std::string& out) {
-  return Translator(iregexp, out).run();
+bool translate_iregexp(std::string_view iregexp, std::string& out, bool named_groups) {
+  return Translator(iregexp, out, named_groups).run();
 }
 
 std::shared_ptr<const Regex> Regex::compile(std::string_view iregexp, bool full_match) {

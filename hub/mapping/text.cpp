@@ -462,6 +462,25 @@ std::string name_case(std::string_view s) {
   return map_letters(collapse_spaces(composed.ok() ? std::string_view(*composed) : s), title);
 }
 
+std::optional<NameCharacter> first_non_name_character(std::string_view s, std::string_view extra) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  std::size_t position = 0;
+  while (left > 0) {
+    ++position;
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = p[0] < 0x80 ? (cp = p[0], 1) : decode(p, left, &cp);
+    if (n <= 0) return NameCharacter{0, position};
+    bool ok = is_letter_cp(cp) || is_mark_cp(cp) || cp == ' ' || cp == '\'' || cp == 0x2019 || cp == 0x02BC ||
+              cp == '-' || cp == 0x2010 || cp == 0x2011 || utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
+    if (!ok && !extra.empty()) ok = extra.find(std::string_view(reinterpret_cast<const char*>(p), n)) != std::string_view::npos;
+    if (!ok) return NameCharacter{static_cast<char32_t>(cp), position};
+    p += n;
+    left -= n;
+  }
+  return std::nullopt;
+}
+
 Result<std::string> normalize_text(std::string_view s) {
   if (clean_nfc(s)) return std::string(s);
   if (already_nfc(s)) return collapse_spaces(s);
