@@ -8,7 +8,9 @@
 
 namespace hub::mapping {
 
-// The Vietnamese message for `code`; a general one for codes not in the table.
+// The Vietnamese message for `code`; a general one naming the code for codes not in the table.
 std::string vietnamese_message(std::string_view code);
+// True when `code` has a message of its own (tests check that every code the hub emits has).
+bool has_vietnamese_message(std::string_view code);
 
 }  // namespace hub::mapping
