@@ -104,6 +104,9 @@ struct CompiledMapping {
   // What the file allows but is likely wrong ("file:line:column: warning: ..."), for
   // `hubctl mapping check`.
   std::vector<std::string> warnings;
+  // Some emit explodes children, or two emits make the same entity: two records of one vendor
+  // record may then share a source id, which each record is checked for.
+  bool may_share_source_ids = false;
 };
 
 // ---- loading -------------------------------------------------------------------------------
@@ -601,6 +604,11 @@ struct Compiler {
       m->emits.push_back(std::move(rule));
     }
     m->warnings = std::move(warnings);
+    for (std::size_t i = 0; i < m->emits.size(); ++i) {
+      m->may_share_source_ids = m->may_share_source_ids || m->emits[i].foreach.has_value();
+      for (std::size_t j = 0; j < i; ++j)
+        m->may_share_source_ids = m->may_share_source_ids || m->emits[i].entity == m->emits[j].entity;
+    }
     return m;
   }
 };
@@ -1201,23 +1209,14 @@ void emit_children(const CompiledMapping& m, const EmitRule& emit, const Context
 // second would overwrite the first. The vendor record is rejected instead, naming both elements.
 void report_shared_source_ids(RecordResult& result, const std::vector<std::string>& origins) {
   const auto& recs = result.records;
-  if (recs.size() < 2) return;
-  thread_local std::vector<std::size_t> order;
-  order.resize(recs.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto less = [&](std::size_t a, std::size_t b) {
-    int e = recs[a].entity.compare(recs[b].entity);
-    if (e != 0) return e < 0;
-    int id = recs[a].source_id.compare(recs[b].source_id);
-    return id != 0 ? id < 0 : a < b;
+  auto same = [&](std::size_t a, std::size_t b) {
+    return recs[a].source_id == recs[b].source_id && recs[a].entity == recs[b].entity;
   };
-  if (!std::is_sorted(order.begin(), order.end(), less)) std::sort(order.begin(), order.end(), less);
-  for (std::size_t k = 1; k < order.size(); ++k) {
-    const MappedRecord& first = recs[order[k - 1]];
-    const MappedRecord& again = recs[order[k]];
-    if (first.entity != again.entity || first.source_id != again.source_id) continue;
-    const std::string& here = origins[order[k]].empty() ? result.path : origins[order[k]];
-    const std::string& there = origins[order[k - 1]].empty() ? result.path : origins[order[k - 1]];
+  auto report = [&](std::size_t first_index, std::size_t again_index) {
+    const MappedRecord& first = recs[first_index];
+    const MappedRecord& again = recs[again_index];
+    const std::string& here = origins[again_index].empty() ? result.path : origins[again_index];
+    const std::string& there = origins[first_index].empty() ? result.path : origins[first_index];
     FieldIssue i;
     i.code = "record.duplicate_key";
     i.entity = again.entity;
@@ -1231,7 +1230,30 @@ void report_shared_source_ids(RecordResult& result, const std::vector<std::strin
                           again.entity + " with source id " + again.source_id;
     i.message_vi = vietnamese_message(i.code);
     result.issues.push_back(std::move(i));
+  };
+  // A vendor record makes a handful of records (a transcript a few dozen): compare pairs; sort
+  // only a long list.
+  constexpr std::size_t kPairwise = 32;
+  if (recs.size() <= kPairwise) {
+    for (std::size_t b = 1; b < recs.size(); ++b)
+      for (std::size_t a = 0; a < b; ++a)
+        if (same(a, b)) {
+          report(a, b);
+          break;
+        }
+    return;
   }
+  thread_local std::vector<std::size_t> order;
+  order.resize(recs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    int e = recs[a].entity.compare(recs[b].entity);
+    if (e != 0) return e < 0;
+    int id = recs[a].source_id.compare(recs[b].source_id);
+    return id != 0 ? id < 0 : a < b;
+  });
+  for (std::size_t k = 1; k < order.size(); ++k)
+    if (same(order[k - 1], order[k])) report(order[k - 1], order[k]);
 }
 
 // Mapping::run_record, taking the record's path to keep in the result.
@@ -1270,12 +1292,12 @@ RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& docume
     if (!emit.foreach) {
       if (emit.when && !holds(*emit.when, c)) continue;
       b.emit_one(emit, c, result.source_id);
-      origins.emplace_back();
+      if (m.may_share_source_ids) origins.emplace_back();
       continue;
     }
     emit_children(m, emit, c, b, origins);
   }
-  report_shared_source_ids(result, origins);
+  if (m.may_share_source_ids) report_shared_source_ids(result, origins);
   bool rejected = false, review = false;
   for (const auto& i : result.issues) (i.review ? review : rejected) = true;
   result.status = rejected ? RecordStatus::kRejected : review ? RecordStatus::kReview : RecordStatus::kMapped;
