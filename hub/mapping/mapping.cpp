@@ -1169,8 +1169,7 @@ namespace {
 
 // One record per element of the emit's foreach, each with its own key: the values of the key's
 // paths joined with '/', or the element's index when the emit has no key.
-void emit_children(const CompiledMapping& m, const EmitRule& emit, const Contexts& c, RecordBuilder& b,
-                   std::vector<std::string>& origins) {
+void emit_children(const EmitRule& emit, const Contexts& c, RecordBuilder& b, std::vector<std::string>& origins) {
   auto children = emit.foreach->query->select_with_paths(base_of(*emit.foreach, c));
   std::string prefix = emit.foreach->base == PathRef::Base::kRoot ? "$"
                        : emit.foreach->base == PathRef::Base::kRecord ? *c.record_path
@@ -1295,7 +1294,7 @@ RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& docume
       if (m.may_share_source_ids) origins.emplace_back();
       continue;
     }
-    emit_children(m, emit, c, b, origins);
+    emit_children(emit, c, b, origins);
   }
   if (m.may_share_source_ids) report_shared_source_ids(result, origins);
   bool rejected = false, review = false;
