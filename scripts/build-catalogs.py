@@ -694,7 +694,7 @@ def edu_catalogs(out):
         "health sector 1 Nam / 2 Nữ / 3 chưa xác định) or the vendor's own mapping.",
         MOET_NOTE, [dict(LOCAL, title="Hub-local M/F/U"), CSDL,
                     {"id": "qd4750_byt", "title": "Health sector (QĐ 4750/QĐ-BYT)", "status": "observed"}],
-        "^[A-Z]$"), es)
+        "^[A-Z]$", unknown_codes=["U"]), es)
 
     # school level (nhóm cấp học): codes given in NOTES.md
     lv = [("01", "Mầm non", "Preschool", ["MN", "Giáo dục mầm non"]),
@@ -907,7 +907,9 @@ system), optional `code_format` (documentation), `code_width` (every canonical c
 this many characters; used for the "leading zero lost?" hint), `name_prefixes` (unit types that
 may be left out of a name query), `name_abbreviations` (expanded when a name query finds
 nothing, e.g. `TP` -> `Thành phố`), `parent_catalogs` (where `parent` codes live; checked at
-load), `local_codes`, `entry_count` (checked at load), and exactly one of `entries` (inline list)
+load), `local_codes`, `unknown_codes` (codes meaning "not known": `hubctl mapping check` warns when
+a vendor's sample values are coded to them), `entry_count` (checked at load), and exactly one of
+`entries` (inline list)
 or `entries_csv` (a CSV beside the YAML). Unknown keys are load errors.
 
 Entry fields: `code`, `name` (NFC), `name_en`, `parent`, `level`, `valid_from`, `valid_to`

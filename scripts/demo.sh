@@ -45,6 +45,8 @@ admissions=$(token_for demo-admissions --scope ingest:student --scope ingest:adm
 transcripts=$(token_for demo-transcripts --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary)
 hr=$(token_for demo-hr --scope ingest:staff --unit province:31)
 warehouse=$(token_for demo-warehouse --scope 'pull:*')
+admissions2=$(token_for demo-admissions-2 --scope ingest:student --scope ingest:admission_application --unit province:31); echo "demo: demo-admissions-2 token $admissions2 (POST mappings/partners/demo-admissions-2/samples/admissions.json to /v1/ingest/admissions)"
+hocba=$(token_for demo-hocba --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary); echo "demo: demo-hocba token $hocba (POST mappings/partners/demo-hocba/samples/transcripts.json to /v1/ingest/transcripts)"
 
 listen=${HUB_LISTEN:-127.0.0.1:8080}             # public: HAProxy (scripts/edge.sh)
 backend=${HUB_EDGE_BACKENDS:-127.0.0.1:18080}     # the hub, on loopback behind it

@@ -128,6 +128,10 @@ Result<const Entry*> Catalog::lookup(std::string_view value, const LookupOptions
     std::string msg = what + " '" + std::string(v) + "' not found in catalog " + name_;
     if (!options.code_system.empty()) msg += " (code system " + options.code_system + ")";
     if (!options.parent.empty()) msg += " under parent " + options.parent;
+    if (!options.code_system.empty() && options.by != LookupBy::kName) {
+      std::string meanings = describe_codes(options.code_system);
+      if (!meanings.empty()) msg += "; its codes: " + meanings;
+    }
     if (code_width_ > 0 && all_digits(v) && static_cast<int>(v.size()) != code_width_ &&
         (options.code_system.empty() || options.code_system == canonical_code_system_))
       msg += "; its codes have " + std::to_string(code_width_) +
@@ -164,6 +168,30 @@ Result<const Entry*> Catalog::lookup(std::string_view value, const LookupOptions
   if (chosen.size() > kMaxListed) msg += ", …";
   msg += "; qualify with parent or as_of";
   return make_error("catalog.ambiguous", msg, name_);
+}
+
+bool Catalog::is_unknown_code(std::string_view code) const {
+  return std::find(unknown_codes_.begin(), unknown_codes_.end(), code) != unknown_codes_.end();
+}
+
+std::string Catalog::describe_codes(const std::string& code_system, std::size_t max_entries) const {
+  if (entries_.size() > max_entries) return "";
+  bool canonical = code_system.empty() || code_system == canonical_code_system_;
+  std::vector<std::pair<std::string, const Entry*>> codes;
+  for (const auto& e : entries_) {
+    if (canonical) {
+      codes.emplace_back(e.code, &e);
+    } else if (auto it = e.codes.find(code_system); it != e.codes.end()) {
+      codes.emplace_back(it->second, &e);
+    }
+  }
+  std::sort(codes.begin(), codes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& [code, e] : codes) {
+    out += (out.empty() ? "" : ", ") + code + " = ";
+    out += canonical ? e->name : e->code + " (" + e->name + ")";
+  }
+  return out;
 }
 
 const Catalog* CatalogSet::find(std::string_view name) const {

@@ -82,10 +82,19 @@ class Catalog {
   const std::vector<CodeSystem>& code_systems() const { return code_systems_; }
   const std::vector<std::string>& parent_catalogs() const { return parent_catalogs_; }
   const std::vector<std::string>& local_codes() const { return local_codes_; }
+  // Canonical codes that say the value is not known ("U", Chưa có thông tin): a vendor value
+  // coded to one of them usually means a code system that reads the vendor's codes wrongly.
+  const std::vector<std::string>& unknown_codes() const { return unknown_codes_; }
+  bool is_unknown_code(std::string_view code) const;
+  // What each code of `code_system` ("" = the canonical codes) means, e.g. for gender in
+  // csdl_gddt "0 = U (Chưa có thông tin), 1 = M (Nam), 2 = F (Nữ)"; "" when the catalog has
+  // more than `max_entries` entries (a commune list explains nothing that way).
+  std::string describe_codes(const std::string& code_system, std::size_t max_entries = 12) const;
   int code_width() const { return code_width_; }  // 0 = codes have no fixed width
   const std::string& file() const { return file_; }
 
-  // Errors: catalog.not_found, catalog.ambiguous (message lists the codes),
+  // Errors: catalog.not_found (for a small catalog, the message says what each code of the code
+  // system means), catalog.ambiguous (message lists the codes),
   // catalog.not_valid_on (message gives the validity periods), catalog.unknown_code_system.
   Result<const Entry*> lookup(std::string_view value, const LookupOptions& options) const;
   // Every entry with this canonical code, whatever its validity (e.g. old and new 00004).
@@ -105,7 +114,7 @@ class Catalog {
   std::string name_, kind_, title_vi_, title_en_, description_, source_, licence_,
       canonical_code_system_, file_;
   std::vector<CodeSystem> code_systems_;
-  std::vector<std::string> parent_catalogs_, local_codes_;
+  std::vector<std::string> parent_catalogs_, local_codes_, unknown_codes_;
   std::vector<std::pair<std::string, std::string>> name_prefixes_;  // folded prefix + " "
   std::vector<std::pair<std::string, std::string>> abbreviations_;  // folded "tp " -> "thanh pho "
   int code_width_ = 0;

@@ -147,7 +147,7 @@ bool overlaps(const Entry& a, const Entry& b) {
 const std::set<std::string> kMetaKeys = {
     "name", "kind", "title_vi", "title_en", "description", "source", "licence",
     "canonical_code_system", "code_format", "code_width", "name_prefixes", "name_abbreviations",
-    "parent_catalogs", "local_codes", "code_systems", "entry_count", "entries", "entries_csv"};
+    "parent_catalogs", "local_codes", "unknown_codes", "code_systems", "entry_count", "entries", "entries_csv"};
 const std::set<std::string> kEntryKeys = {"code", "name", "name_en", "parent", "level", "valid_from",
                                           "valid_to", "synonyms", "codes"};
 const std::vector<std::string> kCsvColumns = {"code", "name", "name_en", "parent", "level",
@@ -206,6 +206,7 @@ std::unique_ptr<Catalog> CatalogBuilder::load(const fs::path& yaml_path) {
   }
   if (root["parent_catalogs"]) c->parent_catalogs_ = string_list(file, root["parent_catalogs"], "parent_catalogs");
   if (root["local_codes"]) c->local_codes_ = string_list(file, root["local_codes"], "local_codes");
+  if (root["unknown_codes"]) c->unknown_codes_ = string_list(file, root["unknown_codes"], "unknown_codes");
   if (root["name_prefixes"])
     for (const auto& p : string_list(file, root["name_prefixes"], "name_prefixes"))
       c->name_prefixes_.emplace_back(text::fold_key(p) + " ", p);

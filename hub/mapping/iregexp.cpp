@@ -16,7 +16,8 @@ constexpr int kMaxGroupNesting = 64;
 // Recursive-descent checker/translator over code points, following the RFC 9485 ABNF.
 class Translator {
  public:
-  Translator(std::string_view in, std::string& out) : in_(in), out_(out) {}
+  Translator(std::string_view in, std::string& out, bool named_groups = false)
+      : in_(in), out_(out), named_groups_(named_groups) {}
 
   bool run() {
     if (!regexp()) return false;
@@ -161,7 +162,11 @@ class Translator {
     if (c == '(') {
       if (depth_ >= kMaxGroupNesting) return false;
       next();
-      out_ += "(?:";
+      if (named_groups_ && peek() == '?') {
+        if (!group_name()) return false;
+      } else {
+        out_ += "(?:";
+      }
       ++depth_;
       bool ok = regexp();
       --depth_;
@@ -289,8 +294,27 @@ class Translator {
     return true;
   }
 
+  // "?<name>" after an opening parenthesis: a capturing group named by ASCII letters, digits
+  // and '_' (a letter first), kept as PCRE2 spells it.
+  bool group_name() {
+    next();  // ?
+    if (next() != '<') return false;
+    std::string name;
+    for (int32_t c = peek(); c != '>'; c = peek()) {
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      bool digit_or_score = (c >= '0' && c <= '9') || c == '_';
+      if (!letter && !(digit_or_score && !name.empty())) return false;
+      name += static_cast<char>(next());
+    }
+    next();  // >
+    if (name.empty() || name.size() > 32) return false;
+    out_ += "(?<" + name + ">";
+    return true;
+  }
+
   std::string_view in_;
   std::string& out_;
+  bool named_groups_ = false;
   size_t pos_ = 0;
   int depth_ = 0;  // groups open
 };
@@ -302,8 +326,8 @@ struct MatchData {
 
 }  // namespace
 
-bool translate_iregexp(std::string_view iregexp, std::string& out) {
-  return Translator(iregexp, out).run();
+bool translate_iregexp(std::string_view iregexp, std::string& out, bool named_groups) {
+  return Translator(iregexp, out, named_groups).run();
 }
 
 std::shared_ptr<const Regex> Regex::compile(std::string_view iregexp, bool full_match) {

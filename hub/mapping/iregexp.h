@@ -13,8 +13,10 @@
 namespace hub::jsonpath {
 
 // Appends the PCRE2 equivalent of `iregexp` to `out`; false (out unspecified) if `iregexp` is
-// not a valid I-Regexp or not valid UTF-8.
-bool translate_iregexp(std::string_view iregexp, std::string& out);
+// not a valid I-Regexp or not valid UTF-8. With `named_groups`, "(?<name>...)" is accepted too
+// and stays a named capturing group (the mapping's capture transform); every other group is
+// non-capturing.
+bool translate_iregexp(std::string_view iregexp, std::string& out, bool named_groups = false);
 
 class Regex {
  public:

@@ -573,6 +573,21 @@ const std::string* Query::first_name() const {
 
 bool Query::is_singular_name() const { return first_name() && compiled_->steps.size() == 1; }
 
+std::optional<std::string> Query::singular_path() const {
+  const CompiledQuery& q = *compiled_;
+  if (!q.path.singular) return std::nullopt;
+  std::string out = "$";
+  for (const auto& step : q.steps) {
+    if (!step.is_index) {
+      append_normalized_name(out, step.name);
+    } else {
+      if (step.index < 0) return std::nullopt;  // counts from an end the query alone does not know
+      out += "[" + std::to_string(step.index) + "]";
+    }
+  }
+  return out;
+}
+
 const rapidjson::Value* Query::select_one_after_first(const rapidjson::Value& first) const {
   const CompiledQuery& q = *compiled_;
   return walk_steps(q.steps.data() + 1, q.steps.data() + q.steps.size(), first);

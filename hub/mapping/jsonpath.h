@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,10 @@ class Query {
 
   // True for an RFC "singular query": only name and index segments, so at most one result.
   bool is_singular() const;
+
+  // The normalized path a singular query names, whether or not the node exists ($.a[0].b ->
+  // $['a'][0]['b']); nullopt for other queries and for negative indexes.
+  std::optional<std::string> singular_path() const;
 
   // For a singular query whose first segment is a name ($.a.b): that name, else nullptr.
   const std::string* first_name() const;

@@ -6,13 +6,16 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
-#include <mutex>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "hub/common/crypto.h"
+#include "hub/mapping/iregexp.h"
 #include "hub/mapping/jsonpath.h"
 #include "hub/mapping/messages.h"
 #include "hub/mapping/text.h"
@@ -24,9 +27,11 @@ namespace hub::mapping {
 // ---- compiled form -------------------------------------------------------------------------
 
 // A JSONPath with the node it starts from: `$` the current context (the vendor record, or the
-// element of a `foreach`), `$record` the vendor record, `$root` the whole document.
+// element of a `foreach`), `$record` the vendor record, `$root` the whole document, `$path` the
+// member names and indexes that lead from the foreach's starting node to the element (a JSON
+// array: for `foreach: $.ketQua.*.*`, $path[1] is the subject's member name, $path[2] the term's).
 struct PathRef {
-  enum class Base { kContext, kRecord, kRoot } base = Base::kContext;
+  enum class Base { kContext, kRecord, kRoot, kElementPath } base = Base::kContext;
   std::string text;
   std::optional<jsonpath::Query> query;
   // Slot of the query's first member in CompiledMapping::record_members, when that member is
@@ -35,10 +40,14 @@ struct PathRef {
   bool member_only = false;  // the query is that member and nothing more ($.x)
 };
 
+// A `when:` test: one comparison of the value at `path`, or all / any / not of others.
 struct Condition {
+  enum class Op { kExists, kMissing, kEquals, kNotEquals, kIn, kNotIn, kRegex, kPrefix, kAll, kAny, kNot };
+  Op op = Op::kExists;
   PathRef path;
-  enum class Op { kExists, kMissing, kEquals, kNotEquals, kIn } op = Op::kExists;
-  std::vector<std::string> values;
+  std::vector<std::string> values;  // equals, not_equals, in, not_in, prefix (any of them)
+  std::shared_ptr<const jsonpath::Regex> regex;
+  std::vector<Condition> children;  // all, any, not (one)
 };
 
 struct CatalogRule {
@@ -74,7 +83,10 @@ struct EmitRule {
   std::string as;
   const schema::EntitySchema* schema = nullptr;
   std::optional<PathRef> foreach;
-  std::optional<PathRef> child_key;  // relative to the foreach element
+  // The parts of each child's key, read from the element; joined with '/' into the child's
+  // source id. Empty: the element's index.
+  std::vector<PathRef> child_key;
+  bool uses_element_path = false;  // some path of the emit starts at $path
   std::optional<Condition> when;
   std::vector<FieldRule> fields;
 };
@@ -89,6 +101,12 @@ struct CompiledMapping {
   jsonpath::MemberIndex record_members;
   std::shared_ptr<const catalog::CatalogSet> catalogs;
   std::shared_ptr<const schema::SchemaSet> schemas;
+  // What the file allows but is likely wrong ("file:line:column: warning: ..."), for
+  // `hubctl mapping check`.
+  std::vector<std::string> warnings;
+  // Some emit explodes children, or two emits make the same entity: two records of one vendor
+  // record may then share a source id, which each record is checked for.
+  bool may_share_source_ids = false;
 };
 
 // ---- loading -------------------------------------------------------------------------------
@@ -109,6 +127,17 @@ const std::string& intern(const std::string& name) {
 struct Compiler {
   std::string file;
   const LoadContext& ctx;
+  // While an emit with `foreach` is compiled: its paths may start at $path; each use is counted.
+  mutable bool element_paths_allowed = false;
+  mutable int element_path_uses = 0;
+  mutable std::vector<std::string> warnings{};
+
+  void warn(const YAML::Node& node, const std::string& what) const {
+    auto m = node.Mark();
+    std::string where = file;
+    if (!m.is_null()) where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    warnings.push_back(where + ": warning: " + what);
+  }
 
   // Errors carry file:line:column of the YAML node they are about.
   Error at(const YAML::Node& node, const std::string& what) const {
@@ -139,6 +168,12 @@ struct Compiler {
     return at(*bad, "unknown key '" + key + "' in " + what + "; allowed: " + list);
   }
 
+  std::string known_catalogs() const {
+    std::string list;
+    for (const auto* c : ctx.catalogs->list()) list += (list.empty() ? "" : ", ") + c->name();
+    return list;
+  }
+
   Result<PathRef> path(const YAML::Node& node) const {
     if (!node.IsScalar()) return at(node, "expected a JSONPath such as $.hoTen");
     PathRef p;
@@ -150,6 +185,12 @@ struct Compiler {
     } else if (text.rfind("$record", 0) == 0) {
       p.base = PathRef::Base::kRecord;
       text = "$" + text.substr(7);
+    } else if (text.rfind("$path", 0) == 0) {
+      if (!element_paths_allowed)
+        return at(node, "'" + text + "': $path (the element's member names and indexes) exists only in an emit with foreach");
+      p.base = PathRef::Base::kElementPath;
+      text = "$" + text.substr(5);
+      ++element_path_uses;
     }
     auto q = jsonpath::Query::parse(text);
     if (!q)
@@ -169,25 +210,67 @@ struct Compiler {
     p.member_only = p.query->is_singular_name();
   }
 
-  Result<Condition> condition(const YAML::Node& node) const {
-    if (!node.IsMap() || !node["path"])
-      return at(node, "a condition is {path: <JSONPath>, equals|not_equals|in|exists: ...}");
-    if (auto st = keys(node, {"path", "equals", "not_equals", "in", "exists"}, "a condition"); !st)
-      return st.error();
+  // Conditions nest (all / any / not) at most this deep: deeper is surely a mistake.
+  static constexpr int kMaxConditionDepth = 8;
+
+  Result<Condition> condition(const YAML::Node& node, int depth = 0) const {
+    const char* usage = "a condition is {path: <JSONPath>, equals|not_equals|in|not_in|regex|prefix|exists: ...}, "
+                        "or {all: [...]}, {any: [...]}, {not: {...}} of conditions";
+    if (!node.IsMap()) return at(node, usage);
+    if (depth >= kMaxConditionDepth) return at(node, "conditions nest at most 8 deep");
     Condition c;
+    for (const char* group : {"all", "any", "not"}) {
+      const YAML::Node& g = node[group];
+      if (!g) continue;
+      if (node.size() != 1) return at(node, std::string("'") + group + "' stands alone in its condition");
+      std::vector<YAML::Node> kids;
+      if (std::string(group) == "not") {
+        c.op = Condition::Op::kNot;
+        kids.push_back(g);
+      } else {
+        if (!g.IsSequence() || g.size() == 0) return at(g, std::string("'") + group + "' takes a list of conditions");
+        c.op = std::string(group) == "all" ? Condition::Op::kAll : Condition::Op::kAny;
+        for (const auto& k : g) kids.push_back(k);
+      }
+      for (const auto& k : kids) {
+        auto child = condition(k, depth + 1);
+        if (!child) return child.error();
+        c.children.push_back(std::move(child.value()));
+      }
+      return c;
+    }
+    if (!node["path"]) return at(node, usage);
+    if (auto st = keys(node, {"path", "equals", "not_equals", "in", "not_in", "regex", "prefix", "exists"}, "a condition"); !st)
+      return st.error();
+    if (node.size() > 2) return at(node, "one test per condition; combine several with all: [...] or any: [...]");
     auto p = path(node["path"]);
     if (!p) return p.error();
     c.path = std::move(p.value());
+    auto list = [&](const YAML::Node& n) -> Status {
+      if (n.IsScalar()) c.values = {n.Scalar()};
+      else if (n.IsSequence() && n.size() > 0)
+        for (const auto& v : n) c.values.push_back(v.Scalar());
+      else return at(n, "expected a value or a list of values");
+      return Status::Ok();
+    };
     if (node["equals"]) {
       c.op = Condition::Op::kEquals;
       c.values = {node["equals"].Scalar()};
     } else if (node["not_equals"]) {
       c.op = Condition::Op::kNotEquals;
       c.values = {node["not_equals"].Scalar()};
-    } else if (node["in"]) {
-      if (!node["in"].IsSequence()) return at(node["in"], "'in' takes a list of values");
-      c.op = Condition::Op::kIn;
-      for (const auto& v : node["in"]) c.values.push_back(v.Scalar());
+    } else if (node["in"] || node["not_in"]) {
+      const YAML::Node& n = node["in"] ? node["in"] : node["not_in"];
+      if (!n.IsSequence()) return at(n, std::string("'") + (node["in"] ? "in" : "not_in") + "' takes a list of values");
+      c.op = node["in"] ? Condition::Op::kIn : Condition::Op::kNotIn;
+      if (auto st = list(n); !st) return st.error();
+    } else if (node["prefix"]) {
+      c.op = Condition::Op::kPrefix;
+      if (auto st = list(node["prefix"]); !st) return st.error();
+    } else if (node["regex"]) {
+      c.op = Condition::Op::kRegex;
+      c.regex = jsonpath::Regex::compile(node["regex"].Scalar(), true);
+      if (!c.regex) return at(node["regex"], "'" + node["regex"].Scalar() + "' is not a valid I-Regexp (RFC 9485)");
     } else if (node["exists"]) {
       c.op = node["exists"].as<bool>(true) ? Condition::Op::kExists : Condition::Op::kMissing;
     }
@@ -257,6 +340,12 @@ struct Compiler {
         return at(s["ref"], "'" + name + "' is not a reference field of " + emit.entity);
     }
     f.required = s["required"] ? s["required"].as<bool>(false) : f.schema->required;
+    // A mapping may ask more of a vendor than the schema does, not less: a record without a
+    // field the canonical schema requires is rejected whatever the mapping says.
+    if (!f.required && f.schema->required)
+      return at(s["required"], "'" + name + "' is required by the canonical " + emit.entity +
+                                   " schema, so a mapping cannot make it optional; give `default:` for the "
+                                   "records where the vendor leaves it out");
     if (s["transform"]) {
       const YAML::Node& t = s["transform"];
       std::vector<YAML::Node> steps;
@@ -276,7 +365,7 @@ struct Compiler {
     if (!catalog_name.empty() && !s["value"] && !s["ref"]) {
       CatalogRule c;
       c.catalog = ctx.catalogs->find(catalog_name);
-      if (!c.catalog) return at(s["catalog"] ? s["catalog"] : spec, "unknown catalog '" + catalog_name + "'");
+      if (!c.catalog) return at(s["catalog"] ? s["catalog"] : spec, "unknown catalog '" + catalog_name + "'; known: " + known_catalogs());
       auto cs = code_systems.find(catalog_name);
       if (s["code_system"]) c.options.code_system = s["code_system"].Scalar();
       else if (cs != code_systems.end()) c.options.code_system = cs->second;
@@ -319,6 +408,10 @@ struct Compiler {
         return at(s["value"], "'" + scalar_text(*f.constant) + "' is not a code of the catalog '" +
                                   f.schema->catalog + "'");
     }
+    // A person's name gets the default character check unless the pipeline has its own.
+    if (f.schema->person_name && f.from &&
+        std::none_of(f.transforms.begin(), f.transforms.end(), [](const Transform& t) { return t.name == "person_name"; }))
+      f.transforms.push_back(std::move(compile_transform(YAML::Node("person_name"), topts).value()));
     if (f.schema->type == schema::FieldType::kPersonalId && f.from &&
         std::none_of(f.transforms.begin(), f.transforms.end(), [](const Transform& t) { return t.name == "personal_id"; })) {
       auto t = compile_transform(YAML::Node("personal_id"), topts);
@@ -345,6 +438,66 @@ struct Compiler {
       f.canonical_output = schema::check_value(*f.schema, doc.MemberBegin()->value).empty();
     }
     return f;
+  }
+
+  // Every field the canonical schema requires must be mapped: otherwise every record of the
+  // feed would be rejected at run time.
+  Status check_required_fields(const EmitRule& rule, const YAML::Node& e) const {
+    for (std::size_t i : rule.schema->required) {
+      const schema::FieldSchema& fs = rule.schema->fields[i];
+      auto it = std::find_if(rule.fields.begin(), rule.fields.end(), [&](const FieldRule& f) { return f.name == fs.name; });
+      if (it == rule.fields.end())
+        return at(e["fields"], "the canonical " + rule.entity + " requires '" + fs.name +
+                                   "', which this emit does not map: every record would be rejected "
+                                   "(schema.required); map it from the vendor's data");
+      if (it->when && !it->default_value)
+        warn(e["fields"][fs.name], "'" + fs.name + "' is required by the canonical " + rule.entity +
+                                       " but mapped only `when` its condition holds: records where it does not are rejected");
+    }
+    return Status::Ok();
+  }
+
+  // The same text for the same node, however the path was spelled ($.a and $['a']).
+  static std::string path_key(const PathRef& p) {
+    auto singular = p.query->singular_path();
+    return std::to_string(static_cast<int>(p.base)) + (singular ? *singular : p.query->text());
+  }
+
+  // Children of one vendor record must have different keys, or they would share a source id
+  // (such a record is rejected at run time). Warns when the key cannot tell them apart by
+  // construction: no key at all, a key that is the same for every element, or a key that
+  // leaves out an element's value that is part of the entity's natural key.
+  void warn_about_keys(const EmitRule& rule, const YAML::Node& e) const {
+    if (!rule.foreach) return;
+    if (rule.child_key.empty()) {
+      warn(e["foreach"], "no key: children are told apart by their position in the vendor's list, so a vendor "
+                         "that sends them in another order updates the wrong records; give `key:`");
+      return;
+    }
+    bool varies = false;
+    std::set<std::string> parts;
+    for (const auto& k : rule.child_key) {
+      varies = varies || k.base == PathRef::Base::kContext || k.base == PathRef::Base::kElementPath;
+      parts.insert(path_key(k));
+    }
+    if (!varies) {
+      warn(e["key"], "the key reads nothing from the element ($record and $root are the same for every element), "
+                     "so two elements always share a source id");
+      return;
+    }
+    for (const auto& natural : rule.schema->natural_keys) {
+      for (const auto& name : natural) {
+        auto f = std::find_if(rule.fields.begin(), rule.fields.end(), [&](const FieldRule& r) { return r.name == name; });
+        if (f == rule.fields.end() || !f->from) continue;
+        bool per_element = f->from->base == PathRef::Base::kContext || f->from->base == PathRef::Base::kElementPath;
+        if (!per_element || parts.count(path_key(*f->from))) continue;
+        std::string list;
+        for (const auto& n : natural) list += (list.empty() ? "" : ", ") + n;
+        warn(e["key"], "the key leaves out " + f->from->text + ", which gives '" + name + "' (natural key [" + list +
+                           "] of " + rule.entity + "): two elements that differ only there get the same source "
+                           "id and the vendor record is rejected; add it to the key");
+      }
+    }
   }
 
   Result<std::unique_ptr<CompiledMapping>> compile(const YAML::Node& root, const std::string& text) const {
@@ -378,7 +531,8 @@ struct Compiler {
     if (root["code_systems"]) {
       if (!root["code_systems"].IsMap()) return at(root["code_systems"], "code_systems maps a catalog to the vendor's code system");
       for (const auto& kv : root["code_systems"]) {
-        if (!ctx.catalogs->find(kv.first.Scalar())) return at(kv.first, "unknown catalog '" + kv.first.Scalar() + "'");
+        if (!ctx.catalogs->find(kv.first.Scalar()))
+          return at(kv.first, "unknown catalog '" + kv.first.Scalar() + "'; known: " + known_catalogs());
         code_systems[kv.first.Scalar()] = kv.second.Scalar();
       }
     }
@@ -414,11 +568,21 @@ struct Compiler {
         if (!p) return p.error();
         rule.foreach = std::move(p.value());
       }
+      element_paths_allowed = rule.foreach.has_value();
+      element_path_uses = 0;
       if (e["key"]) {
         if (!rule.foreach) return at(e["key"], "'key' names exploded children; it needs 'foreach'");
-        auto p = path(e["key"]);
-        if (!p) return p.error();
-        rule.child_key = std::move(p.value());
+        std::vector<YAML::Node> parts;
+        if (e["key"].IsSequence())
+          for (const auto& k : e["key"]) parts.push_back(k);
+        else
+          parts.push_back(e["key"]);
+        if (parts.empty()) return at(e["key"], "'key' is a path, or a list of paths, giving each child's key");
+        for (const auto& k : parts) {
+          auto p = path(k);
+          if (!p) return p.error();
+          rule.child_key.push_back(std::move(p.value()));
+        }
       }
       if (e["when"]) {
         auto c = condition(e["when"]);
@@ -432,14 +596,31 @@ struct Compiler {
         rule.fields.push_back(std::move(f.value()));
         if (auto& from = rule.fields.back().from) index_record_member(*m, *from, !rule.foreach);
       }
+      rule.uses_element_path = element_path_uses > 0;
+      element_paths_allowed = false;
+      if (auto st = check_required_fields(rule, e); !st) return st.error();
+      warn_about_keys(rule, e);
       known_refs.insert(rule.as);
       m->emits.push_back(std::move(rule));
+    }
+    m->warnings = std::move(warnings);
+    for (std::size_t i = 0; i < m->emits.size(); ++i) {
+      m->may_share_source_ids = m->may_share_source_ids || m->emits[i].foreach.has_value();
+      for (std::size_t j = 0; j < i; ++j)
+        m->may_share_source_ids = m->may_share_source_ids || m->emits[i].entity == m->emits[j].entity;
     }
     return m;
   }
 };
 
 // ---- running -------------------------------------------------------------------------------
+
+// The member names and indexes from a foreach's starting node to one element, as the JSON
+// array `$path` selects from, with where each one ends in the element's normalized path.
+struct ElementPath {
+  rapidjson::Document segments{rapidjson::kArrayType};
+  std::vector<std::size_t> ends;  // segments[i] is named by element_path.substr(0, ends[i])
+};
 
 struct Contexts {
   const rapidjson::Value* root;
@@ -448,15 +629,65 @@ struct Contexts {
   const std::string* record_path;
   const std::string* current_path;  // normalized path of `current`
   const rapidjson::Value* const* record_members;  // found by CompiledMapping::record_members
+  const ElementPath* element_path = nullptr;      // inside a foreach that reads $path
 };
+
+const rapidjson::Value& empty_array() {
+  static const rapidjson::Value kEmpty(rapidjson::kArrayType);
+  return kEmpty;
+}
 
 const rapidjson::Value& base_of(const PathRef& p, const Contexts& c) {
   switch (p.base) {
     case PathRef::Base::kRoot: return *c.root;
     case PathRef::Base::kRecord: return *c.record;
+    case PathRef::Base::kElementPath: return c.element_path ? c.element_path->segments : empty_array();
     case PathRef::Base::kContext: break;
   }
   return *c.current;
+}
+
+// Splits the normalized path of an element, relative to its foreach's starting node
+// ("$['ketQua']['TOAN'][0]"), into its member names and indexes. `offset` is where that relative
+// path starts inside the element's full path.
+void parse_element_path(std::string_view rel, std::size_t offset, ElementPath& out) {
+  auto& a = out.segments.GetAllocator();
+  out.segments.SetArray();
+  out.ends.clear();
+  std::size_t i = 1;  // after '$'
+  while (i < rel.size() && rel[i] == '[') {
+    ++i;
+    if (i < rel.size() && rel[i] == '\'') {
+      std::string name;
+      for (++i; i < rel.size() && rel[i] != '\''; ++i) {
+        if (rel[i] != '\\' || i + 1 >= rel.size()) {
+          name += rel[i];
+          continue;
+        }
+        char e = rel[++i];
+        switch (e) {
+          case 'b': name += '\b'; break;
+          case 'f': name += '\f'; break;
+          case 'n': name += '\n'; break;
+          case 'r': name += '\r'; break;
+          case 't': name += '\t'; break;
+          case 'u':  // a 4-hex-digit escape: the other control characters
+            if (i + 4 < rel.size()) name += static_cast<char>(std::stoi(std::string(rel.substr(i + 1, 4)), nullptr, 16));
+            i += 4;
+            break;
+          default: name += e;  // \' and \\ (backslash)
+        }
+      }
+      out.segments.PushBack(rapidjson::Value(name.c_str(), static_cast<rapidjson::SizeType>(name.size()), a), a);
+      i += 2;  // ']
+    } else {
+      std::size_t close = rel.find(']', i);
+      if (close == std::string_view::npos) return;
+      out.segments.PushBack(rapidjson::Value(static_cast<std::int64_t>(std::stoll(std::string(rel.substr(i, close - i))))), a);
+      i = close + 1;
+    }
+    out.ends.push_back(offset + i);
+  }
 }
 
 // The node `p` selects, or nullptr.
@@ -467,13 +698,21 @@ const rapidjson::Value* select(const PathRef& p, const Contexts& c) {
 }
 
 // Normalized path of the node `p` selects, for error reports (computed only when reporting).
+// When it selects nothing: the path where a singular query's value would be, else the node the
+// query starts from. A value read from $path is reported at the element's member it names.
 std::string node_path(const PathRef& p, const Contexts& c) {
   auto nodes = p.query->select_with_paths(base_of(p, c));
-  std::string rel = nodes.empty() ? p.query->text() : nodes.front().path;
+  if (p.base == PathRef::Base::kElementPath) {
+    std::size_t k = nodes.empty() ? SIZE_MAX : std::strtoull(nodes.front().path.c_str() + 2, nullptr, 10);
+    return c.element_path && k < c.element_path->ends.size() ? c.current_path->substr(0, c.element_path->ends[k])
+                                                              : *c.current_path;
+  }
   std::string prefix = p.base == PathRef::Base::kRoot ? "$"
                        : p.base == PathRef::Base::kRecord ? *c.record_path
                                                           : *c.current_path;
-  return prefix + rel.substr(1);
+  if (!nodes.empty()) return prefix + nodes.front().path.substr(1);
+  auto singular = p.query->singular_path();
+  return singular ? prefix + singular->substr(1) : prefix;
 }
 
 // Reads a JSON scalar into `out`; false (and `out` unchanged) for an array or an object.
@@ -537,21 +776,38 @@ void put(rapidjson::Document& doc, const std::string& interned_key, const Scalar
 }
 
 bool holds(const Condition& cond, const Contexts& c) {
-  const rapidjson::Value* v = select(cond.path, c);
-  bool present = v && !v->IsNull();
+  using Op = Condition::Op;
   switch (cond.op) {
-    case Condition::Op::kExists: return present;
-    case Condition::Op::kMissing: return !present;
+    case Op::kAll:
+      for (const auto& k : cond.children)
+        if (!holds(k, c)) return false;
+      return true;
+    case Op::kAny:
+      for (const auto& k : cond.children)
+        if (holds(k, c)) return true;
+      return false;
+    case Op::kNot: return !holds(cond.children.front(), c);
     default: break;
   }
-  std::string text;
-  if (present) {
-    auto s = to_scalar(*v);
-    if (s) text = scalar_text(*s);
+  const rapidjson::Value* v = select(cond.path, c);
+  bool present = v && !v->IsNull();
+  if (cond.op == Op::kExists) return present;
+  if (cond.op == Op::kMissing) return !present;
+  // Tests on text see a single value's text; an array or an object has none.
+  std::optional<std::string> text;
+  if (present)
+    if (auto s = to_scalar(*v)) text = scalar_text(*s);
+  switch (cond.op) {
+    case Op::kRegex: return text && cond.regex->matches(*text);
+    case Op::kPrefix:
+      for (const auto& x : cond.values)
+        if (text && text->rfind(x, 0) == 0) return true;
+      return false;
+    default: break;
   }
   bool in = false;
-  for (const auto& x : cond.values) in = in || (present && x == text);
-  return cond.op == Condition::Op::kNotEquals ? !in : in;
+  for (const auto& x : cond.values) in = in || (text && x == *text);
+  return cond.op == Op::kNotEquals || cond.op == Op::kNotIn ? !in : in;
 }
 
 // What a catalog rule makes of one vendor value: the canonical code, or the error to report.
@@ -740,8 +996,8 @@ struct RecordBuilder {
     return true;
   }
 
+  // Makes the emit's record; the caller has checked the emit's `when`.
   void emit_one(const EmitRule& emit, const Contexts& c, const std::string& source_id) {
-    if (emit.when && !holds(*emit.when, c)) return;
     // Built where it is kept: valid until the next emit_one, which emits nothing meanwhile.
     MappedRecord& rec = result.records.emplace_back();
     rec.entity = emit.entity;
@@ -825,6 +1081,51 @@ const std::string& Mapping::feed() const { return compiled_->feed; }
 const std::string& Mapping::version() const { return compiled_->version; }
 const std::string& Mapping::file() const { return compiled_->file; }
 
+const std::vector<std::string>& Mapping::warnings() const { return compiled_->warnings; }
+
+std::vector<std::string> Mapping::sample_warnings(const MappingOutput& out) const {
+  std::vector<std::string> warnings;
+  // field (by its rule) -> [records coded to an unknown code, records with the field, the code]
+  std::map<const FieldRule*, std::tuple<std::size_t, std::size_t, std::string>> unknown;
+  std::vector<const FieldRule*> order;
+  for (const auto& r : out.results) {
+    for (const auto& rec : r.records) {
+      auto emit = std::find_if(compiled_->emits.begin(), compiled_->emits.end(),
+                               [&](const EmitRule& e) { return e.as == rec.local_name; });
+      if (emit == compiled_->emits.end()) continue;
+      for (const auto& f : emit->fields) {
+        if (!f.catalog || f.catalog->catalog->unknown_codes().empty()) continue;
+        auto member = rec.fields.FindMember(f.name.c_str());
+        if (member == rec.fields.MemberEnd() || !member->value.IsString()) continue;
+        auto& [unknown_count, total, code] = unknown[&f];
+        if (total++ == 0) order.push_back(&f);
+        if (f.catalog->catalog->is_unknown_code(member->value.GetString())) {
+          ++unknown_count;
+          code = member->value.GetString();
+        }
+      }
+    }
+    for (const auto& i : r.issues)
+      if (i.code == "record.duplicate_key" || i.code == "record.key_missing")
+        warnings.push_back("record " + std::to_string(r.index) + " (" + r.source_id + ") is rejected: " + i.code +
+                           ": " + i.message);
+  }
+  for (const FieldRule* f : order) {
+    const auto& [unknown_count, total, code] = unknown[f];
+    if (unknown_count == 0) continue;
+    const catalog::Catalog& cat = *f->catalog->catalog;
+    const std::string& system = f->catalog->options.code_system;
+    std::string meanings = cat.describe_codes(system);
+    warnings.push_back("field '" + f->name + "': " + std::to_string(unknown_count) + " of " + std::to_string(total) +
+                       " sample values are coded " + code + " (not known) through catalog " + cat.name() +
+                       (system.empty() ? "" : ", code system " + system) +
+                       (meanings.empty() ? "" : " (" + meanings + ")") +
+                       ": if the vendor's codes mean something else there, translate them first with "
+                       "{map: {...}} or choose the code system that matches the vendor's");
+  }
+  return warnings;
+}
+
 std::vector<std::string> Mapping::entities() const {
   std::vector<std::string> out;
   for (const auto& e : compiled_->emits)
@@ -866,6 +1167,94 @@ Result<std::shared_ptr<const Mapping>> Mapping::load_file(const std::string& pat
 
 namespace {
 
+// One record per element of the emit's foreach, each with its own key: the values of the key's
+// paths joined with '/', or the element's index when the emit has no key.
+void emit_children(const EmitRule& emit, const Contexts& c, RecordBuilder& b, std::vector<std::string>& origins) {
+  auto children = emit.foreach->query->select_with_paths(base_of(*emit.foreach, c));
+  std::string prefix = emit.foreach->base == PathRef::Base::kRoot ? "$"
+                       : emit.foreach->base == PathRef::Base::kRecord ? *c.record_path
+                                                                    : *c.current_path;
+  std::optional<ElementPath> element_path;
+  if (emit.uses_element_path) element_path.emplace();
+  std::string key;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    std::string child_path = prefix + children[i].path.substr(1);
+    if (element_path) parse_element_path(children[i].path, prefix.size() - 1, *element_path);
+    Contexts child{c.root, c.record, children[i].value, c.record_path, &child_path, c.record_members,
+                   element_path ? &*element_path : nullptr};
+    if (emit.when && !holds(*emit.when, child)) continue;
+    key.clear();
+    bool complete = true;
+    for (const auto& part : emit.child_key) {
+      std::string value = scalar_id(select(part, child));
+      if (value.empty()) {
+        b.issue(make_error("record.key_missing", "the element has no value at " + part.text +
+                                                     ", part of the key that tells its " + emit.as +
+                                                     " record apart from the others"),
+                emit, nullptr, node_path(part, child), "", false);
+        complete = false;
+        break;
+      }
+      key += (key.empty() ? "" : "/") + value;
+    }
+    if (!complete) continue;
+    if (emit.child_key.empty()) key = std::to_string(i);
+    b.emit_one(emit, child, b.result.source_id + "/" + emit.as + "/" + key);
+    origins.push_back(std::move(child_path));
+  }
+}
+
+// Two canonical records of one entity with one source id would be one record to the store: the
+// second would overwrite the first. The vendor record is rejected instead, naming both elements.
+void report_shared_source_ids(RecordResult& result, const std::vector<std::string>& origins) {
+  const auto& recs = result.records;
+  auto same = [&](std::size_t a, std::size_t b) {
+    return recs[a].source_id == recs[b].source_id && recs[a].entity == recs[b].entity;
+  };
+  auto report = [&](std::size_t first_index, std::size_t again_index) {
+    const MappedRecord& first = recs[first_index];
+    const MappedRecord& again = recs[again_index];
+    const std::string& here = origins[again_index].empty() ? result.path : origins[again_index];
+    const std::string& there = origins[first_index].empty() ? result.path : origins[first_index];
+    FieldIssue i;
+    i.code = "record.duplicate_key";
+    i.entity = again.entity;
+    i.path = here;
+    i.value = again.source_id;
+    i.message = here != there
+                    ? "the elements at " + there + " and " + here + " would both be the " + again.entity +
+                          " with source id " + again.source_id +
+                          ", and the second would overwrite the first: make the emit's key tell them apart"
+                    : "two emits (as: " + first.local_name + ", as: " + again.local_name + ") both make the " +
+                          again.entity + " with source id " + again.source_id;
+    i.message_vi = vietnamese_message(i.code);
+    result.issues.push_back(std::move(i));
+  };
+  // A vendor record makes a handful of records (a transcript a few dozen): compare pairs; sort
+  // only a long list.
+  constexpr std::size_t kPairwise = 32;
+  if (recs.size() <= kPairwise) {
+    for (std::size_t b = 1; b < recs.size(); ++b)
+      for (std::size_t a = 0; a < b; ++a)
+        if (same(a, b)) {
+          report(a, b);
+          break;
+        }
+    return;
+  }
+  thread_local std::vector<std::size_t> order;
+  order.resize(recs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    int e = recs[a].entity.compare(recs[b].entity);
+    if (e != 0) return e < 0;
+    int id = recs[a].source_id.compare(recs[b].source_id);
+    return id != 0 ? id < 0 : a < b;
+  });
+  for (std::size_t k = 1; k < order.size(); ++k)
+    if (same(order[k - 1], order[k])) report(order[k - 1], order[k]);
+}
+
 // Mapping::run_record, taking the record's path to keep in the result.
 RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& document, const rapidjson::Value& record,
                         std::size_t index, std::string path) {
@@ -894,24 +1283,20 @@ RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& docume
     result.status = RecordStatus::kRejected;
     return result;
   }
+  // Where each record came from (its foreach element's path; "" for the vendor record itself),
+  // for reporting children that share a source id. Reused by the thread's next records.
+  thread_local std::vector<std::string> origins;
+  origins.clear();
   for (const auto& emit : m.emits) {
     if (!emit.foreach) {
+      if (emit.when && !holds(*emit.when, c)) continue;
       b.emit_one(emit, c, result.source_id);
+      if (m.may_share_source_ids) origins.emplace_back();
       continue;
     }
-    auto children = emit.foreach->query->select_with_paths(base_of(*emit.foreach, c));
-    std::string prefix = emit.foreach->base == PathRef::Base::kRoot ? "$"
-                         : emit.foreach->base == PathRef::Base::kRecord ? record_path
-                                                                      : *c.current_path;
-    for (std::size_t i = 0; i < children.size(); ++i) {
-      std::string child_path = prefix + children[i].path.substr(1);
-      Contexts child{&document, &record, children[i].value, &record_path, &child_path, members.data()};
-      std::string key = emit.child_key ? scalar_id(emit.child_key->query->select_one(base_of(*emit.child_key, child)))
-                                       : std::to_string(i);
-      if (key.empty()) key = std::to_string(i);
-      b.emit_one(emit, child, result.source_id + "/" + emit.as + "/" + key);
-    }
+    emit_children(emit, c, b, origins);
   }
+  if (m.may_share_source_ids) report_shared_source_ids(result, origins);
   bool rejected = false, review = false;
   for (const auto& i : result.issues) (i.review ? review : rejected) = true;
   result.status = rejected ? RecordStatus::kRejected : review ? RecordStatus::kReview : RecordStatus::kMapped;

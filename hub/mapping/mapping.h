@@ -102,6 +102,13 @@ class Mapping {
   const std::string& version() const;  // "<version from the file>#<8 hex of its SHA-256>"
   const std::string& file() const;
   std::vector<std::string> entities() const;  // canonical entities it emits
+  // What the file allows but is probably wrong ("file:line:column: warning: ..."): children
+  // without a key, keys that cannot tell elements apart, required fields mapped only `when`.
+  const std::vector<std::string>& warnings() const;
+  // What the output of a sample vendor document shows to be probably wrong: coded values that
+  // mean "unknown" (a code system that reads the vendor's codes wrongly, say "0" read as U where
+  // the vendor means female), and records rejected for children sharing a source id.
+  std::vector<std::string> sample_warnings(const MappingOutput& out) const;
 
   ~Mapping();
 

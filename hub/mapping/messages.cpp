@@ -4,12 +4,9 @@
 
 namespace hub::mapping {
 
-std::string vietnamese_message(std::string_view code) {
-  if (auto known = find_vietnamese_message(code)) return *known;
-  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
-}
+namespace {
 
-std::optional<std::string> find_vietnamese_message(std::string_view code) {
+const std::map<std::string, std::string, std::less<>>& messages() {
   static const std::map<std::string, std::string, std::less<>> kMessages = {
       {"date.format", "Ngày không đúng định dạng đã thỏa thuận"},
       {"date.impossible", "Ngày không tồn tại (ví dụ 31/02)"},
@@ -66,9 +63,105 @@ std::optional<std::string> find_vietnamese_message(std::string_view code) {
       {"ingest.batch_failed",
        "Lô dữ liệu xử lý không thành công sau nhiều lần thử; các bản ghi trong not_processed chưa được xử lý và chưa"
        " được lưu. Hãy gửi lại các bản ghi đó, hoặc đề nghị cán bộ vận hành chạy lại lô sau khi khắc phục"},
+      // The mapping language: children of one vendor record, names, load-time checks.
+      {"record.duplicate_key",
+       "Hai phần tử trong cùng một hồ sơ cho cùng một mã bản ghi con; hồ sơ bị từ chối để không ghi đè dữ liệu"},
+      {"record.key_missing", "Phần tử thiếu giá trị dùng làm khóa để phân biệt bản ghi con"},
+      {"record.malformed_json", "Dòng dữ liệu không phải JSON hợp lệ"},
+      {"name.invalid_character", "Họ tên chứa ký tự không được phép (chỉ gồm chữ cái, dấu, khoảng trắng, dấu nháy, gạch nối)"},
+      {"ref.unknown", "Mã tham chiếu không trỏ tới bản ghi nào đã có trong hệ thống"},
+      {"auth.scope", "Mã truy cập không có quyền thực hiện thao tác này"},
+      {"auth.missing_token", "Thiếu mã truy cập (Authorization: Bearer ...)"},
+      {"auth.malformed", "Tiêu đề Authorization không đúng dạng Bearer"},
+      {"auth.token_invalid", "Mã truy cập không hợp lệ hoặc đã bị thu hồi"},
+      {"auth.token_expired", "Mã truy cập đã hết hạn"},
+      {"rate.limited", "Gửi quá nhiều yêu cầu; vui lòng thử lại sau"},
+      {"dependency.postgres", "Cơ sở dữ liệu tạm thời không sẵn sàng; vui lòng gửi lại sau"},
+      {"dependency.redis", "Dịch vụ khóa/bộ nhớ đệm tạm thời không sẵn sàng; vui lòng gửi lại sau"},
+      {"dependency.unavailable", "Hệ thống tạm thời không sẵn sàng; vui lòng gửi lại sau"},
+      {"server.shutting_down", "Máy chủ đang dừng; vui lòng gửi lại sau"},
+      {"request.malformed_json", "Nội dung yêu cầu không phải JSON hợp lệ"},
+      {"request.method_not_allowed", "Phương thức HTTP không được hỗ trợ tại địa chỉ này"},
+      {"request.not_found", "Không có địa chỉ (đường dẫn) này"},
+      {"request.media_type", "Kiểu nội dung (Content-Type) không được hỗ trợ"},
+      {"request.too_large", "Nội dung yêu cầu quá lớn"},
+      {"request.empty_body", "Nội dung yêu cầu rỗng"},
+      {"request.idempotency_key", "Khóa Idempotency-Key không hợp lệ"},
+      {"request.parameter", "Tham số yêu cầu không hợp lệ"},
+      {"request.bad_parameter", "Tham số yêu cầu không hợp lệ"},
+      {"request.bad_id", "Mã định danh trong đường dẫn không hợp lệ"},
+      {"request.field_missing", "Thiếu trường bắt buộc trong yêu cầu"},
+      {"request.field_type", "Trường trong yêu cầu sai kiểu dữ liệu"},
+      {"request.not_object", "Nội dung yêu cầu phải là một đối tượng JSON"},
+      {"idempotency.conflict", "Khóa Idempotency-Key đã được dùng cho một nội dung khác"},
+      {"ingest.no_records", "Tài liệu không có bản ghi nào ở vị trí quy định trong cấu hình ánh xạ"},
+      {"ingest.unknown_feed", "Không có cấu hình ánh xạ cho luồng dữ liệu này của đơn vị"},
+      {"batch.not_found", "Không tìm thấy lô dữ liệu"},
+      {"record.not_found", "Không tìm thấy bản ghi"},
+      {"record.unknown_entity", "Loại bản ghi không tồn tại"},
+      {"mapping.invalid", "Tệp cấu hình ánh xạ không hợp lệ"},
+      {"mapping.unreadable", "Không đọc được tệp cấu hình ánh xạ"},
+      {"mapping.misplaced", "Tệp cấu hình ánh xạ nằm sai thư mục của đơn vị hoặc luồng dữ liệu"},
+      {"mapping.no_records", "Tài liệu không có bản ghi nào ở vị trí quy định trong cấu hình ánh xạ"},
+      {"mapping.not_found", "Không có cấu hình ánh xạ này"},
+      {"mapping.transform_argument", "Tham số của bước biến đổi không hợp lệ"},
+      {"mapping.transform_syntax", "Bước biến đổi viết sai cú pháp"},
+      {"mapping.unknown_transform", "Bước biến đổi không tồn tại"},
+      {"jsonpath.syntax", "Biểu thức JSONPath sai cú pháp"},
+      {"date.bad_format", "Định dạng ngày trong cấu hình ánh xạ không hợp lệ"},
+      {"date.bad_pivot", "Năm mốc cho năm hai chữ số không hợp lệ"},
+      {"catalog.load", "Không nạp được danh mục dùng chung"},
+      {"catalog.unknown_code_system", "Danh mục không có hệ mã này"},
+      {"schema.load", "Không nạp được lược đồ dữ liệu chuẩn"},
+      {"matching.invalid", "Tệp quy tắc so khớp không hợp lệ"},
+      {"personal_id.bad_gender", "Giới tính dùng để kiểm tra số định danh không hợp lệ"},
+      {"partner.exists", "Đơn vị đối tác đã tồn tại"},
+      {"partner.not_found", "Không tìm thấy đơn vị đối tác"},
+      {"partner.name_invalid", "Tên đơn vị đối tác không hợp lệ"},
+      {"partner.revoked", "Đơn vị đối tác đã bị thu hồi quyền truy cập"},
+      {"token.expiry_invalid", "Thời hạn của mã truy cập không hợp lệ"},
+      {"token.grace_invalid", "Thời gian ân hạn của mã truy cập cũ không hợp lệ"},
+      {"scope.invalid", "Phạm vi quyền không hợp lệ"},
+      {"unit.invalid", "Đơn vị hành chính trong phạm vi quyền không hợp lệ"},
+      {"publication.load", "Không nạp được cấu hình công bố dữ liệu"},
+      {"publication.entity", "Loại bản ghi không được công bố cho đơn vị nhận"},
+      {"publication.no_profile", "Đơn vị nhận chưa có hồ sơ công bố dữ liệu"},
+      {"publication.unavailable", "Cấu hình công bố dữ liệu chưa sẵn sàng"},
+      {"publication.units", "Phạm vi đơn vị hành chính không cho phép xem dữ liệu này"},
+      {"sync.unknown_entity", "Loại bản ghi không tồn tại"},
+      {"sink.options", "Tùy chọn của kênh đẩy dữ liệu không hợp lệ"},
+      {"sink.unknown", "Kênh đẩy dữ liệu không tồn tại"},
+      {"review.not_found", "Không tìm thấy mục chờ duyệt"},
+      {"review.decided", "Mục chờ duyệt đã được quyết định"},
+      {"review.bad_decision", "Quyết định duyệt không hợp lệ"},
+      {"review.not_a_match_item", "Mục chờ duyệt không phải là nghi vấn trùng bản ghi"},
+      {"merge.not_found", "Không tìm thấy bản ghi cần gộp"},
+      {"merge.same_record", "Không thể gộp một bản ghi vào chính nó"},
+      {"merge.entity", "Không thể gộp hai bản ghi khác loại"},
+      {"merge.already_merged", "Bản ghi đã được gộp vào bản ghi khác"},
+      {"merge.not_merged", "Bản ghi chưa được gộp nên không thể tách"},
+      {"merge.survivor_merged", "Bản ghi giữ lại đã được gộp vào bản ghi khác"},
+      {"rollover.bad_argument", "Tham số chuyển năm học không hợp lệ"},
+      {"rollover.unknown_plan", "Không tìm thấy kế hoạch chuyển năm học"},
+      {"rollover.wrong_years", "Kế hoạch chuyển năm học thuộc năm học khác"},
+      {"rollover.stale_plan", "Dữ liệu đã thay đổi sau khi lập kế hoạch chuyển năm học; cần lập lại"},
   };
-  auto it = kMessages.find(code);
-  if (it != kMessages.end()) return it->second;
+  return kMessages;
+}
+
+}  // namespace
+
+std::string vietnamese_message(std::string_view code) {
+  auto it = messages().find(code);
+  if (it != messages().end()) return it->second;
+  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
+}
+
+bool has_vietnamese_message(std::string_view code) { return messages().count(code) > 0; }
+
+std::optional<std::string> find_vietnamese_message(std::string_view code) {
+  auto it = messages().find(code);
+  if (it != messages().end()) return it->second;
   return std::nullopt;
 }
 

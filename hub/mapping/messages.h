@@ -9,7 +9,7 @@
 
 namespace hub::mapping {
 
-// The Vietnamese message for `code`; a general one for codes not in the table.
+// The Vietnamese message for `code`; a general one naming the code for codes not in the table.
 std::string vietnamese_message(std::string_view code);
 // The Vietnamese message for `code`, or nullopt for a code not in the table.
 std::optional<std::string> find_vietnamese_message(std::string_view code);
@@ -17,5 +17,7 @@ std::optional<std::string> find_vietnamese_message(std::string_view code);
 // The Vietnamese message of a problem+json answer (the HTTP edge's codes: authentication, rate
 // limits, limits on requests, overload), else of a data code above; a general one otherwise.
 std::string problem_message_vi(std::string_view code);
+// True when `code` has a message of its own (tests check that every code the hub emits has).
+bool has_vietnamese_message(std::string_view code);
 
 }  // namespace hub::mapping

@@ -41,7 +41,8 @@ constexpr TypeSpelling kTypes[] = {
 const std::set<std::string> kEntityKeys = {"entity",         "title",        "description",
                                            "effective_dated", "natural_keys", "fields"};
 const std::set<std::string> kFieldKeys = {"type", "required", "max_length", "min",   "max",  "enum",
-                                          "sensitive", "label", "description", "catalog", "entity"};
+                                          "sensitive", "label", "description", "catalog", "entity",
+                                          "person_name"};
 
 // Thrown inside the loader only, to unwind out of nested parsing; load_dir turns it into an Error.
 struct LoadFailure {
@@ -190,6 +191,10 @@ FieldSchema read_field(const FileReader& r, const std::string& name, const YAML:
     if (!numeric) r.fail_at(*n, what + ": 'max' applies to integer and decimal fields only");
     f.max = r.number(*n, "max");
     if (f.min && *f.min > *f.max) r.fail_at(*n, what + ": max is below min");
+  }
+  if (auto* n = attr("person_name")) {
+    if (f.type != FieldType::kString) r.fail_at(*n, what + ": 'person_name' applies to string fields only");
+    f.person_name = r.boolean(*n, "person_name");
   }
   if (auto* n = attr("max_length")) {
     if (f.type != FieldType::kString) r.fail_at(*n, what + ": 'max_length' applies to string fields only");

@@ -50,6 +50,9 @@ struct FieldSchema {
   std::string name, label, description, catalog, ref_entity;
   FieldType type = FieldType::kString;
   bool required = false, sensitive = false;
+  // The value is a person's name: mappings check its characters (letters, marks, spaces,
+  // apostrophes, hyphens) unless the field's pipeline has its own person_name step.
+  bool person_name = false;
   std::optional<double> min, max;         // integer and decimal fields, inclusive
   std::optional<std::size_t> max_length;  // string fields, in Unicode code points
   std::vector<std::string> enum_values;   // string and code fields

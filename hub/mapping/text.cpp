@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include <cstdlib>
@@ -460,6 +461,44 @@ std::string name_case(std::string_view s) {
   if (already_nfc(s)) return map_letters(collapse_spaces(s), title);
   auto composed = nfc(s);
   return map_letters(collapse_spaces(composed.ok() ? std::string_view(*composed) : s), title);
+}
+
+std::optional<NameCharacter> first_non_name_character(std::string_view s, std::string_view extra) {
+  // Every field holding a name of every record passes here: ASCII by a table, the rest of the
+  // Latin and Vietnamese letters and marks by the property table, only rarer ones by utf8proc.
+  static const std::array<bool, 128> kAscii = [] {
+    std::array<bool, 128> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+    t[' '] = t['\''] = t['-'] = true;
+    return t;
+  }();
+  const CpProps* props = props_table();
+  const auto* begin = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  const auto* end = begin + s.size();
+  const auto* p = begin;
+  auto refused = [&](char32_t cp) {
+    std::size_t position = 1;  // counted only for the report
+    for (const auto* q = begin; q < p; ++q) position += (*q & 0xC0) != 0x80;
+    return NameCharacter{cp, position};
+  };
+  while (p < end) {
+    if (*p < 0x80) {
+      if (!kAscii[*p] && (extra.empty() || extra.find(static_cast<char>(*p)) == std::string_view::npos))
+        return refused(*p);
+      ++p;
+      continue;
+    }
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = decode(p, end - p, &cp);
+    if (n <= 0) return refused(0);
+    bool ok = cp < kTableSize ? props[cp].letter || is_mark_cp(cp) || utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS
+                              : letter_category(cp) || is_mark_cp(cp) || cp == 0x2019 || cp == 0x2010 ||
+                                    cp == 0x2011 || utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
+    if (!ok && !extra.empty()) ok = extra.find(std::string_view(reinterpret_cast<const char*>(p), n)) != std::string_view::npos;
+    if (!ok) return refused(static_cast<char32_t>(cp));
+    p += n;
+  }
+  return std::nullopt;
 }
 
 Result<std::string> normalize_text(std::string_view s) {

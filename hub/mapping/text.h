@@ -4,6 +4,7 @@
 // spaces and all-caps names; these functions make such variants compare equal where they should.
 // All functions are pure and thread-safe. Input must be UTF-8; invalid UTF-8 is an error.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,16 @@ std::string lower(std::string_view s);
 // Tone-mark placement is not changed ("HOÀ" -> "Hoà"). Invalid UTF-8 is cased as far as it can
 // be, malformed bytes copied unchanged.
 std::string name_case(std::string_view s);
+
+// Where a person's name has a character that no name has. The default rule: letters (Unicode L*),
+// combining marks (M*), space separators (Zs), apostrophes (' U+2019 U+02BC) and hyphens (-
+// U+2010 U+2011); `extra` holds further characters a mapping allows (e.g. "."). So
+// "Lê Văn Bình<script>", "Nguyễn Văn 2" and a tab are refused, "H'Hen Niê" and "Y-Moan" are not.
+struct NameCharacter {
+  char32_t code_point = 0;    // the character refused (0 for malformed UTF-8)
+  std::size_t position = 0;   // 1-based, in characters
+};
+std::optional<NameCharacter> first_non_name_character(std::string_view s, std::string_view extra = {});
 
 // The default cleaning for free text: NFC then collapse_spaces. "text.invalid_utf8" on bad input.
 Result<std::string> normalize_text(std::string_view s);

@@ -1,9 +1,17 @@
 #include "hub/mapping/transforms.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <map>
+#include <memory>
 
+#include "hub/common/date.h"
 #include "hub/mapping/dates.h"
 #include "hub/mapping/iregexp.h"
 #include "hub/mapping/text.h"
@@ -119,6 +127,159 @@ std::vector<std::string> string_list(const YAML::Node& n) {
   return out;
 }
 
+// Byte offsets where the code points of `s` start, plus s.size() at the end: the text steps
+// below count in characters, as people do, not in bytes.
+std::vector<std::size_t> char_starts(std::string_view s) {
+  std::vector<std::size_t> out;
+  out.reserve(s.size() + 1);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) out.push_back(i);
+  out.push_back(s.size());
+  return out;
+}
+
+// Text that is blank after a step counts as missing, as blank vendor values do.
+void put_part(std::string_view part, Scalar& out) {
+  if (text::trim(part).empty()) out = Scalar();
+  else out = std::string(part);
+}
+
+// The words of `s`, split at runs of white space.
+std::vector<std::string_view> words(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  while (i < s.size()) {
+    while (i < s.size() && space(s[i])) ++i;
+    std::size_t start = i;
+    while (i < s.size() && !space(s[i])) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+// Runs `fn` on the value's text (moved out of `v` when it is a string); null passes through.
+template <class Fn>
+Status on_text(Scalar& v, Fn fn) {
+  if (is_null(v)) return Status::Ok();
+  std::string in = std::holds_alternative<std::string>(v) ? std::move(std::get<std::string>(v)) : scalar_text(v);
+  return fn(std::string_view(in), v);
+}
+
+// A "MM-DD" day of the year (29 February refused: not every year has it).
+std::optional<std::pair<int, int>> month_day(const std::string& s) {
+  if (s.size() != 5 || s[2] != '-') return std::nullopt;
+  for (int i : {0, 1, 3, 4})
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  int m = (s[0] - '0') * 10 + (s[1] - '0'), d = (s[3] - '0') * 10 + (s[4] - '0');
+  if (m < 1 || m > 12 || d < 1 || d > days_in_month(2001, m)) return std::nullopt;
+  return std::pair{m, d};
+}
+
+// The first or last day of a school year, from the year itself ("2025-2026"): `second_year`
+// puts the day in the year the school year ends.
+Factory school_year_day(const char* name, const char* default_day, bool second_year) {
+  return [name, default_day, second_year](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+    std::string day = arg && !arg.IsNull() ? (arg.IsScalar() ? arg.Scalar() : "") : default_day;
+    auto md = month_day(day);
+    if (!md) return arg_error(name, "takes the day of the year as \"MM-DD\" (default \"" + std::string(default_day) + "\")");
+    auto [month, dom] = *md;
+    return Transform{name, [month, dom, second_year](Scalar& v) -> Status {
+                       return on_text(v, [&](std::string_view s, Scalar& out) -> Status {
+                         auto year = validate::school_year(s);
+                         if (!year) return year.error();
+                         int first = std::stoi(year->substr(0, 4));
+                         out = Date{first + (second_year ? 1 : 0), month, dom}.iso();
+                         return Status::Ok();
+                       });
+                     }};
+  };
+}
+
+// The "(?<name>...)" groups of a capture step: an I-Regexp that must match the whole value,
+// compiled once; matching runs under a step limit, so no pattern can stall a record.
+struct CapturePattern {
+  static constexpr std::uint32_t kMaxGroups = 16;
+  static constexpr std::uint32_t kMatchLimit = 100000;
+  pcre2_code* code = nullptr;
+  pcre2_match_context* context = nullptr;
+  std::uint32_t group = 0;
+  std::string pattern, group_name;
+  ~CapturePattern() {
+    pcre2_match_context_free(context);
+    pcre2_code_free(code);
+  }
+};
+
+Result<std::shared_ptr<CapturePattern>> compile_capture(const std::string& pattern, std::string group) {
+  std::string translated = "\\A(?:";
+  if (!jsonpath::translate_iregexp(pattern, translated, true))
+    return arg_error("capture", "'" + pattern + "' is not an I-Regexp (RFC 9485) with (?<name>...) groups");
+  translated += ")\\z";
+  auto c = std::make_shared<CapturePattern>();
+  c->pattern = pattern;
+  int err = 0;
+  PCRE2_SIZE offset = 0;
+  c->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
+                          PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &offset, nullptr);
+  if (!c->code) return arg_error("capture", "'" + pattern + "' cannot be compiled (for example {5,2})");
+  std::uint32_t groups = 0, names = 0;
+  pcre2_pattern_info(c->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+  pcre2_pattern_info(c->code, PCRE2_INFO_NAMECOUNT, &names);
+  if (groups == 0) return arg_error("capture", "'" + pattern + "' has no (?<name>...) group to take the value from");
+  if (groups > CapturePattern::kMaxGroups) return arg_error("capture", "at most 16 groups");
+  if (group.empty()) {
+    if (names != 1) return arg_error("capture", "the pattern has several groups: say which one with {pattern: ..., group: <name>}");
+    PCRE2_SPTR table = nullptr;
+    std::uint32_t entry_size = 0;
+    pcre2_pattern_info(c->code, PCRE2_INFO_NAMETABLE, &table);
+    pcre2_pattern_info(c->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+    group = reinterpret_cast<const char*>(table + 2);
+  }
+  int number = pcre2_substring_number_from_name(c->code, reinterpret_cast<PCRE2_SPTR>(group.c_str()));
+  if (number <= 0) return arg_error("capture", "the pattern has no group named '" + group + "'");
+  c->group = static_cast<std::uint32_t>(number);
+  c->group_name = group;
+  pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE);
+  c->context = pcre2_match_context_create(nullptr);
+  pcre2_set_match_limit(c->context, CapturePattern::kMatchLimit);
+  return c;
+}
+
+Status run_capture(const CapturePattern& c, std::string_view s, Scalar& out) {
+  struct MatchData {
+    pcre2_match_data* data = pcre2_match_data_create(CapturePattern::kMaxGroups + 1, nullptr);
+    ~MatchData() { pcre2_match_data_free(data); }
+  };
+  thread_local MatchData md;
+  int rc = pcre2_match(c.code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md.data, c.context);
+  if (rc == PCRE2_ERROR_MATCHLIMIT)
+    return make_error("value.pattern", "the pattern " + c.pattern + " needs too many steps on this value");
+  if (rc < 0) return make_error("value.pattern", "the value does not match the pattern " + c.pattern);
+  PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.data);
+  if (c.group >= static_cast<std::uint32_t>(rc) || ov[2 * c.group] == PCRE2_UNSET) {
+    out = Scalar();  // the group took no part in the match
+    return Status::Ok();
+  }
+  put_part(s.substr(ov[2 * c.group], ov[2 * c.group + 1] - ov[2 * c.group]), out);
+  return Status::Ok();
+}
+
+// The character of a person's name refused by the default rule, described for the vendor.
+Status check_person_name(std::string_view s, const std::string& extra) {
+  auto bad = text::first_non_name_character(s, extra);
+  if (!bad) return Status::Ok();
+  if (bad->code_point == 0) return make_error("text.invalid_utf8", "the name is not valid UTF-8");
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(bad->code_point));
+  std::string shown;
+  if (bad->code_point > 0x20 && bad->code_point < 0x7F) shown = "'" + std::string(1, static_cast<char>(bad->code_point)) + "' ";
+  return make_error("name.invalid_character",
+                    "the name has " + shown + "(" + hex + "), which has no place in a person's name: letters, "
+                    "combining marks, spaces, apostrophes and hyphens only" +
+                        (extra.empty() ? "" : " (and '" + extra + "')"));
+}
+
 const std::map<std::string, Factory>& factories() {
   static const std::map<std::string, Factory> kFactories = {
       {"trim", in_place([](Scalar& v) { trim_in_place(std::get<std::string>(v)); })},
@@ -220,6 +381,142 @@ const std::map<std::string, Factory>& factories() {
                             return Status::Ok();
                           }};
        }},
+      {"person_name", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+         std::string extra;
+         if (arg && !arg.IsNull()) {
+           if (!arg.IsMap() || arg.size() != 1 || !arg["allow"] || !arg["allow"].IsScalar())
+             return arg_error("person_name", "takes no argument, or {allow: \"<characters>\"}: characters a name may "
+                                             "have besides letters, marks, spaces, apostrophes and hyphens");
+           extra = arg["allow"].Scalar();
+         }
+         return Transform{"person_name", [extra](Scalar& v) -> Status {
+                            if (is_null(v)) return Status::Ok();
+                            if (const auto* s = std::get_if<std::string>(&v)) return check_person_name(*s, extra);
+                            return check_person_name(scalar_text(v), extra);
+                          }};
+       }},
+      {"substring", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+         const char* usage = "expects {start: <character, from 0; negative counts from the end>, length: <characters>}";
+         if (!arg.IsMap() || !arg["start"]) return arg_error("substring", usage);
+         long start = 0, length = -1;
+         try {
+           for (const auto& kv : arg)
+             if (kv.first.Scalar() != "start" && kv.first.Scalar() != "length") return arg_error("substring", usage);
+           start = arg["start"].as<long>();
+           if (arg["length"]) length = arg["length"].as<long>();
+         } catch (const YAML::Exception&) {
+           return arg_error("substring", usage);
+         }
+         if (arg["length"] && length < 1) return arg_error("substring", "length must be at least 1");
+         return Transform{"substring", [start, length](Scalar& v) -> Status {
+                            return on_text(v, [&](std::string_view s, Scalar& out) {
+                              auto at = char_starts(s);
+                              long n = static_cast<long>(at.size()) - 1;
+                              long from = start < 0 ? std::max(0L, n + start) : std::min(start, n);
+                              long to = length < 0 ? n : std::min(n, from + length);
+                              put_part(s.substr(at[from], at[to] - at[from]), out);
+                              return Status::Ok();
+                            });
+                          }};
+       }},
+      {"split", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+         const char* usage = "expects {separator: \"-\", part: <n>} (n from 0, negative from the end) or "
+                             "part: \"<from>:<to>\" for several parts joined again";
+         if (!arg.IsMap() || !arg["part"]) return arg_error("split", usage);
+         for (const auto& kv : arg)
+           if (kv.first.Scalar() != "separator" && kv.first.Scalar() != "part") return arg_error("split", usage);
+         std::string sep = arg["separator"] ? arg["separator"].Scalar() : " ";
+         if (sep.empty()) return arg_error("split", "the separator must not be empty");
+         std::string part = arg["part"].Scalar();
+         long from = 0, to = 0;
+         bool slice = part.find(':') != std::string::npos;
+         try {
+           std::size_t colon = part.find(':');
+           std::string a = slice ? part.substr(0, colon) : part, b = slice ? part.substr(colon + 1) : "";
+           std::size_t used = 0;
+           from = a.empty() ? 0 : std::stol(a, &used);
+           if (!a.empty() && used != a.size()) return arg_error("split", usage);
+           to = b.empty() ? LONG_MAX : std::stol(b, &used);
+           if (!b.empty() && used != b.size()) return arg_error("split", usage);
+         } catch (const std::exception&) {
+           return arg_error("split", usage);
+         }
+         return Transform{"split", [sep, from, to, slice](Scalar& v) -> Status {
+                            return on_text(v, [&](std::string_view s, Scalar& out) {
+                              std::vector<std::string_view> parts;
+                              if (sep == " ") {
+                                parts = words(s);
+                              } else {
+                                for (std::size_t i = 0;;) {
+                                  std::size_t j = s.find(sep, i);
+                                  parts.push_back(s.substr(i, j == std::string_view::npos ? j : j - i));
+                                  if (j == std::string_view::npos) break;
+                                  i = j + sep.size();
+                                }
+                              }
+                              long n = static_cast<long>(parts.size());
+                              auto index = [n](long i) { return i < 0 ? n + i : i; };
+                              if (!slice) {
+                                long i = index(from);
+                                if (i < 0 || i >= n) out = Scalar();
+                                else put_part(parts[i], out);
+                                return Status::Ok();
+                              }
+                              long a = std::clamp(index(from), 0L, n), b = to == LONG_MAX ? n : std::clamp(index(to), 0L, n);
+                              std::string joined;
+                              for (long i = a; i < b; ++i) joined += (i > a ? sep : "") + std::string(parts[i]);
+                              put_part(joined, out);
+                              return Status::Ok();
+                            });
+                          }};
+       }},
+      // Vietnamese order: family name first, given name last, the middle names between.
+      {"name_part", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+         std::string which = arg && arg.IsScalar() ? arg.Scalar() : "";
+         if (which != "family" && which != "middle" && which != "given")
+           return arg_error("name_part", "expects family, middle or given (Vietnamese order: Nguyễn | Thị Minh | Khai)");
+         int part = which == "family" ? 0 : which == "middle" ? 1 : 2;
+         return Transform{"name_part", [part](Scalar& v) -> Status {
+                            return on_text(v, [&](std::string_view s, Scalar& out) {
+                              auto w = words(s);
+                              std::size_t n = w.size();
+                              if (n == 0 || (part == 0 && n < 2) || (part == 1 && n < 3)) {
+                                out = Scalar();
+                              } else if (part == 2) {
+                                out = std::string(w.back());
+                              } else if (part == 0) {
+                                out = std::string(w.front());
+                              } else {
+                                std::string middle(w[1]);
+                                for (std::size_t i = 2; i + 1 < n; ++i) middle.append(" ").append(w[i]);
+                                out = std::move(middle);
+                              }
+                              return Status::Ok();
+                            });
+                          }};
+       }},
+      {"capture", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
+         std::string pattern, group;
+         if (arg.IsScalar()) {
+           pattern = arg.Scalar();
+         } else if (arg.IsMap() && arg["pattern"] && arg["pattern"].IsScalar()) {
+           for (const auto& kv : arg)
+             if (kv.first.Scalar() != "pattern" && kv.first.Scalar() != "group")
+               return arg_error("capture", "expects a pattern, or {pattern: ..., group: <name>}");
+           pattern = arg["pattern"].Scalar();
+           if (arg["group"]) group = arg["group"].Scalar();
+         } else {
+           return arg_error("capture", "expects a pattern with a (?<name>...) group, or {pattern: ..., group: <name>}");
+         }
+         auto c = compile_capture(pattern, group);
+         if (!c) return c.error();
+         std::shared_ptr<const CapturePattern> compiled = std::move(c.value());
+         return Transform{"capture", [compiled](Scalar& v) -> Status {
+                            return on_text(v, [&](std::string_view s, Scalar& out) { return run_capture(*compiled, s, out); });
+                          }};
+       }},
+      {"school_year_start", school_year_day("school_year_start", "09-05", false)},
+      {"school_year_end", school_year_day("school_year_end", "05-31", true)},
       {"pad", [](const YAML::Node& arg, const TransformOptions&) -> Result<Transform> {
          int width = 0;
          try {

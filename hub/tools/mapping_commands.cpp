@@ -1,6 +1,8 @@
 // hubctl jsonpath | mapping check|run | catalog list|show|lookup: explore vendor payloads and
 // test mapping files before they go live. None of these needs PostgreSQL or Redis.
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -49,6 +51,26 @@ std::shared_ptr<const mapping::Mapping> load_mapping(CliContext& ctx, const std:
   auto m = mapping::Mapping::load_file(file, context(ctx));
   if (!m) throw CommandFailed(kExitUsage, m.error().message);
   return m.value();
+}
+
+// The payloads `mapping check` tries: those given, else samples/<feed>*.json beside the mapping
+// file (not the *.expected.json outputs).
+std::vector<std::string> sample_files(const std::string& mapping_file, const std::string& feed,
+                                      const std::vector<std::string>& given) {
+  if (!given.empty()) return given;
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::error_code ec;
+  fs::path dir = fs::path(mapping_file).parent_path() / "samples";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (name.rfind(feed, 0) == 0 && ends_with(".json") && !ends_with(".expected.json")) out.push_back(entry.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void print_entry(const catalog::Entry& e) {
@@ -102,15 +124,31 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
   auto* mapping_cmd = app.add_subcommand("mapping", "check and try mapping files");
   mapping_cmd->require_subcommand(1);
   {
-    auto* cmd = mapping_cmd->add_subcommand("check", "validate a mapping file (exit 2 with file:line:column if wrong)");
+    auto* cmd = mapping_cmd->add_subcommand(
+        "check", "validate a mapping file (exit 2 with file:line:column if wrong), print its warnings, and run it "
+                 "over its sample payloads (samples/<feed>*.json beside it, or --sample) to warn about what they show");
     auto file = std::make_shared<std::string>();
+    auto samples = std::make_shared<std::vector<std::string>>();
     cmd->add_option("file", *file, "mappings/partners/<partner>/<feed>.yaml")->required();
-    cmd->callback([&ctx, file] {
+    cmd->add_option("--sample", *samples, "a vendor payload to try (repeatable; default: the samples beside the file)");
+    cmd->callback([&ctx, file, samples] {
       auto m = load_mapping(ctx, *file);
       std::cout << *file << ": ok (partner " << m->partner() << ", feed " << m->feed() << ", version "
                 << m->version() << ", emits";
       for (const auto& e : m->entities()) std::cout << " " << e;
       std::cout << ")\n";
+      for (const auto& w : m->warnings()) std::cout << w << "\n";
+      for (const auto& sample : sample_files(*file, m->feed(), *samples)) {
+        auto doc = parse_json(read_input(sample), sample, ctx.config().json.max_depth);
+        auto out = m->run(doc);
+        std::size_t counts[3] = {0, 0, 0};
+        for (const auto& r : out.results) ++counts[static_cast<int>(r.status)];
+        std::cout << sample << ": " << out.results.size() << " records: " << counts[0] << " mapped, " << counts[1]
+                  << " review, " << counts[2] << " rejected";
+        if (out.document_error) std::cout << "; " << out.document_error->message;
+        std::cout << "\n";
+        for (const auto& w : m->sample_warnings(out)) std::cout << sample << ": warning: " << w << "\n";
+      }
     });
   }
   {
@@ -152,9 +190,19 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
       const auto* cat = c.catalogs->find(*name);
       if (!cat) throw CommandFailed(kExitFailed, "no catalog named '" + *name + "' (hubctl catalog list)");
       std::cerr << cat->title_vi() << " / " << cat->title_en() << "\n" << cat->description() << "\nsource: "
-                << cat->source() << "\nlicence: " << cat->licence() << "\ncode systems:";
-      for (const auto& s : cat->code_systems()) std::cerr << " " << s.id << "(" << s.status << ")";
-      std::cerr << "\nentries: " << cat->entries().size() << "\n";
+                << cat->source() << "\nlicence: " << cat->licence() << "\ncode systems:\n";
+      // What each code means in each code system, where the catalog is small enough to say.
+      for (const auto& s : cat->code_systems()) {
+        std::cerr << "  " << s.id << " (" << s.status << "): " << s.title << "\n";
+        std::string meanings = cat->describe_codes(s.id == cat->canonical_code_system() ? "" : s.id);
+        if (!meanings.empty()) std::cerr << "    " << meanings << "\n";
+      }
+      if (!cat->unknown_codes().empty()) {
+        std::cerr << "codes meaning \"not known\":";
+        for (const auto& c : cat->unknown_codes()) std::cerr << " " << c;
+        std::cerr << "\n";
+      }
+      std::cerr << "entries: " << cat->entries().size() << "\n";
       int n = 0;
       for (const auto& e : cat->entries()) {
         if (*limit > 0 && n++ >= *limit) break;

@@ -16,6 +16,14 @@ using namespace hub::test;
 
 namespace {
 
+// Generated names spell their digits in letters (0 -> a ... 9 -> j): mappings refuse digits in a
+// person's name.
+std::string spelled(std::string s) {
+  for (char& c : s)
+    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
+  return s;
+}
+
 struct Student {
   std::string id;       // the platform's student id
   std::string pid;      // personal ID: 031, 2 (male, 2000s), birth year, serial
@@ -31,7 +39,7 @@ std::string transcripts(const std::string& school, const std::vector<Student>& s
   w.begin_object().key("school").begin_object().kv("code", school).end_object()
       .kv("schoolYear", "2025-2026").key("students").begin_array();
   for (const auto& s : students) {
-    w.begin_object().kv("studentId", s.id).kv("moetCode", "31" + s.pid.substr(4)).kv("fullName", "Học Sinh " + s.id)
+    w.begin_object().kv("studentId", s.id).kv("moetCode", "31" + s.pid.substr(4)).kv("fullName", "Học Sinh " + spelled(s.id))
         .kv("dob", s.dob).kv("sex", "M").kv("ethnicCode", "01").kv("citizenId", s.pid).kv("grade", s.grade)
         .kv("enrolledOn", "2025-09-05").kv("status", s.status).key("results").begin_array()
         .begin_object().kv("subject", "TOAN").kv("term", "CN").kv("score", 7).end_object().end_array();

@@ -19,6 +19,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Generated names spell their digits in letters (0 -> a ... 9 -> j): mappings refuse digits in a
+// person's name.
+std::string spelled(std::string s) {
+  for (char& c : s)
+    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
+  return s;
+}
+
 // The project's catalogs, schemas and matching rules, plus only the test partner's mappings
 // (symlinks: the hub's partner scan does not follow symlinked folders, so the files are linked).
 const char* kSchools = R"(partner: test-yearend
@@ -95,7 +103,7 @@ std::string yearend(const std::string& school, const std::vector<Pupil>& pupils)
   hub::json::JsonWriter w;
   w.begin_object().kv("school", school).kv("year", "2025-2026").key("students").begin_array();
   for (const auto& p : pupils) {
-    w.begin_object().kv("id", p.id).kv("name", "Học Sinh " + p.id).kv("dob", p.dob).kv("sex", "M").kv("pid", p.pid)
+    w.begin_object().kv("id", p.id).kv("name", "Học Sinh " + spelled(p.id)).kv("dob", p.dob).kv("sex", "M").kv("pid", p.pid)
         .kv("grade", p.grade).kv("status", "DANG_HOC").kv("enrolledOn", "2025-09-05");
     if (!p.summary.empty()) w.key("summary").raw(p.summary);
     w.end_object();

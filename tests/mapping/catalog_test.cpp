@@ -357,3 +357,22 @@ TEST_CASE("concurrent lookups on one CatalogSet", "[catalog]") {
   for (auto& th : threads) th.join();
   CHECK(failures == 0);
 }
+
+// Guards: a vendor's numeric codes read through a code system whose codes mean something else
+// without anyone being told what each code means there.
+TEST_CASE("catalogs say what each code of a code system means", "[catalog]") {
+  const Catalog& gender = cat("gender");
+  CHECK(gender.describe_codes("csdl_gddt") == "0 = U (Chưa có thông tin), 1 = M (Nam), 2 = F (Nữ)");
+  CHECK(gender.describe_codes("qd4750_byt") == "1 = M (Nam), 2 = F (Nữ), 3 = U (Chưa có thông tin)");
+  CHECK(gender.describe_codes("") == "F = Nữ, M = Nam, U = Chưa có thông tin");
+  CHECK(cat("commune").describe_codes("").empty());  // too many entries to say anything useful
+  CHECK(gender.is_unknown_code("U"));
+  CHECK_FALSE(gender.is_unknown_code("F"));
+  LookupOptions o;
+  o.code_system = "csdl_gddt";
+  o.by = LookupBy::kCode;
+  auto r = gender.lookup("5", o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == "catalog.not_found");
+  CHECK(r.error().message.find("0 = U (Chưa có thông tin), 1 = M (Nam), 2 = F (Nữ)") != std::string::npos);
+}

@@ -136,6 +136,37 @@ TEST_CASE("hubctl jsonpath - mapping and catalog commands", "[db][hubctl][mappin
   CHECK(bad.err.find("hub-broken-mapping.yaml:8:") != std::string::npos);
   CHECK(bad.err.find("unknown transform 'upcase'") != std::string::npos);
 
+  // The check runs the samples beside the file and warns about what they show: here a vendor
+  // whose "0" means female, read through the sector database's code system where 0 is unknown.
+  auto wrong_codes = fs::temp_directory_path() / ("hub-wrong-codes-" + std::to_string(::getpid()));
+  fs::remove_all(wrong_codes);
+  fs::create_directories(wrong_codes / "samples");
+  std::string adm2 = read_file(kMappings + "/partners/demo-admissions-2/admissions.yaml");
+  auto at = adm2.find("        transform: [string, {map: {\"0\": F, \"1\": M}}]\n");
+  REQUIRE(at != std::string::npos);
+  adm2.replace(at, adm2.find('\n', at) - at + 1, "        transform: [string]\n        code_system: csdl_gddt\n");
+  std::ofstream(wrong_codes / "admissions.yaml") << adm2;
+  fs::copy_file(kMappings + "/partners/demo-admissions-2/samples/admissions.json", wrong_codes / "samples" / "admissions.json");
+  auto warned = hubctl({"mapping", "check", (wrong_codes / "admissions.yaml").string()});
+  CHECK(warned.exit_code == 0);
+  CHECK(warned.out.find("4 records: 3 mapped, 0 review, 1 rejected") != std::string::npos);
+  CHECK(warned.out.find("warning: field 'gender': 1 of 4 sample values are coded U") != std::string::npos);
+  auto quiet = hubctl({"mapping", "check", kMappings + "/partners/demo-admissions-2/admissions.yaml"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.out.find("warning") == std::string::npos);
+  fs::remove_all(wrong_codes);
+  // A key that leaves out the term warns at load, and the sample's record is reported too.
+  auto old_key = fs::temp_directory_path() / "hub-subject-key.yaml";
+  std::string tr = read_file(kMappings + "/partners/demo-transcripts/transcripts.yaml");
+  tr.replace(tr.find("key: [$.subject, $.term]"), 24, "key: $.subject");
+  std::ofstream(old_key) << tr;
+  auto keyed = hubctl({"mapping", "check", old_key.string(), "--sample",
+                       kMappings + "/partners/demo-transcripts/samples/transcripts.json"});
+  CHECK(keyed.exit_code == 0);
+  CHECK(keyed.out.find("warning: the key leaves out $.term") != std::string::npos);
+  auto show = hubctl({"catalog", "show", "gender"});
+  CHECK(show.err.find("0 = U (Chưa có thông tin), 1 = M (Nam), 2 = F (Nữ)") != std::string::npos);
+
   auto run = hubctl({"mapping", "run", kMappings + "/partners/demo-admissions/admissions.yaml", sample});
   CHECK(run.exit_code == 0);
   CHECK(parse_json(run.out)["results"].Size() == 7);
@@ -149,4 +180,85 @@ TEST_CASE("hubctl jsonpath - mapping and catalog commands", "[db][hubctl][mappin
   CHECK(hubctl({"catalog", "lookup", "ethnicity", "Người Sao Hỏa"}).exit_code == 1);
   auto list = hubctl({"catalog", "list"});
   CHECK(list.out.find("commune") != std::string::npos);
+}
+
+namespace {
+
+// A transcript whose results hold HK1 and HK2 of the same subject, as the platform sends them at
+// the end of the year.
+const char* kBothTerms = R"({"schoolYear": "2025-2026", "school": {"code": "HP-THCS-0012"},
+  "students": [{"studentId": "HB-T-0001", "moetCode": "3110099001", "fullName": "Lê Bình",
+    "dob": "2014-01-05", "sex": "M", "ethnicCode": "01", "citizenId": "031214009001", "grade": "6",
+    "enrolledOn": "2025-09-05", "status": "dang_hoc",
+    "results": [{"subject": "TOAN", "term": "HK1", "score": 8.25}, {"subject": "NGU_VAN", "term": "HK1", "score": 7},
+                {"subject": "TOAN", "term": "HK2", "score": 9.5}],
+    "summary": {"term": "CN", "learning": "T", "conduct": "T"}}]})";
+
+std::string toan_scores() {
+  return sql_value("select string_agg((data->>'term') || '=' || (data->>'score'), ',' order by data->>'term')"
+                   " from golden_record where entity = 'subject_result' and data->>'subject' = 'TOAN'");
+}
+
+}  // namespace
+
+// Regression (issue 19): the demo transcript mapping keyed results by subject alone, so HK1 and
+// HK2 of one subject got one source id: the push stored two results but one source link, and
+// the same document sent again answered `accepted` and overwrote the HK2 score with HK1's.
+TEST_CASE("a transcript with both terms of a subject keeps both scores - a resend is unchanged", "[db][mapping]") {
+  reset_database();
+  HubProcess hub;
+  REQUIRE(hub.start());
+  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
+                                                    "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"});
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+
+  auto first = push_feed(hub, tr, "transcripts", kBothTerms);
+  REQUIRE(first.status == 200);
+  auto d = parse_json(first.body);
+  CHECK(std::string(d["results"][0]["status"].GetString()) == "accepted");
+  CHECK(d["results"][0]["entities"]["subject_result"].Size() == 3);
+  CHECK(count_rows("golden_record where entity = 'subject_result'") == "3");
+  CHECK(count_rows("source_link where entity = 'subject_result'") == "3");
+  CHECK(toan_scores() == "HK1=8.25,HK2=9.5");
+
+  auto again = push_feed(hub, tr, "transcripts", kBothTerms);
+  REQUIRE(again.status == 200);
+  CHECK(std::string(parse_json(again.body)["results"][0]["status"].GetString()) == "unchanged");
+  CHECK(toan_scores() == "HK1=8.25,HK2=9.5");
+  CHECK(count_rows("record_version where record_id in (select id from golden_record where entity = 'subject_result')") == "3");
+  CHECK(dangling_rows() == "0");
+}
+
+// With a key that cannot tell HK1 from HK2, the vendor record is rejected with the place of both
+// elements, and nothing of it is stored: never one score silently overwriting the other.
+TEST_CASE("a mapping whose key repeats within a record rejects the record and stores nothing", "[db][mapping]") {
+  reset_database();
+  auto dir = private_mappings();
+  auto file = dir / "partners" / "demo-transcripts" / "transcripts.yaml";
+  std::string text = read_file(file.string());
+  text.replace(text.find("key: [$.subject, $.term]"), 24, "key: $.subject");
+  std::ofstream(file) << text;
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_MAPPINGS_DIR", dir.string()}});
+  REQUIRE(hub.start());
+  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
+                                                    "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"});
+  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  auto r = push_feed(hub, tr, "transcripts", kBothTerms);
+  REQUIRE(r.status == 200);
+  auto d = parse_json(r.body);
+  const auto& result = d["results"][0];
+  CHECK(std::string(result["status"].GetString()) == "rejected");
+  bool reported = false;
+  for (const auto& e : result["errors"].GetArray()) {
+    if (std::string(e["code"].GetString()) != "record.duplicate_key") continue;
+    reported = true;
+    CHECK(std::string(e["path"].GetString()) == "$['students'][0]['results'][2]");
+    CHECK(std::string(e["message"].GetString()).find("$['students'][0]['results'][0]") != std::string::npos);
+    CHECK(std::string(e["message_vi"].GetString()).find("mã lỗi") == std::string::npos);
+  }
+  CHECK(reported);
+  CHECK(count_rows("golden_record where entity in ('student', 'subject_result')") == "0");
+  fs::remove_all(dir);
 }

@@ -77,7 +77,8 @@ const char* kHeader =
 
 TEST_CASE("the sample vendors map to their expected output", "[mapping]") {
   for (auto [partner, feed] : {std::pair{"demo-admissions", "admissions"}, {"demo-transcripts", "transcripts"},
-                               {"demo-hr", "staff"}, {"demo-ops", "staff"}}) {
+                               {"demo-hr", "staff"}, {"demo-ops", "staff"}, {"demo-admissions-2", "admissions"},
+                               {"demo-hocba", "transcripts"}}) {
     rapidjson::Document doc;
     auto out = run_sample(partner, feed, doc);
     auto actual = parse(output_json(out));
@@ -153,11 +154,12 @@ TEST_CASE("transcripts: nested results become child records with stable source i
   CHECK(r.status == RecordStatus::kMapped);
   std::vector<std::string> ids;
   for (const auto& rec : r.records) ids.push_back(rec.entity + ":" + rec.source_id);
+  // Results are keyed by subject and term, summaries by term: HK2 never takes HK1's source id.
   CHECK(ids == std::vector<std::string>{"student:HB-2025-0001", "enrollment:HB-2025-0001",
-                                        "subject_result:HB-2025-0001/result/TOAN",
-                                        "subject_result:HB-2025-0001/result/NGU_VAN",
-                                        "subject_result:HB-2025-0001/result/TIENG_ANH",
-                                        "term_summary:HB-2025-0001"});
+                                        "subject_result:HB-2025-0001/result/TOAN/HK1",
+                                        "subject_result:HB-2025-0001/result/NGU_VAN/HK1",
+                                        "subject_result:HB-2025-0001/result/TIENG_ANH/HK1",
+                                        "term_summary:HB-2025-0001/term_summary/HK1"});
   CHECK(std::string(r.records[4].fields["subject"].GetString()) == "NGOAI_NGU_1");  // recoded
   CHECK(std::string(r.records[1].fields["status"].GetString()) == "DANG_HOC");
   // QĐ 121/1979 code 06 is Mường, which is 04 in the canonical QĐ 1019/2008 numbering.
@@ -315,6 +317,7 @@ TEST_CASE("a constant the schema refuses is reported on every record", "[mapping
   auto m = compile(std::string(kHeader) +
                    "      full_name: $.name\n"
                    "      birth_date: {value: 2014-05-06}\n"
+                   "      gender: {value: F}\n"
                    "      area: {value: \"7\"}\n"
                    "      father_birth_year: {value: 1980}\n");
   INFO((m ? "" : m.error().message));
@@ -337,6 +340,7 @@ TEST_CASE("errors show the vendor's value - masked when personal - whichever pat
                    "      full_name: {from: $.name, transform: [normalize, name_case]}\n"
                    "      gender: {from: $.sex, catalog: gender, by: name}\n"
                    "      personal_id: $.pid\n"
+                   "      father_occupation: {from: $.job, transform: [normalize]}\n"
                    "      contact_phone: {from: $.phone, transform: [phone]}\n"
                    "      address: $.addr\n"
                    "      birth_date: {from: $.dob, transform: [{date: dd/mm/yyyy}]}\n");
@@ -344,7 +348,7 @@ TEST_CASE("errors show the vendor's value - masked when personal - whichever pat
   REQUIRE(m.ok());
   auto doc = parse(R"({"items": [
       {"id": 1, "name": "  trần   thị\u00a0MAI ", "sex": "Nữ", "pid": "079314000123", "phone": "0912 345 678", "addr": " 12 Lê Lợi ", "dob": "06/05/2014"},
-      {"id": 2, "name": 12345, "sex": "không rõ", "pid": "07921400012", "phone": "12ab", "dob": "06/05/2014"}]})");
+      {"id": 2, "name": "Trần Mai", "job": 12345, "sex": "không rõ", "pid": "07921400012", "phone": "12ab", "dob": "06/05/2014"}]})");
   auto out = m.value()->run(doc);
   REQUIRE(out.results.size() == 2);
   const auto& a = out.results[0].records[0].fields;
@@ -359,7 +363,7 @@ TEST_CASE("errors show the vendor's value - masked when personal - whichever pat
 
   const auto& r = out.results[1];
   CHECK(r.status == RecordStatus::kRejected);
-  CHECK(std::string(r.records[0].fields["full_name"].GetString()) == "12345");  // a number as text
+  CHECK(std::string(r.records[0].fields["father_occupation"].GetString()) == "12345");  // a number as text
   const auto* sex = find_issue(r, "catalog.not_found");
   REQUIRE(sex);
   CHECK(sex->value == "không rõ");
@@ -425,4 +429,331 @@ TEST_CASE("reload swaps mappings atomically and keeps the last good version", "[
   rapidjson::Document doc = parse(read(kMappings + "/partners/demo-admissions/samples/admissions.json"));
   CHECK(good->run(doc).results.size() == 7);
   fs::remove_all(dir);
+}
+
+namespace {
+
+// A student emit with the fields the canonical schema requires, plus `rest`.
+const char* kStudent =
+    "partner: p\nfeed: f\nrecords: $.items[*]\nsource_id: $.id\nemit:\n"
+    "  - entity: student\n    as: student\n    fields:\n"
+    "      full_name: $.name\n      birth_date: {from: $.dob, transform: [{date: iso}]}\n"
+    "      gender: {from: $.sex, catalog: gender, by: code}\n";
+
+// Subject results of the student, exploded from $.results[*] with the given key line.
+std::string results_emit(const std::string& key_line) {
+  return "  - entity: subject_result\n    as: result\n    foreach: $.results[*]\n" + key_line +
+         "    fields:\n      student: {ref: student}\n      school_year: $root.year\n"
+         "      term: $.term\n      assessment_framework: $root.framework\n"
+         "      subject: {from: $.subject, catalog: subject, by: code}\n"
+         "      score: {from: $.score, transform: [score]}\n";
+}
+
+const char* kTwoTerms = R"({"year": "2025-2026", "framework": "TT22", "items": [
+    {"id": "HS1", "name": "Lê Bình", "dob": "2014-01-05", "sex": "M", "results": [
+      {"subject": "TOAN", "term": "HK1", "score": 8},
+      {"subject": "NGU_VAN", "term": "HK1", "score": 7},
+      {"subject": "TOAN", "term": "HK2", "score": 9}]}]})";
+
+std::shared_ptr<const Mapping> compiled(const std::string& yaml) {
+  auto m = compile(yaml);
+  INFO((m ? "" : m.error().message));
+  REQUIRE(m.ok());
+  return m.value();
+}
+
+}  // namespace
+
+// Regression: with `key: $.subject`, HK1 and HK2 of one subject became two canonical records
+// with one source id; the store kept one link and a resend overwrote HK2 with HK1's score.
+TEST_CASE("children sharing a source id reject their vendor record instead of overwriting", "[mapping]") {
+  auto doc = parse(kTwoTerms);
+  auto by_subject = compiled(std::string(kStudent) + results_emit("    key: $.subject\n"))->run(doc);
+  const auto& r = by_subject.results.at(0);
+  CHECK(r.status == RecordStatus::kRejected);
+  const auto* dup = find_issue(r, "record.duplicate_key");
+  REQUIRE(dup);
+  CHECK(dup->entity == "subject_result");
+  CHECK(dup->path == "$['items'][0]['results'][2]");
+  CHECK(dup->message.find("$['items'][0]['results'][0]") != std::string::npos);  // both elements named
+  CHECK(dup->value == "HS1/result/TOAN");
+  CHECK_FALSE(dup->message_vi.empty());
+
+  // Keyed by subject and term, both scores are kept, each under its own source id.
+  auto by_term = compiled(std::string(kStudent) + results_emit("    key: [$.subject, $.term]\n"))->run(doc);
+  const auto& ok = by_term.results.at(0);
+  CHECK(ok.status == RecordStatus::kMapped);
+  std::vector<std::string> ids;
+  for (const auto& rec : ok.records)
+    if (rec.entity == "subject_result") ids.push_back(rec.source_id + "=" + std::to_string(rec.fields["score"].GetDouble()));
+  CHECK(ids == std::vector<std::string>{"HS1/result/TOAN/HK1=8.000000", "HS1/result/NGU_VAN/HK1=7.000000",
+                                        "HS1/result/TOAN/HK2=9.000000"});
+}
+
+TEST_CASE("a key part the element does not have rejects the record", "[mapping]") {
+  auto doc = parse(R"({"year": "2025-2026", "framework": "TT22", "items": [
+      {"id": "HS1", "name": "Lê Bình", "dob": "2014-01-05", "sex": "M", "results": [
+        {"subject": "TOAN", "term": "HK1", "score": 8}, {"subject": "TOAN", "score": 9}]}]})");
+  auto out = compiled(std::string(kStudent) + results_emit("    key: [$.subject, $.term]\n"))->run(doc);
+  const auto& r = out.results.at(0);
+  CHECK(r.status == RecordStatus::kRejected);
+  const auto* missing = find_issue(r, "record.key_missing");
+  REQUIRE(missing);
+  CHECK(missing->path == "$['items'][0]['results'][1]['term']");
+  CHECK(missing->message.find("$.term") != std::string::npos);
+}
+
+TEST_CASE("$path reads the member names that lead to each element", "[mapping]") {
+  auto m = compiled(std::string(kStudent) +
+                    "  - entity: subject_result\n    as: result\n    foreach: $.grades.*.*\n"
+                    "    key:\n      - $path[1]\n      - $path[-1]\n"
+                    "    fields:\n      student: {ref: student}\n      school_year: $root.year\n"
+                    "      term: $path[2]\n      assessment_framework: $root.framework\n"
+                    "      subject: {from: '$path[1]', catalog: subject, by: name}\n"
+                    "      score: {from: $.d, transform: [score]}\n");
+  auto doc = parse(R"({"year": "2025-2026", "framework": "TT22", "items": [
+      {"id": "HS1", "name": "Lê Bình", "dob": "2014-01-05", "sex": "M",
+       "grades": {"Toán": {"HK1": {"d": "8,5"}, "HK2": {"d": 9}}, "Môn lạ": {"HK1": {"d": 7}}}}]})");
+  auto out = m->run(doc);
+  const auto& r = out.results.at(0);
+  std::vector<std::string> got;
+  for (const auto& rec : r.records)
+    if (rec.entity == "subject_result")
+      got.push_back(rec.source_id + " " + rec.fields["term"].GetString() + " " +
+                    (rec.fields.HasMember("subject") ? rec.fields["subject"].GetString() : "-"));
+  CHECK(got == std::vector<std::string>{"HS1/result/Toán/HK1 HK1 TOAN", "HS1/result/Toán/HK2 HK2 TOAN",
+                                        "HS1/result/Môn lạ/HK1 HK1 -"});
+  // An error on a value read from $path points at the member that name belongs to.
+  const auto* unknown = find_issue(r, "catalog.not_found");
+  REQUIRE(unknown);
+  CHECK(unknown->path == "$['items'][0]['grades']['Môn lạ']");
+  CHECK(unknown->value == "Môn lạ");
+  // $path exists only where there are elements.
+  auto outside = compile(std::string(kStudent) + "      religion: $path[0]\n");
+  REQUIRE_FALSE(outside.ok());
+  CHECK(outside.error().message.find("only in an emit with foreach") != std::string::npos);
+}
+
+TEST_CASE("conditions: not_in - regex - prefix and all - any - not - on elements too", "[mapping]") {
+  auto m = compiled(std::string(kStudent) +
+                    "      nationality: {value: VN, when: {path: $.country, not_in: [LA, KH]}}\n"
+                    "      moet_student_code: {from: $.code, when: {path: $.code, regex: '[0-9]{10}'}}\n"
+                    "      phone: {from: $.phone, transform: [phone], when: {path: $.phone, prefix: ['09', '03']}}\n"
+                    "      area: {from: $.area, when: {all: [{path: $.area, exists: true}, {not: {path: $.area, equals: '0'}}]}}\n"
+                    "      religion: {from: $.rel, catalog: religion, by: name, when: {any: [{path: $.rel, equals: Phật giáo}, {path: $.rel, prefix: Công}]}}\n" +
+                    results_emit("    key: [$.subject, $.term]\n    when: {all: [{path: $.term, in: [HK1, HK2]}, {not: {path: $.subject, prefix: X}}]}\n"));
+  auto doc = parse(R"({"year": "2025-2026", "framework": "TT22", "items": [
+      {"id": "A", "name": "Lê Bình", "dob": "2014-01-05", "sex": "M", "country": "VN", "code": "3110012345",
+       "phone": "0912345678", "area": "2", "rel": "Phật giáo",
+       "results": [{"subject": "TOAN", "term": "HK1", "score": 8}, {"subject": "TOAN", "term": "CN", "score": 8},
+                   {"subject": "XYZ", "term": "HK1", "score": 1}]},
+      {"id": "B", "name": "Lê Mai", "dob": "2014-01-05", "sex": "F", "country": "LA", "code": "31100",
+       "phone": "0212345678", "area": "0", "rel": "Hồi giáo", "results": []}]})");
+  auto out = m->run(doc);
+  const auto& a = out.results.at(0);
+  const auto& b = out.results.at(1);
+  INFO(output_json(out));
+  CHECK(a.status == RecordStatus::kMapped);
+  CHECK(a.records.size() == 2);  // student + the HK1 result only: CN and XYZ are filtered out
+  CHECK(a.records[1].source_id == "A/result/TOAN/HK1");
+  const auto& fa = a.records[0].fields;
+  CHECK(fa.HasMember("nationality"));
+  CHECK(fa.HasMember("moet_student_code"));
+  CHECK(fa.HasMember("phone"));
+  CHECK(std::string(fa["area"].GetString()) == "2");
+  CHECK(fa.HasMember("religion"));
+  const auto& fb = b.records[0].fields;
+  CHECK_FALSE(fb.HasMember("nationality"));        // not_in
+  CHECK_FALSE(fb.HasMember("moet_student_code"));  // regex: the whole value must match
+  CHECK_FALSE(fb.HasMember("phone"));              // prefix
+  CHECK_FALSE(fb.HasMember("area"));               // all + not
+  CHECK_FALSE(fb.HasMember("religion"));           // any
+
+  auto refused_deep = compile(std::string(kStudent) +
+                              "      area: {from: $.a, when: {not: {not: {not: {not: {not: {not: {not: {not: {not: "
+                              "{path: $.a, exists: true}}}}}}}}}}}\n");
+  REQUIRE_FALSE(refused_deep.ok());
+  CHECK(refused_deep.error().message.find("at most 8 deep") != std::string::npos);
+  auto two_tests = compile(std::string(kStudent) + "      area: {from: $.a, when: {path: $.a, equals: '1', prefix: '2'}}\n");
+  REQUIRE_FALSE(two_tests.ok());
+  CHECK(two_tests.error().message.find("one test per condition") != std::string::npos);
+  auto bad_regex = compile(std::string(kStudent) + "      area: {from: $.a, when: {path: $.a, regex: '(('}}\n");
+  REQUIRE_FALSE(bad_regex.ok());
+  CHECK(bad_regex.error().message.find("I-Regexp") != std::string::npos);
+}
+
+// Guards: `required: false` looking like it works while every record is rejected by the schema,
+// and a mapping that leaves out a required field passing `mapping check`.
+TEST_CASE("required fields: a mapping cannot drop one - nor leave one unmapped", "[mapping]") {
+  auto optional = compile(std::string(kStudent) + "      personal_id: {from: $.pid, required: true}\n" +
+                          "  - entity: enrollment\n    fields:\n      student: {ref: student}\n"
+                          "      school: {from: $.school, required: false}\n      school_year: $root.year\n"
+                          "      grade: $.grade\n      status: $.status\n      valid_from: $.from\n");
+  REQUIRE_FALSE(optional.ok());
+  CHECK(optional.error().message.find("test.yaml:16:") != std::string::npos);
+  CHECK(optional.error().message.find("'school' is required by the canonical enrollment schema") != std::string::npos);
+
+  auto unmapped = compile("partner: p\nfeed: f\nrecords: $.items[*]\nsource_id: $.id\nemit:\n"
+                          "  - entity: student\n    fields:\n      full_name: $.name\n"
+                          "      gender: {from: $.sex, catalog: gender, by: code}\n");
+  REQUIRE_FALSE(unmapped.ok());
+  CHECK(unmapped.error().message.find("test.yaml:8:") != std::string::npos);
+  CHECK(unmapped.error().message.find("requires 'birth_date'") != std::string::npos);
+
+  // `required: true` on an optional field is the vendor's promise, checked on every record.
+  auto m = compiled(std::string(kStudent) + "      personal_id: {from: $.pid, required: true}\n");
+  auto doc = parse(R"({"items": [{"id": 1, "name": "Lê Bình", "dob": "2014-01-05", "sex": "M"}]})");
+  auto out = m->run(doc);
+  const auto* req = find_issue(out.results[0], "value.required");
+  REQUIRE(req);
+  CHECK(req->field == "personal_id");
+  // The place where the value should have been, as a normalized path.
+  CHECK(req->path == "$['items'][0]['pid']");
+}
+
+TEST_CASE("mapping warnings: keys that cannot tell the elements apart", "[mapping]") {
+  auto by_subject = compiled(std::string(kStudent) + results_emit("    key: $.subject\n"));
+  REQUIRE(by_subject->warnings().size() == 1);
+  CHECK(by_subject->warnings()[0].find("test.yaml:15:") == 0);
+  CHECK(by_subject->warnings()[0].find("leaves out $.term") != std::string::npos);
+  CHECK(compiled(std::string(kStudent) + results_emit("    key: [$.subject, \"$['term']\"]\n"))->warnings().empty());
+  auto no_key = compiled(std::string(kStudent) + results_emit(""));
+  REQUIRE(no_key->warnings().size() == 1);
+  CHECK(no_key->warnings()[0].find("no key") != std::string::npos);
+  auto same = compiled(std::string(kStudent) + results_emit("    key: $root.year\n"));
+  REQUIRE(same->warnings().size() == 1);
+  CHECK(same->warnings()[0].find("same for every element") != std::string::npos);
+  CHECK(load("demo-transcripts", "transcripts")->warnings().empty());
+  CHECK(load("demo-hocba", "transcripts")->warnings().empty());
+}
+
+// Guards: a vendor whose "0" means female read through a code system where "0" means unknown,
+// with nobody told.
+TEST_CASE("sample warnings: values coded as unknown and children sharing a source id", "[mapping]") {
+  std::string text = read(kMappings + "/partners/demo-admissions-2/admissions.yaml");
+  auto at = text.find("        transform: [string, {map: {\"0\": F, \"1\": M}}]\n");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, text.find('\n', at) - at + 1, "        transform: [string]\n        code_system: csdl_gddt\n");
+  auto wrong = Mapping::load_text(text, "admissions.yaml", context());
+  REQUIRE(wrong.ok());
+  rapidjson::Document doc = parse(read(kMappings + "/partners/demo-admissions-2/samples/admissions.json"));
+  auto warnings = wrong.value()->sample_warnings(wrong.value()->run(doc));
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("field 'gender': 1 of 4 sample values are coded U") != std::string::npos);
+  CHECK(warnings[0].find("0 = U (Chưa có thông tin), 1 = M (Nam), 2 = F (Nữ)") != std::string::npos);
+  // The shipped mapping translates the vendor's codes first: nothing to warn about.
+  auto right = load("demo-admissions-2", "admissions");
+  CHECK(right->sample_warnings(right->run(doc)).empty());
+
+  auto dup = compiled(std::string(kStudent) + results_emit("    key: $.subject\n"));
+  auto terms = parse(kTwoTerms);
+  auto dup_warnings = dup->sample_warnings(dup->run(terms));
+  REQUIRE(dup_warnings.size() == 1);
+  CHECK(dup_warnings[0].find("record.duplicate_key") != std::string::npos);
+}
+
+TEST_CASE("load errors name what is known: catalogs - and paths in errors are normalized", "[mapping]") {
+  auto m = compile(std::string(kHeader) + "      gender: {from: $.g, catalog: genders}\n");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().message.find("known: admin_crosswalk, admission_result") != std::string::npos);
+  CHECK(m.error().message.find("gender, grade") != std::string::npos);
+  auto cs = compile(std::string("partner: p\nfeed: f\nrecords: $.items[*]\nsource_id: $.id\n"
+                                "code_systems: {genders: x}\nemit: []\n"));
+  REQUIRE_FALSE(cs.ok());
+  CHECK(cs.error().message.find("known: admin_crosswalk") != std::string::npos);
+
+  // A value that is not there is reported where it should be; a filter has no such place, so
+  // the record's own path is given. Both are RFC 9535 normalized paths.
+  auto q = compiled(std::string(kStudent) + "      personal_id: {from: \"$.ids[?@.kind == 'cccd'].v\", required: true}\n");
+  auto doc = parse(R"({"items": [{"id": 1, "dob": "2014-01-05", "sex": "M", "ids": []}]})");
+  auto out = q->run(doc);
+  std::map<std::string, std::string> paths;
+  for (const auto& i : out.results[0].issues) paths[i.field] = i.path;
+  CHECK(paths["full_name"] == "$['items'][0]['name']");
+  CHECK(paths["personal_id"] == "$['items'][0]");
+}
+
+TEST_CASE("names get the default character check - a mapping may allow more", "[mapping]") {
+  auto m = compiled(std::string(kStudent) + "      father_name: {from: $.father, transform: [{person_name: {allow: .}}]}\n"
+                                            "      address: $.addr\n");
+  auto doc = parse(R"({"items": [
+      {"id": 1, "name": "H'Hen Niê", "dob": "2014-01-05", "sex": "F", "father": "Y-Moan T. Ênuôl", "addr": "Số 3 <b>"},
+      {"id": 2, "name": "Lê Văn Bình<script>", "dob": "2014-01-05", "sex": "M"}]})");
+  auto out = m->run(doc);
+  CHECK(out.results[0].status == RecordStatus::kMapped);  // an address is not a name
+  CHECK(out.results[1].status == RecordStatus::kRejected);
+  const auto* bad = find_issue(out.results[1], "name.invalid_character");
+  REQUIRE(bad);
+  CHECK(bad->field == "full_name");
+  CHECK(bad->path == "$['items'][1]['name']");
+  CHECK(bad->value == "Lê Văn Bình<script>");
+  CHECK(bad->message.find("'<'") != std::string::npos);
+}
+
+TEST_CASE("the second admissions portal: nested - one name field - 0 means female", "[mapping]") {
+  rapidjson::Document doc;
+  auto out = run_sample("demo-admissions-2", "admissions", doc);
+  REQUIRE(out.results.size() == 4);
+  const auto& anh = out.results[0];
+  CHECK(anh.status == RecordStatus::kMapped);
+  const auto& s = anh.records.at(0).fields;
+  CHECK(std::string(s["full_name"].GetString()) == "Trần Thị Ngọc Ánh");
+  CHECK(std::string(s["family_name"].GetString()) == "Trần");
+  CHECK(std::string(s["middle_name"].GetString()) == "Thị Ngọc");
+  CHECK(std::string(s["given_name"].GetString()) == "Ánh");
+  CHECK(std::string(s["birth_date"].GetString()) == "2010-03-14");  // "2010-03-14T00:00:00+07:00"
+  CHECK(std::string(s["gender"].GetString()) == "F");               // "0"
+  const auto& a = anh.records.at(1).fields;
+  CHECK(std::string(a["target_grade"].GetString()) == "10");  // from the document's header
+  CHECK(a["admission_round"].GetInt64() == 1);
+  CHECK(std::string(a["application_date"].GetString()) == "2025-06-05");  // "05.06.2025"
+  CHECK(std::string(a["wish_1_school"].GetString()) == "HP-THPT-0003");   // thuTu 1, listed second
+  CHECK(std::string(a["admitted_school"].GetString()) == "HP-THPT-0003");
+  CHECK(std::string(a["result"].GetString()) == "TRUNG_TUYEN");
+  const auto& binh = out.results[1];
+  CHECK(binh.status == RecordStatus::kMapped);
+  CHECK(std::string(binh.records.at(0).fields["gender"].GetString()) == "M");  // the number 1
+  CHECK_FALSE(binh.records.at(0).fields.HasMember("middle_name"));             // "lê bình"
+  CHECK_FALSE(binh.records.at(1).fields.HasMember("admitted_school"));        // still pending
+  const auto& bad = out.results[2];
+  CHECK(bad.status == RecordStatus::kRejected);
+  for (const char* code : {"name.invalid_character", "date.impossible", "value.unmapped", "score.out_of_range"})
+    CHECK(find_issue(bad, code));
+}
+
+TEST_CASE("the second transcript platform: results keyed by subject name and term", "[mapping]") {
+  rapidjson::Document doc;
+  auto out = run_sample("demo-hocba", "transcripts", doc);
+  REQUIRE(out.results.size() == 3);
+  const auto& ha = out.results[0];
+  CHECK(ha.status == RecordStatus::kMapped);
+  std::map<std::string, const MappedRecord*> by_id;
+  for (const auto& rec : ha.records) by_id[rec.entity + ":" + rec.source_id] = &rec;
+  CHECK(by_id.size() == ha.records.size());  // every source id is its own
+  const auto* toan_hk2 = by_id["subject_result:NQ-6A7-001/result/Toán/HK2"];
+  REQUIRE(toan_hk2);
+  CHECK(toan_hk2->fields["score"].GetDouble() == 9);
+  CHECK(std::string(toan_hk2->fields["subject"].GetString()) == "TOAN");
+  CHECK(std::string(toan_hk2->fields["assessment_framework"].GetString()) == "TT22");  // grade 6
+  const auto* gdtc = by_id["subject_result:NQ-6A7-001/result/Giáo dục thể chất/HK1"];
+  REQUIRE(gdtc);
+  CHECK(std::string(gdtc->fields["rating_tt22"].GetString()) == "3");  // "Đ"
+  const auto* year_end = by_id["term_summary:NQ-6A7-001/term_summary/CN"];
+  REQUIRE(year_end);
+  CHECK(year_end->fields["promoted"].GetBool());
+  const auto* enrollment = by_id["enrollment:NQ-6A7-001"];
+  REQUIRE(enrollment);
+  CHECK(std::string(enrollment->fields["grade"].GetString()) == "6");                // "6A7"
+  CHECK(std::string(enrollment->fields["valid_from"].GetString()) == "2025-09-05");  // start of 2025-2026
+  CHECK(std::string(ha.records[0].fields["gender"].GetString()) == "F");             // gioiTinhNu: true
+  CHECK(std::string(out.results[1].records[0].fields["birth_date"].GetString()) == "2013-02-01");  // "1.2.2013"
+
+  const auto& bad = out.results[2];
+  CHECK(bad.status == RecordStatus::kRejected);
+  const auto* subject = find_issue(bad, "catalog.not_found");
+  REQUIRE(subject);
+  CHECK(subject->path == "$['hocSinh'][2]['ketQuaHocTap']['Phép thuật']");
+  const auto* grade = find_issue(bad, "value.pattern");
+  REQUIRE(grade);
+  CHECK(grade->path == "$['hocSinh'][2]['lop']");
 }

@@ -117,3 +117,22 @@ TEST_CASE("value_shape hides digits and letters but keeps the layout", "[text]")
   CHECK(text::value_shape("ngày 5") == "aa?a N");
   CHECK(text::value_shape(std::string(100, '7')).size() == 43);
 }
+
+// Guards: markup, digits or control characters passing as part of a person's name.
+TEST_CASE("first_non_name_character finds what no person's name has", "[text]") {
+  CHECK_FALSE(text::first_non_name_character("Lê Văn Bình"));
+  CHECK_FALSE(text::first_non_name_character("H'Hen Niê"));        // apostrophe
+  CHECK_FALSE(text::first_non_name_character("Y-Moan Ênuôl"));     // hyphen
+  CHECK_FALSE(text::first_non_name_character("H\xE2\x80\x99Hen"));  // U+2019 apostrophe
+  CHECK_FALSE(text::first_non_name_character("Nguye\xCC\x82\xCC\x83n Thu\xCC\x89y"));  // NFD: combining marks
+  auto script = text::first_non_name_character("Lê Văn Bình<script>");
+  REQUIRE(script);
+  CHECK(script->code_point == U'<');
+  CHECK(script->position == 12);
+  CHECK(text::first_non_name_character("Nguyễn Văn 2")->code_point == U'2');
+  CHECK(text::first_non_name_character("Trần\tMai")->code_point == U'\t');
+  CHECK(text::first_non_name_character("Mai\xC3")->code_point == 0);  // malformed UTF-8
+  // A mapping may allow more, e.g. initials.
+  CHECK(text::first_non_name_character("Nguyễn T. Hà")->code_point == U'.');
+  CHECK_FALSE(text::first_non_name_character("Nguyễn T. Hà", "."));
+}
