@@ -140,6 +140,8 @@ const std::vector<Setting>& settings() {
       make_double("rate_limit.burst", 1, 1e7, [](Config& c, double v) { c.rate_limit.burst = v; }),
       make_int("ingest.sync_max_records", 1, 100000,
                [](Config& c, long long v) { c.ingest.sync_max_records = int(v); }),
+      make_int("ingest.max_records", 1, 10000000,
+               [](Config& c, long long v) { c.ingest.max_records = int(v); }),
       make_int("ingest.chunk_records", 1, 10000,
                [](Config& c, long long v) { c.ingest.chunk_records = int(v); }),
       make_int("ingest.workers", 0, 64, [](Config& c, long long v) { c.ingest.workers = int(v); }),

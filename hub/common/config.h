@@ -70,6 +70,8 @@ struct Config {
 
   struct Ingest {
     int sync_max_records = 1000;
+    // Records one push may hold: bounds the memory and time one request can take (413 above).
+    int max_records = 100000;
     int chunk_records = 500;
     int workers = 1;
     int lease_seconds = 30;

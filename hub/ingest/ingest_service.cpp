@@ -139,6 +139,11 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
          is_ndjson(content_type) ? "the NDJSON body has no records"
                                  : "the document has no records where the mapping expects them",
          "$");
+  if (!replay_of && payload.records.size() > static_cast<std::size_t>(config_.ingest.max_records))
+    fail(ProblemKind::kPayloadTooLarge, "ingest.too_many_records",
+         "the push holds " + std::to_string(payload.records.size()) + " records, more than the " +
+             std::to_string(config_.ingest.max_records) + " one push may hold (ingest.max_records); split it",
+         "$");
   bool sync = static_cast<int>(payload.records.size()) <= config_.ingest.sync_max_records;
 
   // The payload is stored (and committed) before any processing, with its idempotency key.

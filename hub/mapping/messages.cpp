@@ -70,21 +70,7 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"record.malformed_json", "Dòng dữ liệu không phải JSON hợp lệ"},
       {"name.invalid_character", "Họ tên chứa ký tự không được phép (chỉ gồm chữ cái, dấu, khoảng trắng, dấu nháy, gạch nối)"},
       {"ref.unknown", "Mã tham chiếu không trỏ tới bản ghi nào đã có trong hệ thống"},
-      {"auth.scope", "Mã truy cập không có quyền thực hiện thao tác này"},
-      {"auth.missing_token", "Thiếu mã truy cập (Authorization: Bearer ...)"},
-      {"auth.malformed", "Tiêu đề Authorization không đúng dạng Bearer"},
-      {"auth.token_invalid", "Mã truy cập không hợp lệ hoặc đã bị thu hồi"},
-      {"auth.token_expired", "Mã truy cập đã hết hạn"},
-      {"rate.limited", "Gửi quá nhiều yêu cầu; vui lòng thử lại sau"},
-      {"dependency.postgres", "Cơ sở dữ liệu tạm thời không sẵn sàng; vui lòng gửi lại sau"},
-      {"dependency.redis", "Dịch vụ khóa/bộ nhớ đệm tạm thời không sẵn sàng; vui lòng gửi lại sau"},
-      {"dependency.unavailable", "Hệ thống tạm thời không sẵn sàng; vui lòng gửi lại sau"},
-      {"server.shutting_down", "Máy chủ đang dừng; vui lòng gửi lại sau"},
       {"request.malformed_json", "Nội dung yêu cầu không phải JSON hợp lệ"},
-      {"request.method_not_allowed", "Phương thức HTTP không được hỗ trợ tại địa chỉ này"},
-      {"request.not_found", "Không có địa chỉ (đường dẫn) này"},
-      {"request.media_type", "Kiểu nội dung (Content-Type) không được hỗ trợ"},
-      {"request.too_large", "Nội dung yêu cầu quá lớn"},
       {"request.empty_body", "Nội dung yêu cầu rỗng"},
       {"request.idempotency_key", "Khóa Idempotency-Key không hợp lệ"},
       {"request.parameter", "Tham số yêu cầu không hợp lệ"},
@@ -94,6 +80,7 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"request.field_type", "Trường trong yêu cầu sai kiểu dữ liệu"},
       {"request.not_object", "Nội dung yêu cầu phải là một đối tượng JSON"},
       {"idempotency.conflict", "Khóa Idempotency-Key đã được dùng cho một nội dung khác"},
+      {"ingest.too_many_records", "Một lần gửi có quá nhiều bản ghi so với giới hạn; hãy chia nhỏ và gửi lại"},
       {"ingest.no_records", "Tài liệu không có bản ghi nào ở vị trí quy định trong cấu hình ánh xạ"},
       {"ingest.unknown_feed", "Không có cấu hình ánh xạ cho luồng dữ liệu này của đơn vị"},
       {"batch.not_found", "Không tìm thấy lô dữ liệu"},
@@ -149,24 +136,9 @@ const std::map<std::string, std::string, std::less<>>& messages() {
   return kMessages;
 }
 
-}  // namespace
-
-std::string vietnamese_message(std::string_view code) {
-  auto it = messages().find(code);
-  if (it != messages().end()) return it->second;
-  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
-}
-
-bool has_vietnamese_message(std::string_view code) { return messages().count(code) > 0; }
-
-std::optional<std::string> find_vietnamese_message(std::string_view code) {
-  auto it = messages().find(code);
-  if (it != messages().end()) return it->second;
-  return std::nullopt;
-}
-
-std::string problem_message_vi(std::string_view code) {
-  // The English detail of each answer names the limit or value; this says what the code means.
+// The HTTP edge's codes (authentication, rate limits, limits on requests, overload): the English
+// detail of each answer names the limit or value; this says what the code means.
+const std::map<std::string, std::string, std::less<>>& problems() {
   static const std::map<std::string, std::string, std::less<>> kProblems = {
       {"auth.missing_token", "Thiếu mã truy cập; hãy gửi tiêu đề 'Authorization: Bearer <mã>'"},
       {"auth.malformed", "Tiêu đề Authorization phải có dạng 'Bearer <mã>'"},
@@ -199,7 +171,29 @@ std::string problem_message_vi(std::string_view code) {
       {"request.method_not_allowed", "Phương thức HTTP này không được phép tại đường dẫn này"},
       {"internal", "Lỗi hệ thống không mong muốn; hãy báo mã yêu cầu (request_id) cho quản trị hệ thống"},
   };
-  if (auto it = kProblems.find(code); it != kProblems.end()) return it->second;
+  return kProblems;
+}
+
+}  // namespace
+
+std::string vietnamese_message(std::string_view code) {
+  auto it = messages().find(code);
+  if (it != messages().end()) return it->second;
+  return "Dữ liệu không hợp lệ (mã lỗi " + std::string(code) + ")";
+}
+
+bool has_vietnamese_message(std::string_view code) {
+  return messages().count(code) > 0 || problems().count(code) > 0;
+}
+
+std::optional<std::string> find_vietnamese_message(std::string_view code) {
+  auto it = messages().find(code);
+  if (it != messages().end()) return it->second;
+  return std::nullopt;
+}
+
+std::string problem_message_vi(std::string_view code) {
+  if (auto it = problems().find(code); it != problems().end()) return it->second;
   if (auto data = find_vietnamese_message(code)) return *data;
   // A 503 or a 404 is no fault in the data: a neutral text rather than the data-error wording.
   return "Yêu cầu không được xử lý (mã lỗi " + std::string(code) + "); chi tiết bằng tiếng Anh ở trường detail";

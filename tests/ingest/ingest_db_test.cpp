@@ -220,6 +220,22 @@ TEST_CASE("large pushes are queued (202) and NDJSON lines are records of their o
   CHECK(std::string(nd_doc["results"][1]["errors"][0]["message"].GetString()).find("line 2") != std::string::npos);
 }
 
+// Guards the bound on records per push: without ingest.max_records, 32 MiB of tiny records
+// (about 11 million) would be parsed, stored and mapped as one batch.
+TEST_CASE("a push with more records than ingest.max_records is refused whole with 413", "[db][ingest]") {
+  reset_database();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_INGEST_MAX_RECORDS", "2"}});
+  REQUIRE(hub.start());
+  auto p = demo_partners();
+  std::string line =
+      R"({"maTruong":"HP-TH-0100","tenTruong":"Trường Tiểu học A","capHoc":"Tiểu học","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"})";
+  auto refused = push(hub, p.ops, "schools", line + "\n" + line + "\n" + line + "\n", {}, "application/x-ndjson");
+  CHECK(refused.status == 413);
+  CHECK(std::string(parse_json(refused.body)["code"].GetString()) == "ingest.too_many_records");
+  CHECK(count_rows("inbox_batch") == "0");
+  CHECK(push(hub, p.ops, "schools", line + "\n" + line + "\n", {}, "application/x-ndjson").status == 200);
+}
+
 TEST_CASE("refusals: unknown feed - missing scope - malformed body - units outside the partner's", "[db][ingest]") {
   reset_database();
   HubProcess hub;

@@ -3,7 +3,7 @@
 // The codes are collected from the source itself (hub/ and connectors/): every string literal
 // shaped like a code ("area.what") in a place that makes or compares an error code - make_error(,
 // error(, Error{, fail(ProblemKind::k..., "...", Problem{ProblemKind::k..., "...", a table entry
-// {"...", ProblemKind::k...}, refuse(, make_issue(, issues.push_back({, code = , code == ,
+// {"...", ProblemKind::k...}, refuse(, refusal(, make_issue(, issues.push_back({, code = , code == ,
 // kv("code", ...), vietnamese_message(, a schema checker's add(field, and Violation{...}. A new code written in
 // any of these ways fails this test until messages.cpp has its wording.
 
@@ -27,7 +27,7 @@ std::map<std::string, std::string> codes_in_source() {
   static const std::regex kCode(R"re("([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)")re");
   // What precedes the literal (white space collapsed), for it to be an error code.
   static const std::regex kBefore(
-      R"re((make_error\(|\berror\(|Error\{|ProblemKind::k\w+,|refuse\(|make_issue\(|push_back\(\{|code ?[=!]=?|kv\("code", ?|vietnamese_message\(|\badd\([^;]{0,60},|Violation\{[^;]{0,60},)$)re");
+      R"re((make_error\(|\berror\(|Error\{|ProblemKind::k\w+,|refuse\(|refusal\(|make_issue\(|push_back\(\{|code ?[=!]=?|kv\("code", ?|vietnamese_message\(|\badd\([^;]{0,60},|Violation\{[^;]{0,60},)$)re");
   // What follows it: the code column of a table of codes and kinds.
   static const std::regex kAfter(R"re(^\s*,\s*ProblemKind::)re");
   std::map<std::string, std::string> out;
