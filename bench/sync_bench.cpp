@@ -24,14 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Generated names spell their digits in letters (0 -> a ... 9 -> j): mappings refuse digits in a
-// person's name.
-std::string spelled(std::string s) {
-  for (char& c : s)
-    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
-  return s;
-}
-
 const std::string kSigningSecret = "bench-signing-secret-0123456789";
 
 std::string admissions(int first, int count) {

@@ -208,7 +208,12 @@ std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std
     long long token = tx.exec1("select nextval('resolve_fence_token')")[0].as<long long>();
     for (auto& set : scope.locks)
       if (!set->renew()) throw ResolveRetry("block locks expired before the fencing token was drawn");
-    if (options_.hold_after_lock.count() > 0) std::this_thread::sleep_for(options_.hold_after_lock);
+    if (options_.hold_after_lock.count() > 0) {
+      // Fault injection (resolve.hold_after_lock_ms): the line tells a test the token is drawn.
+      log::info("holding block locks after drawing the fencing token",
+                {{"token", std::to_string(token)}, {"ms", std::to_string(options_.hold_after_lock.count())}});
+      std::this_thread::sleep_for(options_.hold_after_lock);
+    }
 
     // 2. Fencing: every key's token must be older than ours. The row locks taken here also
     //    serialise, in PostgreSQL, any two chunks resolving the same key, whatever Redis says.

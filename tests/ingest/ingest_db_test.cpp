@@ -18,14 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Generated names spell their digits in letters (0 -> a ... 9 -> j): mappings refuse digits in a
-// person's name.
-std::string spelled(std::string s) {
-  for (char& c : s)
-    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
-  return s;
-}
-
 std::string sample(const std::string& partner, const std::string& feed) {
   return read_file(kPartnersDir + "/" + partner + "/samples/" + feed + ".json");
 }

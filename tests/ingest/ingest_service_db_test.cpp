@@ -37,7 +37,7 @@ std::string admissions(const std::string& prefix, const std::vector<std::string>
   hub::json::JsonWriter w;
   w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array();
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    w.begin_object().kv("maHoSo", prefix + "-" + ids[i]).kv("hoTen", "Nguyễn Văn Số " + std::to_string(i))
+    w.begin_object().kv("maHoSo", prefix + "-" + ids[i]).kv("hoTen", "Nguyễn Văn Số " + spelled(std::to_string(i)))
         .kv("ngaySinh", std::to_string(1 + i) + "/3/2014").kv("gioiTinh", "Nam").kv("danToc", "Kinh")
         .kv("soDinhDanh", "031214" + ids[i])
         .key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11329").end_object()

@@ -16,14 +16,6 @@ using namespace hub::test;
 
 namespace {
 
-// Generated names spell their digits in letters (0 -> a ... 9 -> j): mappings refuse digits in a
-// person's name.
-std::string spelled(std::string s) {
-  for (char& c : s)
-    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
-  return s;
-}
-
 struct Student {
   std::string id;       // the platform's student id
   std::string pid;      // personal ID: 031, 2 (male, 2000s), birth year, serial

@@ -19,14 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Generated names spell their digits in letters (0 -> a ... 9 -> j): mappings refuse digits in a
-// person's name.
-std::string spelled(std::string s) {
-  for (char& c : s)
-    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
-  return s;
-}
-
 // The project's catalogs, schemas and matching rules, plus only the test partner's mappings
 // (symlinks: the hub's partner scan does not follow symlinked folders, so the files are linked).
 const char* kSchools = R"(partner: test-yearend

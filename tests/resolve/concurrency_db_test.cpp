@@ -202,7 +202,11 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires 
     REQUIRE(holder.start());
     HttpResult late;
     std::thread pusher([&] { late = push(holder, t.admissions, "admissions", admissions(kids, 1, 2)); });
-    for (int i = 0; i < 100 && !lock_held(redis); ++i) std::this_thread::sleep_for(20ms);
+    // Stopped once its fencing token is drawn (stopped before, it would only find its locks
+    // expired, which is not what this section is about).
+    const std::string drawn = "holding block locks after drawing the fencing token";
+    for (int i = 0; i < 250 && holder.log().find(drawn) == std::string::npos; ++i) std::this_thread::sleep_for(20ms);
+    REQUIRE(holder.log().find(drawn) != std::string::npos);
     REQUIRE(lock_held(redis));
     holder.send_signal(SIGSTOP);
     // Its locks expire (800 ms): nobody renews them.

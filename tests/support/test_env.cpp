@@ -138,6 +138,12 @@ void sql_exec(const std::string& sql) { sql_value(sql); }
 
 const std::string kPartnersDir = std::string(HUB_SOURCE_DIR) + "/mappings/partners";
 
+std::string spelled(std::string s) {
+  for (char& c : s)
+    if (c >= '0' && c <= '9') c = static_cast<char>('a' + (c - '0'));
+  return s;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -25,6 +25,9 @@ int free_port();
 // The source tree's mappings/partners (sample payloads of the demo vendors).
 extern const std::string kPartnersDir;
 std::string read_file(const std::string& path);  // "" when it cannot be read
+// `s` with its digits spelled as letters (0 -> a ... 9 -> j), for generated person names:
+// mappings refuse digits in a name.
+std::string spelled(std::string s);
 rapidjson::Document parse_json(const std::string& body);  // HasParseError() when malformed
 
 struct HttpResult {
