@@ -102,6 +102,13 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   if (idempotency_key.size() > 255)
     fail(ProblemKind::kBadRequest, "request.idempotency_key", "the Idempotency-Key is longer than 255 characters",
          "Idempotency-Key");
+  // Keys are compared byte for byte and stored as text: visible ASCII only, so a key never
+  // fails to store (PostgreSQL refuses invalid UTF-8) nor differs from its copy by invisible bytes.
+  for (unsigned char c : idempotency_key)
+    if (c < 0x21 || c > 0x7e)
+      fail(ProblemKind::kBadRequest, "request.idempotency_key",
+           "the Idempotency-Key may hold visible ASCII characters only (letters, digits, punctuation)",
+           "Idempotency-Key");
 
   // Identity cannot be resolved safely without the resolver's locks: refuse before storing,
   // so the partner retries later and nothing half-resolved exists.

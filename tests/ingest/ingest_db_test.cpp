@@ -155,6 +155,12 @@ TEST_CASE("Idempotency-Key: same key and body replays - another body is a confli
   // Without a key, a resend is processed again (and is unchanged).
   auto third = parse_json(push(hub, p.admissions, "admissions", body).body);
   CHECK(std::string(third["results"][0]["status"].GetString()) == "unchanged");
+  // A key with bytes that are not visible ASCII is refused before anything is stored (a key in
+  // invalid UTF-8 made PostgreSQL refuse the inbox row: 500).
+  auto bad_key = push(hub, p.admissions, "admissions", body, {"Idempotency-Key: push-\xff\xfe"});
+  CHECK(bad_key.status == 400);
+  CHECK(std::string(parse_json(bad_key.body)["code"].GetString()) == "request.idempotency_key");
+  CHECK(count_rows("inbox_batch where feed = 'admissions'") == "2");
 }
 
 TEST_CASE("enrolled from the day of transfer: as_of answers", "[db][ingest]") {
