@@ -183,7 +183,7 @@ Factory school_year_day(const char* name, const char* default_day, bool second_y
     std::string day = arg && !arg.IsNull() ? (arg.IsScalar() ? arg.Scalar() : "") : default_day;
     auto md = month_day(day);
     if (!md) return arg_error(name, "takes the day of the year as \"MM-DD\" (default \"" + std::string(default_day) + "\")");
-    auto [month, dom] = *md;
+    int month = md->first, dom = md->second;  // named copies: clang cannot capture structured bindings
     return Transform{name, [month, dom, second_year](Scalar& v) -> Status {
                        return on_text(v, [&](std::string_view s, Scalar& out) -> Status {
                          auto year = validate::school_year(s);
