@@ -132,6 +132,8 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"rollover.unknown_plan", "Không tìm thấy kế hoạch chuyển năm học"},
       {"rollover.wrong_years", "Kế hoạch chuyển năm học thuộc năm học khác"},
       {"rollover.stale_plan", "Dữ liệu đã thay đổi sau khi lập kế hoạch chuyển năm học; cần lập lại"},
+      {"export.bad_table", "Bảng báo cáo không hợp lệ (tên trang tính hoặc số ô của một dòng)"},
+      {"export.xlsx", "Không tạo được tệp Excel của báo cáo"},
   };
   return kMessages;
 }
