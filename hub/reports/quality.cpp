@@ -60,7 +60,7 @@ std::vector<std::string> pid_prefixes(const mapping::Snapshot& snap) {
 // The INSERT of fact rows into `target` from `source` (a relation with the columns of
 // golden_record): every student and staff record of it, or those whose ids are $6 when
 // `by_ids`. $1 student fields, $2 staff fields, $3 personal-ID prefixes, $4 conflict fields,
-// $5 the day enrollments are chosen for.
+// $5 the day enrollments are chosen for; a source may use $6 when not `by_ids`.
 std::string facts_sql(const std::string& source, const std::string& target, bool by_ids) {
   const std::string ids = by_ids ? " and g.id = any($6::uuid[])" : "";
   const std::string enr_ids = by_ids ? " and e.data->>'student' = any($6::text[])" : "";
@@ -318,7 +318,7 @@ std::string facts_relation(pqxx::work& tx, const mapping::Snapshot& snap, const 
       "(select distinct on (rv.record_id) rv.record_id as id, g.entity, rv.version, rv.data, g.lineage,"
       "   rv.valid_from, rv.valid_to, g.merged_into, rv.recorded_at as updated_at"
       " from record_version rv join golden_record g on g.id = rv.record_id"
-      " where rv.recorded_at < $7::timestamptz and g.entity in ('student', 'staff', 'enrollment')"
+      " where rv.recorded_at < $6::timestamptz and g.entity in ('student', 'staff', 'enrollment')"
       " order by rv.record_id, rv.version desc)";
   exec_facts(tx, snap, facts_sql(source, "quality_fact_as_of", false), p.as_of.iso(), nullptr, &end);
   return "quality_fact_as_of";
@@ -428,7 +428,8 @@ std::vector<PartnerOutcome> partner_outcomes(pqxx::work& tx, const QualityParams
            window_from, p.as_of.iso())) {
     std::string name = r[0].c_str();
     if (!visible.count(name)) continue;
-    std::string code = r[3].as<int>() ? "" : r[1].c_str();
+    // The partner's total has code ""; a rejected record without any code is counted as "unknown".
+    std::string code = r[3].as<int>() ? "" : r[1].is_null() || std::string(r[1].c_str()).empty() ? "unknown" : r[1].c_str();
     auto& row = rows[{name, code}];
     row.partner = name;
     row.code = code;
