@@ -9,11 +9,15 @@ packages=(
   libpistache-dev libpqxx-dev libpq-dev libhiredis-dev libyaml-cpp-dev catch2 rapidjson-dev
   libspdlog-dev libfmt-dev libssl-dev libutf8proc-dev libcli11-dev libcurl4-openssl-dev libpcre2-dev
   libjemalloc-dev
+  # Excel workbooks of the reports; the tests read them back with libzip and expat
+  libxlsxwriter-dev libzip-dev libexpat1-dev
   # services the hub runs against (started by scripts/services.sh, not by systemd), and the
   # reverse proxy in front of it (scripts/edge.sh)
   postgresql-15 postgresql-client-15 redis-server haproxy
   # tools used by tests, the demo and the benchmark programs
   curl jq wrk openssl procps iproute2
+  # promtool (package prometheus): the tests check the hub's /metrics text with it
+  prometheus
   # the fuzz targets (scripts/fuzz.sh): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )

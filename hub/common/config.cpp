@@ -184,6 +184,18 @@ const std::vector<Setting>& settings() {
                     c.mappings.dir = v;
                     return true;
                   }),
+      make_int("reports.freshness_days", 1, 365, [](Config& c, long long v) { c.reports.freshness_days = int(v); }),
+      make_int("reports.window_days", 1, 366, [](Config& c, long long v) { c.reports.window_days = int(v); }),
+      make_int("reports.silent_days", 1, 366, [](Config& c, long long v) { c.reports.silent_days = int(v); }),
+      make_int("reports.max_rows", 1, 100000, [](Config& c, long long v) { c.reports.max_rows = int(v); }),
+      make_string("metrics.token", "empty, or a secret of 16 to 256 printable characters",
+                  [](Config& c, const std::string& v) {
+                    if (!v.empty() && (v.size() < 16 || v.size() > 256)) return false;
+                    for (char ch : v)
+                      if (ch <= ' ' || ch == 127) return false;
+                    c.metrics.token = v;
+                    return true;
+                  }),
   };
   return kSettings;
 }
@@ -257,7 +269,8 @@ Config Config::load(const std::string& path, const std::map<std::string, std::st
   auto apply = [&](const Setting& s, const std::string& value, const std::string& origin) {
     if (!s.apply(c, value))
       throw ConfigError(s.key, origin,
-                        "invalid value '" + value + "' for " + s.key + ": expected " + s.accepts);
+                        "invalid value '" + (s.key == "metrics.token" ? std::string("***") : value) + "' for " +
+                            s.key + ": expected " + s.accepts);
   };
 
   std::vector<std::pair<std::string, YAML::Node>> flat;

@@ -109,6 +109,19 @@ struct Config {
     std::string dir;  // absolute after load
   } mappings;
 
+  // Quality and progress reports (hub/reports/quality.h, docs/reports.md).
+  struct Reports {
+    int freshness_days = 5;   // a change that took longer from its source to the hub is late
+    int window_days = 30;     // days before as_of over which freshness and rejections are counted
+    int silent_days = 14;     // a school with no change for this long is listed as silent
+    int max_rows = 1000;      // largest drill-down page (the records behind a measure)
+  } reports;
+
+  // GET /metrics (Prometheus text): the bearer secret a scraper sends; empty = /metrics is off.
+  struct Metrics {
+    std::string token;
+  } metrics;
+
   // Reads `path` (empty: $HUB_CONFIG, else ./config/hub.yaml, else the source tree's), then
   // applies the environment. `env` is injectable for tests; nullptr means the real environment.
   static Config load(const std::string& path = {},

@@ -1,6 +1,6 @@
 #pragma once
 // What a partner may do (scopes) and for which units (schools, communes, a province).
-// Scopes: "admin", "ingest:<entity>", "pull:<entity>", with "*" for every entity.
+// Scopes: "admin", "reports:read", "ingest:<entity>", "pull:<entity>", with "*" for every entity.
 // Units: "school:<code>", "commune:<5-digit code>", "province:<2-digit code>".
 // Pure functions and value types; thread-safe.
 
@@ -11,6 +11,9 @@
 #include "hub/common/result.h"
 
 namespace hub {
+
+// Reads the quality and progress reports of the partner's units (admin reads every unit's).
+inline constexpr const char* kReportsScope = "reports:read";
 
 // The canonical entities of the hub (see mappings/schema/).
 const std::vector<std::string>& canonical_entities();

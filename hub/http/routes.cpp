@@ -3,6 +3,7 @@
 #include "hub/common/json.h"
 #include "hub/http/admin_handlers.h"
 #include "hub/http/problem.h"
+#include "hub/http/reports_handlers.h"
 #include "hub/http/sync_handlers.h"
 
 namespace hub {
@@ -43,6 +44,7 @@ void register_routes(Router& router, Components& c) {
   register_mapping_routes(router, c);
   register_ingest_routes(router, c);
   register_sync_routes(router, c);
+  register_reports_routes(router, c);
 }
 
 }  // namespace hub

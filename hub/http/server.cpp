@@ -10,6 +10,7 @@
 
 #include "hub/common/crypto.h"
 #include "hub/common/log.h"
+#include "hub/common/metrics.h"
 #include "hub/http/problem.h"
 #include "hub/store/pg_error.h"
 
@@ -327,6 +328,7 @@ HttpResponse HttpServer::handle(HttpRequest& req) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   log::request(req.request_id, req.principal ? req.principal->name : "", req.method, route_name,
                res.status, ms, code);
+  metrics::observe_request(route_name, req.method, res.status, ms / 1000, code);
   return res;
 }
 

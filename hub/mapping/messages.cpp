@@ -132,6 +132,16 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"rollover.unknown_plan", "Không tìm thấy kế hoạch chuyển năm học"},
       {"rollover.wrong_years", "Kế hoạch chuyển năm học thuộc năm học khác"},
       {"rollover.stale_plan", "Dữ liệu đã thay đổi sau khi lập kế hoạch chuyển năm học; cần lập lại"},
+      {"export.bad_table", "Bảng báo cáo không hợp lệ (tên trang tính hoặc số ô của một dòng)"},
+      {"export.xlsx", "Không tạo được tệp Excel của báo cáo"},
+      {"quality.unit", "Đơn vị của báo cáo không hợp lệ; dùng province:<mã tỉnh>, commune:<mã xã>, school:<mã trường> hoặc all"},
+      {"quality.unit_unknown", "Không có trường nào mang mã này"},
+      {"quality.unit_forbidden", "Chỉ được xem báo cáo của các đơn vị thuộc phạm vi được cấp"},
+      {"quality.level", "Cấp học không có trong danh mục cấp học"},
+      {"quality.as_of", "Ngày báo cáo không hợp lệ hoặc ở sau ngày hôm nay"},
+      {"quality.format", "Định dạng báo cáo phải là json, csv hoặc xlsx"},
+      {"quality.entity", "Đối tượng của báo cáo phải là học sinh (student) hoặc cán bộ (staff)"},
+      {"quality.measure", "Chỉ số của báo cáo không tồn tại"},
   };
   return kMessages;
 }

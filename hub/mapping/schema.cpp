@@ -42,7 +42,7 @@ const std::set<std::string> kEntityKeys = {"entity",         "title",        "de
                                            "effective_dated", "natural_keys", "fields"};
 const std::set<std::string> kFieldKeys = {"type", "required", "max_length", "min",   "max",  "enum",
                                           "sensitive", "label", "description", "catalog", "entity",
-                                          "person_name"};
+                                          "person_name", "expected"};
 
 // Thrown inside the loader only, to unwind out of nested parsing; load_dir turns it into an Error.
 struct LoadFailure {
@@ -159,6 +159,10 @@ FieldSchema read_field(const FileReader& r, const std::string& name, const YAML:
   if (auto* n = attr("label")) f.label = r.string(*n, "label");
   if (auto* n = attr("description")) f.description = r.string(*n, "description");
   if (auto* n = attr("required")) f.required = r.boolean(*n, "required");
+  if (auto* n = attr("expected")) {
+    f.expected = r.boolean(*n, "expected");
+    if (f.expected && f.required) r.fail_at(*n, what + ": a field is either required or expected, not both");
+  }
   if (auto* n = attr("sensitive")) {
     f.sensitive = r.boolean(*n, "sensitive");
     if (!f.sensitive && f.type == FieldType::kPersonalId)

@@ -50,6 +50,9 @@ struct FieldSchema {
   std::string name, label, description, catalog, ref_entity;
   FieldType type = FieldType::kString;
   bool required = false, sensitive = false;
+  // Not required (a record without it is still accepted) but a complete record has it: the
+  // quality report counts how many records lack it (docs/reports.md). Never with `required`.
+  bool expected = false;
   // The value is a person's name: mappings check its characters (letters, marks, spaces,
   // apostrophes, hyphens) unless the field's pipeline has its own person_name step.
   bool person_name = false;

@@ -159,6 +159,32 @@ TEST_CASE("schema: the real mappings/schema loads with the real catalogs", "[sch
   CHECK(schemas().find("nonexistent") == nullptr);
 }
 
+// Guards the quality report's completeness measures: a schema that lost its 'expected' markers
+// (or a loader that ignored them) would report every record complete.
+TEST_CASE("schema: expected fields are marked and never required", "[schema][quality]") {
+  const auto* student = schemas().find("student");
+  REQUIRE(student);
+  for (const char* f : {"personal_id", "moet_student_code", "ethnicity", "nationality", "residence_commune", "contact_phone"}) {
+    INFO(f);
+    CHECK(student->field(f)->expected);
+    CHECK_FALSE(student->field(f)->required);
+  }
+  CHECK_FALSE(student->field("full_name")->expected);
+  CHECK_FALSE(student->field("religion")->expected);
+  const auto* staff = schemas().find("staff");
+  REQUIRE(staff);
+  CHECK(staff->field("personal_id")->expected);
+  CHECK(staff->field("social_insurance_number")->expected);
+  for (const auto* s : {student, staff}) {
+    const auto* status = s->field("personal_id_status");
+    REQUIRE(status);
+    CHECK(status->enum_values == std::vector<std::string>{"verified", "mismatch", "not_checked"});
+    REQUIRE(s->field("personal_id_checked_on"));
+    CHECK(s->field("personal_id_checked_on")->type == FieldType::kDate);
+    REQUIRE(s->field("source_updated_on"));
+  }
+}
+
 TEST_CASE("schema: key fields of every entity", "[schema]") {
   struct Expect {
     const char* entity;
@@ -455,6 +481,10 @@ TEST_CASE("schema: bad schema files give file:line:column errors", "[schema]") {
       {"max_length on a number", "student.yaml",
        "entity: student\ntitle: S\nfields:\n  age: {type: integer, max_length: 3}\n", "student.yaml:4:36",
        "'max_length' applies to string fields only"},
+      // A field the record must have cannot also be one it merely should have.
+      {"required and expected", "student.yaml",
+       "entity: student\ntitle: S\nfields:\n  full_name: {type: string, required: true, expected: true}\n",
+       "student.yaml:4:55", "either required or expected"},
       {"min above max", "student.yaml",
        "entity: student\ntitle: S\nfields:\n  age: {type: integer, min: 10, max: 5}\n", "student.yaml:4:38",
        "max is below min"},
