@@ -45,8 +45,8 @@ admissions=$(token_for demo-admissions --scope ingest:student --scope ingest:adm
 transcripts=$(token_for demo-transcripts --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary)
 hr=$(token_for demo-hr --scope ingest:staff --unit province:31)
 warehouse=$(token_for demo-warehouse --scope 'pull:*')
-admissions2=$(token_for demo-admissions-2 --scope ingest:student --scope ingest:admission_application --unit province:31); echo "demo: demo-admissions-2 token $admissions2 (POST mappings/partners/demo-admissions-2/samples/admissions.json to /v1/ingest/admissions)"
-hocba=$(token_for demo-hocba --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary); echo "demo: demo-hocba token $hocba (POST mappings/partners/demo-hocba/samples/transcripts.json to /v1/ingest/transcripts)"
+admissions2=$(token_for demo-admissions-2 --scope ingest:student --scope ingest:admission_application --unit province:31)
+hocba=$(token_for demo-hocba --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary)
 
 listen=${HUB_LISTEN:-127.0.0.1:8080}             # public: HAProxy (scripts/edge.sh)
 backend=${HUB_EDGE_BACKENDS:-127.0.0.1:18080}     # the hub, on loopback behind it
@@ -60,6 +60,8 @@ cat <<INFO
    demo-transcripts  (transcripts)             $transcripts
    demo-hr           (staff register)          $hr
    demo-warehouse    (pull)                    $warehouse
+   demo-admissions-2 (a second admissions portal, Hải Phòng)   $admissions2
+   demo-hocba        (a second transcript platform)          $hocba
  Try, from another terminal:
    curl -s http://$listen/readyz
    curl -s -H "Authorization: Bearer $admissions" http://$listen/v1/me
@@ -74,6 +76,11 @@ cat <<INFO
      --data-binary @mappings/partners/demo-hr/samples/staff.json http://$listen/v1/ingest/staff
    curl -s -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \\
      --data-binary @mappings/partners/demo-ops/samples/staff.json http://$listen/v1/ingest/staff
+ The second vendors push to the same feeds in their own formats:
+   curl -s -H "Authorization: Bearer $admissions2" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-admissions-2/samples/admissions.json http://$listen/v1/ingest/admissions
+   curl -s -H "Authorization: Bearer $hocba" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-hocba/samples/transcripts.json http://$listen/v1/ingest/transcripts
  Ops command line: ./build/hubctl --help   (after: source $run/env)
 ================================================================================
 

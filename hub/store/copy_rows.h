@@ -2,7 +2,7 @@
 // Rows written with COPY ... FROM STDIN instead of INSERT ... SELECT from a JSON parameter.
 // COPY parses each value once (no JSON document to parse and take apart first) and fills heap
 // pages in bulk; in a micro-benchmark of 200,000 natural_key rows it cost a quarter of the
-// INSERT's time (docs/benchmarks.md, run 12). Only for rows that are new by construction: a
+// INSERT's time (docs/benchmarks.md, ingest: where the time goes). Only for rows that are new by construction: a
 // duplicate key is then a concurrent writer, and its unique violation (23505) aborts the chunk,
 // which the ingest loop retries like any other conflict.
 
