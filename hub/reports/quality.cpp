@@ -716,7 +716,7 @@ Result<Drilldown> drilldown(pqxx::work& tx, const mapping::Snapshot& snap, const
   else if (m == "pid_mismatch") cond = "f.pid <> 'absent' and f.pid_status = 'mismatch'";
   else if (m == "pid_not_checked") cond = "f.pid <> 'absent' and f.pid_status = 'not_checked'";
   else if (m == "late")
-    cond = "f.changed_at >= $3::date and f.changed_at < $4::date + 1 and f.lag_days > $5";
+    cond = "f.changed_at >= p.window_from and f.changed_at < p.as_of + 1 and f.lag_days > p.late_days";
   else if (m == "review")
     cond = "exists (select 1 from review_item ri where ri.status = 'open' and f.record_id in (ri.record_id, ri.candidate_id))";
   else if (m.rfind("missing:", 0) == 0 || m.rfind("conflict:", 0) == 0) {
@@ -727,7 +727,7 @@ Result<Drilldown> drilldown(pqxx::work& tx, const mapping::Snapshot& snap, const
                                                (m[0] == 'm' ? "required or expected field of " + p.entity
                                                             : std::string("field compared between sources")),
                         "measure");
-    cond = std::string(m[0] == 'm' ? "$6 = any(f.missing)" : "$6 = any(f.conflicts)");
+    cond = std::string(m[0] == 'm' ? "p.field = any(f.missing)" : "p.field = any(f.conflicts)");
   } else {
     return make_error("quality.measure",
                       "measure '" + m + "' is not one of pid_absent, pid_malformed, pid_not_verified, pid_mismatch, "
@@ -742,16 +742,20 @@ Result<Drilldown> drilldown(pqxx::work& tx, const mapping::Snapshot& snap, const
       ids.push_back(s.id);
       codes[s.id] = s.code;
     }
-  const std::string where = " from quality_fact f join golden_record g on g.id = f.record_id"
+  // Every parameter is named once in `p`, typed, whichever measure uses it: PostgreSQL refuses a
+  // statement with a parameter it cannot type (an unused one).
+  const std::string params = "with p as (select $3::date as window_from, $4::date as as_of,"
+                             " $5::int as late_days, $6::text as field) ";
+  const std::string where = " from quality_fact f join golden_record g on g.id = f.record_id cross join p"
                             " where f.entity = $2 and f.school_id = any($1::uuid[]) and " + counted(p.as_of.iso()) +
                             " and " + cond;
   const std::string window_from = Date::from_days(p.as_of.days_since_epoch() - p.window_days + 1).iso();
   Drilldown d;
-  d.total = tx.exec_params1("select count(*)" + where, pg_array(ids), p.entity, window_from, p.as_of.iso(),
+  d.total = tx.exec_params1(params + "select count(*)" + where, pg_array(ids), p.entity, window_from, p.as_of.iso(),
                             p.freshness_days, field)[0]
                 .as<long long>();
   for (const auto& r : tx.exec_params(
-           "select f.record_id::text, f.school_id::text, coalesce(g.data->>'full_name', ''),"
+           params + "select f.record_id::text, f.school_id::text, coalesce(g.data->>'full_name', ''),"
            " coalesce(g.data->>'birth_date', ''), coalesce(g.data->>'personal_id', ''), f.pid_status,"
            " coalesce(g.data->>'" + std::string(p.entity == "student" ? "moet_student_code" : "moet_staff_code") + "', ''),"
            " array_to_string(f.missing, ' ') || case when cardinality(f.conflicts) > 0 then ' | '"

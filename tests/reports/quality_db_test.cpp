@@ -57,11 +57,21 @@ HttpResult report(const HubProcess& hub, const std::string& token, const std::st
   return get(hub.url("/v1/admin/quality" + query), token);
 }
 
-long long num(const rapidjson::Value& v, const char* a, const char* b = nullptr, const char* c = nullptr) {
-  const rapidjson::Value* x = &v[a];
-  if (b) x = &(*x)[b];
-  if (c) x = &(*x)[c];
-  return x->GetInt64();
+// The integer at a path of member names; -1 when a member is missing or not an integer, so a
+// changed report shape fails the check instead of aborting the test run.
+long long num(const rapidjson::Value& v, std::initializer_list<const char*> path) {
+  const rapidjson::Value* x = &v;
+  for (const char* name : path) {
+    if (!x->IsObject()) return -1;
+    auto m = x->FindMember(name);
+    if (m == x->MemberEnd()) return -1;
+    x = &m->value;
+  }
+  return x->IsInt64() ? x->GetInt64() : -1;
+}
+template <typename... Names>
+long long num(const rapidjson::Value& v, Names... names) {
+  return num(v, {static_cast<const char*>(names)...});
 }
 
 const rapidjson::Value* child(const rapidjson::Document& d, const std::string& unit) {
@@ -153,8 +163,8 @@ TEST_CASE("quality report of the demo province counts each measure by hand", "[d
   CHECK(partners[{"demo-transcripts", ""}].first == 1);  // Khôi
   CHECK(partners[{"demo-ops", ""}].first == 1);          // Huy
 
-  // A school level: only lower secondary (02) schools; the upper secondary one's staff drop out.
-  auto lower = parse_json(report(hub, d.ops, "?unit=province:31&level=02").body);
+  // A school level: only lower secondary (03, THCS) schools; the upper secondary one's staff drop out.
+  auto lower = parse_json(report(hub, d.ops, "?unit=province:31&level=03").body);
   CHECK(num(lower["total"], "schools") == 2);
   CHECK(num(lower["total"], "staff", "records") == 2);
   CHECK(report(hub, d.ops, "?unit=province:31&level=99").status == 400);
@@ -193,11 +203,24 @@ TEST_CASE("quality facts follow change_log between two reports", "[db][reports][
   CHECK(num(second["total"], "students", "freshness", "late") == 1);
 
   // The drill-down lists him; an admin sees the personal ID in clear.
-  auto rows = parse_json(get(hub.url("/v1/admin/quality/records?unit=school:HP-THCS-0012&entity=student"
-                                     "&measure=conflict:birth_date"), d.ops).body);
+  auto listing = get(hub.url("/v1/admin/quality/records?unit=school:HP-THCS-0012&entity=student"
+                             "&measure=conflict:birth_date"), d.ops);
+  INFO(listing.body);
+  INFO(hub.log());
+  auto rows = parse_json(listing.body);
   REQUIRE(rows["records"].Size() == 1);
   CHECK(std::string(rows["records"][0]["personal_id"].GetString()) == "031214001234");
   CHECK(std::string(rows["personal_ids"].GetString()) == "clear");
+  // Every measure of the drill-down answers (each uses a different subset of the statement's
+  // parameters), and an unknown one is refused naming the parameter.
+  for (const char* measure : {"pid_absent", "pid_malformed", "pid_not_verified", "pid_mismatch", "pid_not_checked",
+                              "late", "review", "missing:nationality", "conflict:birth_date"}) {
+    auto r = get(hub.url(std::string("/v1/admin/quality/records?unit=school:HP-THCS-0012&entity=student&measure=") + measure),
+                 d.ops);
+    INFO(measure << " " << r.body);
+    CHECK(r.status == 200);
+  }
+  CHECK(get(hub.url("/v1/admin/quality/records?unit=school:HP-THCS-0012&entity=student&measure=nonsense"), d.ops).status == 400);
   // A rebuild from scratch gives the same numbers as the incremental facts.
   REQUIRE(hubctl({"quality", "rebuild"}).exit_code == 0);
   auto rebuilt = parse_json(report(hub, d.ops, "?unit=school:HP-THCS-0012").body);
