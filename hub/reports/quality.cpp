@@ -330,30 +330,47 @@ std::string counted(const std::string& as_of) {
          as_of + "'::date)))";
 }
 
+// One scan of the facts for every per-school measure: a city's report reads 300,000 narrow rows
+// once, instead of once per kind of measure (the counts, each missing field, each conflict,
+// the last change). Field names are parameters ($5, $6), never spliced into the statement.
 void fill_measures(pqxx::work& tx, const std::string& facts, const QualityParams& p,
-                   const std::vector<std::string>& school_ids, std::map<std::string, GroupMeasures>& by_school,
+                   const std::vector<std::string>& fields, const std::vector<std::string>& school_ids,
+                   std::map<std::string, GroupMeasures>& by_school,
                    std::map<std::string, std::optional<std::string>>& last_change) {
-  const std::string ids = pg_array(school_ids);
   const std::string as_of = p.as_of.iso();
   const std::string window_from = Date::from_days(p.as_of.days_since_epoch() - p.window_days + 1).iso();
+  const std::string c = "(" + counted(as_of) + ")";
+  const std::string in_window = "f.changed_at >= $2::date and f.changed_at < $3::date + 1";
+  std::string sql =
+      "select f.school_id::text, f.entity, count(*) filter (where " + c + "),"
+      " count(*) filter (where " + c + " and f.pid <> 'absent'), count(*) filter (where " + c + " and f.pid = 'well_formed'),"
+      " count(*) filter (where " + c + " and f.pid = 'malformed'),"
+      " count(*) filter (where " + c + " and f.pid <> 'absent' and f.pid_status = 'verified'),"
+      " count(*) filter (where " + c + " and f.pid <> 'absent' and f.pid_status = 'mismatch'),"
+      " count(*) filter (where " + c + " and f.pid <> 'absent' and f.pid_status = 'not_checked'),"
+      " count(*) filter (where " + c + " and cardinality(f.conflicts) > 0),"
+      " count(*) filter (where " + c + " and " + in_window + " and f.lag_days is not null),"
+      " count(*) filter (where " + c + " and " + in_window + " and f.lag_days > $4),"
+      " coalesce(max(f.lag_days) filter (where " + c + " and " + in_window + "), 0),"
+      " max(f.changed_at at time zone 'Asia/Ho_Chi_Minh') filter (where f.changed_at < $3::date + 1)::date::text";
+  constexpr int kFixed = 14;  // columns before the per-field counts
+  for (std::size_t i = 1; i <= fields.size(); ++i)
+    sql += ", count(*) filter (where " + c + " and ($5::text[])[" + std::to_string(i) + "] = any(f.missing))";
+  for (std::size_t i = 1; i <= kConflictFields.size(); ++i)
+    sql += ", count(*) filter (where " + c + " and ($6::text[])[" + std::to_string(i) + "] = any(f.conflicts))";
+  sql += " from " + facts + " f where f.school_id = any($1::uuid[]) group by 1, 2";
   auto pick = [&](GroupMeasures& g, const std::string& entity) -> EntityMeasures& {
     return entity == "student" ? g.students : g.staff;
   };
-  for (const auto& r : tx.exec_params(
-           "select f.school_id::text, f.entity, count(*),"
-           " count(*) filter (where f.pid <> 'absent'), count(*) filter (where f.pid = 'well_formed'),"
-           " count(*) filter (where f.pid = 'malformed'),"
-           " count(*) filter (where f.pid <> 'absent' and f.pid_status = 'verified'),"
-           " count(*) filter (where f.pid <> 'absent' and f.pid_status = 'mismatch'),"
-           " count(*) filter (where f.pid <> 'absent' and f.pid_status = 'not_checked'),"
-           " count(*) filter (where cardinality(f.conflicts) > 0),"
-           " count(*) filter (where f.changed_at >= $2::date and f.changed_at < $3::date + 1 and f.lag_days is not null),"
-           " count(*) filter (where f.changed_at >= $2::date and f.changed_at < $3::date + 1 and f.lag_days > $4),"
-           " coalesce(max(f.lag_days) filter (where f.changed_at >= $2::date and f.changed_at < $3::date + 1), 0)"
-           " from " + facts + " f where f.school_id = any($1::uuid[]) and " + counted(as_of) +
-           " group by 1, 2",
-           ids, window_from, as_of, p.freshness_days)) {
-    EntityMeasures& m = pick(by_school[r[0].c_str()], r[1].c_str());
+  for (const auto& r : tx.exec_params(sql, pg_array(school_ids), window_from, as_of, p.freshness_days,
+                                      pg_array(fields), pg_array(kConflictFields))) {
+    const std::string school = r[0].c_str();
+    if (!r[13].is_null()) {
+      auto& last = last_change[school];
+      if (!last || *last < r[13].c_str()) last = std::string(r[13].c_str());
+    }
+    if (r[2].as<long long>() == 0) continue;  // no counted record of this entity
+    EntityMeasures& m = pick(by_school[school], r[1].c_str());
     m.records = r[2].as<long long>();
     m.pid_present = r[3].as<long long>();
     m.pid_well_formed = r[4].as<long long>();
@@ -365,29 +382,20 @@ void fill_measures(pqxx::work& tx, const std::string& facts, const QualityParams
     m.changes = r[10].as<long long>();
     m.late = r[11].as<long long>();
     m.max_lag_days = std::round(r[12].as<double>() * 100) / 100;
-  }
-  for (const auto& r : tx.exec_params(
-           "select f.school_id::text, f.entity, 'missing', m, count(*) from " + facts + " f, unnest(f.missing) m"
-           " where f.school_id = any($1::uuid[]) and " + counted(as_of) + " group by 1, 2, 4"
-           " union all select f.school_id::text, f.entity, 'conflict', c, count(*) from " + facts +
-           " f, unnest(f.conflicts) c where f.school_id = any($1::uuid[]) and " + counted(as_of) + " group by 1, 2, 4",
-           ids)) {
-    EntityMeasures& m = pick(by_school[r[0].c_str()], r[1].c_str());
-    (std::string(r[2].c_str()) == "missing" ? m.missing : m.conflicts)[r[3].c_str()] = r[4].as<long long>();
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (auto n = r[kFixed + static_cast<int>(i)].as<long long>(); n > 0) m.missing[fields[i]] = n;
+    for (std::size_t i = 0; i < kConflictFields.size(); ++i)
+      if (auto n = r[kFixed + static_cast<int>(fields.size() + i)].as<long long>(); n > 0)
+        m.conflicts[kConflictFields[i]] = n;
   }
   // Open review items about a counted record (either side of a doubtful match).
+  const std::string ids = pg_array(school_ids);
   for (const auto& r : tx.exec_params(
            "select f.school_id::text, f.entity, count(distinct ri.id) from review_item ri"
            " join " + facts + " f on f.record_id in (ri.record_id, ri.candidate_id)"
            " where ri.status = 'open' and f.school_id = any($1::uuid[]) and " + counted(as_of) + " group by 1, 2",
            ids))
     pick(by_school[r[0].c_str()], r[1].c_str()).review_open = r[2].as<long long>();
-  // A school's last change: of any of its records, counted or not.
-  for (const auto& r : tx.exec_params(
-           "select f.school_id::text, max(f.changed_at at time zone 'Asia/Ho_Chi_Minh')::date::text from " + facts +
-           " f where f.school_id = any($1::uuid[]) and f.changed_at < $2::date + 1 group by 1",
-           ids, as_of))
-    last_change[r[0].c_str()] = std::string(r[1].c_str());
 }
 
 // Rejected records (in the window) and records not yet processed or waiting for review, per
@@ -489,7 +497,10 @@ Result<QualityReport> quality_report(pqxx::work& tx, const mapping::Snapshot& sn
   for (const auto& s : schools) ids.push_back(s.id);
   std::map<std::string, GroupMeasures> by_school;
   std::map<std::string, std::optional<std::string>> last_change;
-  fill_measures(tx, facts, p, ids, by_school, last_change);
+  std::vector<std::string> fields = rep.student_fields;
+  for (const auto& f : rep.staff_fields)
+    if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
+  fill_measures(tx, facts, p, fields, ids, by_school, last_change);
 
   // One level down: a province's communes, a commune's schools, a school's ... nothing below
   // it, so a school's report breaks down by nothing; everything's breaks down by province.
