@@ -1,6 +1,7 @@
 #pragma once
 // What a partner may do (scopes) and for which units (schools, communes, a province).
-// Scopes: "admin", "reports:read", "ingest:<entity>", "pull:<entity>", with "*" for every entity.
+// Scopes: "admin", "reports:read", "reports:freeze", "ingest:<entity>", "pull:<entity>", with "*"
+// for every entity.
 // Units: "school:<code>", "commune:<5-digit code>", "province:<2-digit code>".
 // Pure functions and value types; thread-safe.
 
@@ -14,6 +15,8 @@ namespace hub {
 
 // Reads the quality and progress reports of the partner's units (admin reads every unit's).
 inline constexpr const char* kReportsScope = "reports:read";
+// Freezes an EMIS submission of the partner's units (hub/reports/frozen.h).
+inline constexpr const char* kReportsFreezeScope = "reports:freeze";
 
 // The canonical entities of the hub (see mappings/schema/).
 const std::vector<std::string>& canonical_entities();

@@ -4,6 +4,7 @@
 #include "hub/http/admin_handlers.h"
 #include "hub/http/problem.h"
 #include "hub/http/reports_handlers.h"
+#include "hub/http/report_handlers.h"
 #include "hub/http/sync_handlers.h"
 
 namespace hub {
@@ -45,6 +46,7 @@ void register_routes(Router& router, Components& c) {
   register_ingest_routes(router, c);
   register_sync_routes(router, c);
   register_reports_routes(router, c);
+  register_report_routes(router, c);
 }
 
 }  // namespace hub

@@ -142,6 +142,10 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"quality.format", "Định dạng báo cáo phải là json, csv hoặc xlsx"},
       {"quality.entity", "Đối tượng của báo cáo phải là học sinh (student) hoặc cán bộ (staff)"},
       {"quality.measure", "Chỉ số của báo cáo không tồn tại"},
+      // Cut-off reports (EMIS), frozen submissions, open data, their files.
+      {"report.not_found", "Không tìm thấy báo cáo đã chốt số liệu (hoặc báo cáo không thuộc đơn vị được cấp quyền)"},
+      {"report.timeout", "Báo cáo chạy quá thời gian cho phép nên bị dừng; hãy thử lại sau hoặc thu hẹp phạm vi báo cáo"},
+      {"report.malformed", "Báo cáo đã lưu không đọc được; hãy báo cho cán bộ vận hành"},
   };
   return kMessages;
 }

@@ -104,7 +104,7 @@ Result<std::string> to_csv(const Table& t) {
   return out;
 }
 
-Result<std::string> to_xlsx(const std::vector<Table>& tables) {
+Result<std::string> to_xlsx(const std::vector<Table>& tables, std::time_t created) {
   for (const auto& t : tables)
     if (auto s = check_table(t); !s) return s.error();
   if (tables.empty()) return make_error("export.bad_table", "a workbook needs at least one table");
@@ -127,6 +127,12 @@ Result<std::string> to_xlsx(const std::vector<Table>& tables) {
     options.constant_memory = LXW_TRUE;  // rows go to disk as written: a city's report stays small in memory
     std::unique_ptr<lxw_workbook, WorkbookCloser> wb(workbook_new_opt(path.c_str(), &options));
     if (!wb) return make_error("export.xlsx", "libxlsxwriter could not start a workbook");
+    if (created) {
+      lxw_doc_properties props{};
+      props.created = created;
+      if (workbook_set_properties(wb.get(), &props) != LXW_NO_ERROR)
+        return make_error("export.xlsx", "libxlsxwriter refused the document properties");
+    }
     lxw_format* header = workbook_add_format(wb.get());
     format_set_bold(header);
     format_set_text_wrap(header);

@@ -12,6 +12,7 @@
 // Pure functions of their arguments (the xlsx writer uses a temporary file of its own):
 // thread-safe.
 
+#include <ctime>
 #include <string>
 #include <variant>
 #include <vector>
@@ -55,7 +56,11 @@ Result<std::string> to_csv(const Table& table);
 
 // An .xlsx workbook (its bytes) with one sheet per table, in order. Errors: "export.bad_table",
 // "export.xlsx" (libxlsxwriter failed; its message).
-Result<std::string> to_xlsx(const std::vector<Table>& tables);
+// `created` is the creation time written in the document properties (docProps/core.xml), the
+// only part of the file that otherwise changes from one run to the next (libxlsxwriter dates
+// the zip entries 1980-01-01); 0 = the time of the call. Reports that must come out byte for
+// byte the same from the same data give a time derived from their inputs (their cut-off date).
+Result<std::string> to_xlsx(const std::vector<Table>& tables, std::time_t created = 0);
 
 // Media types of the two forms, for HTTP answers.
 inline constexpr const char* kCsvMediaType = "text/csv; charset=utf-8";

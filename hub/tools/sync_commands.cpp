@@ -218,25 +218,18 @@ void add_export_commands(CLI::App& app, CliContext& ctx) {
     const auto* profile = consumer->entity(o->entity);
     if (!profile) throw CommandFailed(kExitFailed, "the profile of '" + consumer->name + "' does not include " + o->entity);
 
-    // Valid time: effective-dated records (enrollments ...) only when in force on the date.
-    // Transaction time: what is known now, or with --as-known what had been recorded by the end
-    // of that day. Of each record, the last version recorded by then, if its last change by
-    // then left it alive (not merged away or deleted).
+    // Valid time and transaction time: records_as_of (migration 0020), which cut-off reports
+    // read too. Transaction time is what is known now, or with --as-known what had been
+    // recorded by the end of that day.
     std::string sql =
-        "with cutoff as (select case when $4 then (($1::date + 1)::timestamp at time zone $3)"
-        "   else 'infinity'::timestamptz end as t)"
-        " select g.id::text, v.version, v.data::text, v.valid_from::text, v.valid_to::text"
-        " from golden_record g cross join cutoff"
-        " cross join lateral (select c.op from change_log c where c.record_id = g.id and c.at < cutoff.t"
-        "   order by c.seq desc limit 1) last"
-        " cross join lateral (select * from record_version v where v.record_id = g.id and v.recorded_at < cutoff.t"
-        "   order by v.version desc limit 1) v"
-        " where g.entity = $2 and last.op not in ('merge', 'delete')";
-    if (schema->effective_dated) sql += " and v.valid_from <= $1::date and (v.valid_to is null or v.valid_to >= $1::date)";
-    sql += " order by g.id";
+        "select v.id::text, v.version, v.data::text, v.valid_from::text, v.valid_to::text"
+        " from records_as_of($2, $1::date, case when $4 then (($1::date + 1)::timestamp at time zone $3)"
+        "   else 'infinity'::timestamptz end, $5) v order by v.id";
     pqxx::result rows;
     try {
-      rows = ctx.pg().with_transaction([&](pqxx::work& tx) { return tx.exec_params(sql, date->iso(), o->entity, o->timezone, o->as_known); });
+      rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
+        return tx.exec_params(sql, date->iso(), o->entity, o->timezone, o->as_known, schema->effective_dated);
+      });
     } catch (const pqxx::data_exception& e) {
       throw CommandFailed(kExitUsage, "bad --timezone '" + o->timezone + "'");
     }
