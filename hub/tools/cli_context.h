@@ -53,5 +53,6 @@ void add_resolve_commands(CLI::App& app, CliContext& ctx);
 void add_rollover_command(CLI::App& app, CliContext& ctx);
 void add_batch_commands(CLI::App& app, CliContext& ctx);
 void add_quality_commands(CLI::App& app, CliContext& ctx);
+void add_pending_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace hub::cli

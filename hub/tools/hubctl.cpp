@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   hub::cli::add_rollover_command(app, ctx);
   hub::cli::add_batch_commands(app, ctx);
   hub::cli::add_quality_commands(app, ctx);
+  hub::cli::add_pending_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
