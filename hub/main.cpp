@@ -15,6 +15,7 @@
 #include "hub/http/routes.h"
 #include "hub/http/server.h"
 #include "hub/ingest/ingest_service.h"
+#include "hub/ingest/pending_release.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/resolve/probabilistic_resolver.h"
 #include "hub/store/record_queries.h"
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
   resolve_options.hold_after_lock = std::chrono::milliseconds(config.resolve.hold_after_lock_ms);
   hub::resolve::ProbabilisticResolver resolver(std::move(matching.value()), redis, resolve_options);
   hub::IngestService ingest(pg, mappings, resolver, config);
+  hub::PendingRelease pending_release(pg, mappings, resolver, config);
+  ingest.set_after_chunk([&pending_release] { pending_release.wake(); });
   hub::RecordQueries records(pg);
   // Publication profiles: without them nothing is published (the sync routes answer 503).
   hub::sync::LoadedPublication publication;
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   ingest.start_workers(config.ingest.workers);
+  pending_release.start();
   // Push connectors (config/publication.yaml): each consumer's changes to its sink.
   std::unique_ptr<hub::sync::OutboxWorker> outbox;
   if (config.sync.push && publication.publication) {
@@ -164,6 +168,7 @@ int main(int argc, char** argv) {
                                      {"in_flight", std::to_string(server.in_flight())}});
     server.drain_and_stop(kDrainTimeoutMs);
     ingest.stop_workers();  // a batch cut short resumes from its last committed chunk
+    pending_release.stop();  // a record is released in one transaction: none is half done
     if (outbox) outbox->stop();  // a batch in flight is sent again by the next run: never lost
     hub::log::info("stopped");
     return 0;

@@ -80,6 +80,11 @@ struct Config {
     // failed after max_attempts.
     int max_attempts = 5;
     int retry_backoff_ms = 5000;
+    // A record naming records the hub does not know yet is parked (pending) this long, then
+    // rejected (ref.unknown); fractions of a day are allowed. Parked records whose references
+    // exist are looked for every pending_poll_ms, and after each chunk that stored records.
+    double pending_ttl_days = 30;
+    int pending_poll_ms = 2000;
   } ingest;
 
   // Entity resolution (mappings/matching/): Redis block locks.

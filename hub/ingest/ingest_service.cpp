@@ -15,6 +15,7 @@
 #include "hub/http/json_body.h"
 #include "hub/http/problem.h"
 #include "hub/mapping/messages.h"
+#include "hub/store/pending_store.h"
 #include "hub/store/pg_error.h"
 #include "hub/ingest/payload.h"
 
@@ -301,7 +302,8 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     }
   }
   Batch b{batch_id, &*m, payload_ptr,
-          ChunkContext{partner_id, partner_name, units, batch_id, m->version(), snapshot.get()}};
+          ChunkContext{partner_id, partner_name, units, batch_id, m->version(), snapshot.get(), nullptr,
+                       config_.ingest.pending_ttl_days}};
   const int total = static_cast<int>(b.payload->records.size());
   const std::size_t chunk = static_cast<std::size_t>(config_.ingest.chunk_records);
   // The records not yet done, in vendor order. Chunks may finish records out of order (below),
@@ -378,11 +380,14 @@ IngestService::ChunkEnd IngestService::write_chunk(Batch& b, std::vector<int>& p
         results.push_back(std::move(mapped[k]));
       }
     try {
+      bool stored = false;
       pg_.with_transaction([&](pqxx::work& tx) {
         fence(tx, b.id, worker_id_, static_cast<int>(written.size()), config_.ingest.lease_seconds, m.version());
-        store_.apply(tx, b.ctx, results);
+        for (const auto& o : store_.apply(tx, b.ctx, results))
+          stored = stored || o.status == "accepted" || o.status == "merged" || o.status == "review";
       });
       b.ctx.scope = nullptr;
+      if (stored && after_chunk_) after_chunk_();  // new natural keys may be what parked records wait for
       std::vector<int> rest;
       std::set_difference(pending.begin(), pending.end(), written.begin(), written.end(), std::back_inserter(rest));
       pending = std::move(rest);
@@ -600,12 +605,14 @@ std::string IngestService::batch_json(long long batch_id, long long partner_id, 
     w.key("results").begin_array();
     int shown = 0;
     for (const auto& row : tx.exec_params(
-             "select index, source_id, status, entities::text, errors::text, mapping_version from batch_record"
-             " where batch_id = $1 and index >= $2 order by index limit $3",
+             std::string("select b.index, b.source_id, b.status, b.entities::text, b.errors::text, b.mapping_version,"
+                         " case when b.status = 'pending' then ") + pending::kWaitingForSql + "::text end"
+             " from batch_record b where b.batch_id = $1 and b.index >= $2 order by b.index limit $3",
              batch_id, offset, limit)) {
       w.begin_object().kv("index", row[0].as<int>()).kv("source_id", row[1].c_str()).kv("status", row[2].c_str())
-          .key("entities").raw(row[3].c_str()).key("errors").raw(row[4].c_str())
-          .kv("mapping_version", row[5].c_str()).end_object();
+          .key("entities").raw(row[3].c_str()).key("errors").raw(row[4].c_str());
+      if (!row[6].is_null()) w.key("waiting_for").raw(row[6].c_str());
+      w.kv("mapping_version", row[5].c_str()).end_object();
       ++shown;
     }
     w.end_array();

@@ -11,6 +11,7 @@
 // recently first), so no partner's queue holds up another's. Thread-safe.
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +62,9 @@ class IngestService {
   bool process_next();
 
   const std::string& worker_id() const { return worker_id_; }
+  // Called after each chunk that stored records (the pending release wakes on it). Set before
+  // the workers start.
+  void set_after_chunk(std::function<void()> fn) { after_chunk_ = std::move(fn); }
 
  private:
   struct Parsed;  // the body as submit parsed it (synchronous path), with the mapping used
@@ -83,6 +87,7 @@ class IngestService {
   std::string worker_id_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
+  std::function<void()> after_chunk_;
 };
 
 }  // namespace hub

@@ -70,6 +70,9 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"record.malformed_json", "Dòng dữ liệu không phải JSON hợp lệ"},
       {"name.invalid_character", "Họ tên chứa ký tự không được phép (chỉ gồm chữ cái, dấu, khoảng trắng, dấu nháy, gạch nối)"},
       {"ref.unknown", "Mã tham chiếu không trỏ tới bản ghi nào đã có trong hệ thống"},
+      {"record.superseded",
+       "Bản ghi đang chờ dữ liệu tham chiếu đã được thay bằng một lần gửi mới hơn của chính bản ghi đó; bản ghi cũ"
+       " không được lưu"},
       {"request.malformed_json", "Nội dung yêu cầu không phải JSON hợp lệ"},
       {"request.empty_body", "Nội dung yêu cầu rỗng"},
       {"request.idempotency_key", "Khóa Idempotency-Key không hợp lệ"},

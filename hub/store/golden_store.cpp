@@ -9,7 +9,9 @@
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
 #include "hub/mapping/messages.h"
+#include "hub/mapping/validators.h"
 #include "hub/store/copy_rows.h"
+#include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
 
 namespace hub {
@@ -40,6 +42,7 @@ struct VendorState {
   std::vector<FieldIssue> issues;
   std::map<std::string, std::string> local_ids;  // `as` name -> record id
   std::vector<UnitPath> places;
+  std::vector<WaitingRef> waiting;  // natural-key references to records not known yet
 };
 
 FieldIssue make_issue(const std::string& code, const std::string& entity, const std::string& field,
@@ -102,6 +105,80 @@ struct Current {
   std::map<std::string, std::string> holder;  // field -> partner that supplied its value
 };
 
+// Natural-key references (a school code) of every vendor record that has canonical records,
+// rejected ones included, so a rejection lists an unknown reference along with its other faults.
+std::set<std::pair<std::string, std::string>> referenced_keys(const std::vector<RecordResult>& results,
+                                                              const schema::SchemaSet& schemas) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& r : results)
+    for (const auto& rec : r.records)
+      if (const auto* s = schemas.find(rec.entity))
+        for (const auto& fs : s->fields) {
+          auto m = rec.fields.FindMember(fs.name.c_str());
+          if (fs.type == schema::FieldType::kRef && m != rec.fields.MemberEnd() && m->value.IsString())
+            out.insert({fs.ref_entity, m->value.GetString()});
+        }
+  return out;
+}
+
+FieldIssue unknown_reference_issue(const WaitingRef& ref, const std::string& path) {
+  auto dot = ref.field.find('.');
+  const std::string value = validate::mask_personal_ids_in_text(ref.value);  // a student's personal ID
+  FieldIssue i = make_issue("ref.unknown", ref.field.substr(0, dot), ref.field.substr(dot + 1),
+                            ref.entity + " '" + value + "' is not known to the hub; it must be sent (or loaded)"
+                            " before records that refer to it");
+  i.path = path;
+  i.value = value;
+  return i;
+}
+
+// References no record answers to. A mapped vendor record that has some waits for them instead
+// of failing: it is marked failed here (nothing of it is resolved or written) and ends pending,
+// its fields untouched, so they can be parked and replayed as mapped. A vendor record rejected
+// for other faults gets them as ref.unknown issues: it can never succeed, so it is not parked.
+template <class Targets>
+void park_unknown_references(std::vector<RecordResult>& results, const schema::SchemaSet& schemas,
+                             const Targets& targets, std::vector<VendorState>& state) {
+  for (std::size_t v = 0; v < results.size(); ++v) {
+    auto& r = results[v];
+    if (r.status == RecordStatus::kReview) continue;
+    for (const auto& rec : r.records) {
+      const auto* s = schemas.find(rec.entity);
+      if (!s) continue;
+      for (const auto& fs : s->fields) {
+        auto m = rec.fields.FindMember(fs.name.c_str());
+        if (fs.type != schema::FieldType::kRef || m == rec.fields.MemberEnd() || !m->value.IsString()) continue;
+        const std::string value = m->value.GetString();
+        if (targets.count({fs.ref_entity, value})) continue;
+        WaitingRef ref{fs.ref_entity, "", {}, value, rec.entity + "." + fs.name, r.path};
+        if (const auto* target = schemas.find(fs.ref_entity))
+          for (const auto& key : target->natural_keys)
+            if (key.size() == 1) ref.key_names.push_back(key[0]);
+        if (ref.key_names.empty()) {  // nothing could ever answer to it: no reason to wait
+          state[v].failed = true;
+          state[v].issues.push_back(unknown_reference_issue(ref, ""));
+          continue;
+        }
+        ref.key = ref.key_names.front();
+        if (r.status == RecordStatus::kMapped) {
+          state[v].failed = true;
+          auto& w = state[v].waiting;  // the enrollment and each result name one school: once
+          if (std::none_of(w.begin(), w.end(),
+                           [&](const WaitingRef& o) { return o.entity == ref.entity && o.value == ref.value; }))
+            w.push_back(std::move(ref));
+        } else {
+          r.issues.push_back(unknown_reference_issue(ref, r.path));
+        }
+      }
+    }
+    // Another fault besides: it is rejected, and the references it would wait for are listed.
+    if (!state[v].issues.empty()) {
+      for (const auto& ref : state[v].waiting) state[v].issues.push_back(unknown_reference_issue(ref, ""));
+      state[v].waiting.clear();
+    }
+  }
+}
+
 // Unit policy rules 1 and 2 (unit_policy.h): the places each mapped vendor record names.
 void check_named_places(const ChunkContext& ctx, const std::vector<RecordResult>& results,
                         std::vector<VendorState>& state) {
@@ -143,6 +220,17 @@ void check_stored_places(pqxx::work& tx, const ChunkContext& ctx, const std::vec
       vs.failed = true;
     }
   }
+}
+
+// A newer version of a parked source record supersedes it; records waiting for unknown
+// references are parked (pending_store.h).
+void settle_pending(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordResult>& results,
+                    const std::vector<RecordOutcome>& out) {
+  pending::supersede(tx, ctx, out);
+  std::vector<pending::Parked> parked;
+  for (std::size_t v = 0; v < out.size(); ++v)
+    if (out[v].status == "pending") parked.push_back({&results[v], &out[v].waiting_for});
+  pending::park(tx, ctx, parked);
 }
 
 }  // namespace
@@ -202,30 +290,17 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   }
 
   // 2. References by natural key (e.g. a school code) -> record ids, and the places they are in.
-  struct KeyRef {
-    std::string entity, value;
-  };
-  std::vector<KeyRef> key_refs;
-  for (auto& it : items) {
-    for (const auto& fs : it.schema->fields) {
-      if (fs.type != schema::FieldType::kRef) continue;
-      auto m = it.rec->fields.FindMember(fs.name.c_str());
-      if (m != it.rec->fields.MemberEnd() && m->value.IsString())
-        key_refs.push_back({fs.ref_entity, m->value.GetString()});
-    }
-  }
+  const auto distinct_refs = referenced_keys(results, *snap.schemas);
   struct Target {
     std::string id;
     UnitPath place;
   };
   std::map<std::pair<std::string, std::string>, Target> targets;
-  if (!key_refs.empty()) {
+  if (!distinct_refs.empty()) {
     // Each distinct value once, with every single-field natural key of the referenced entity
     // (school_code, then moet_school_id), so that each lookup is a primary-key probe of
     // natural_key. (Matching on entity and value alone scanned the whole table per chunk: the
     // cost grew with the store, 0.5 s per chunk at 400,000 keys.)
-    std::set<std::pair<std::string, std::string>> distinct_refs;
-    for (const auto& k : key_refs) distinct_refs.insert({k.entity, k.value});
     json::JsonWriter q;
     q.begin_array();
     for (const auto& [entity, value] : distinct_refs) {
@@ -248,6 +323,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
              q.str()))
       targets[{row[0].c_str(), row[1].c_str()}] = {row[2].c_str(), {row[3].c_str(), row[4].c_str(), row[5].c_str()}};
   }
+  park_unknown_references(results, *snap.schemas, targets, state);
 
   auto place_of_commune = [&](const std::string& commune) {
     return UnitPath{"", commune, snap.catalogs->province_of_commune(commune)};
@@ -279,10 +355,8 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
             m->value.SetString(id.c_str(), a);
           } else if (m->value.IsString()) {
             auto t = targets.find({fs.ref_entity, m->value.GetString()});
-            if (t == targets.end()) {
-              vs.issues.push_back(make_issue("ref.unknown", it.rec->entity, fs.name,
-                                             fs.ref_entity + " '" + m->value.GetString() +
-                                                 "' is not known to the hub; it must be sent (or loaded) before records that refer to it"));
+            if (t == targets.end()) {  // found by park_unknown_references: not reached
+              vs.issues.push_back(make_issue("ref.unknown", it.rec->entity, fs.name, fs.ref_entity + " unknown"));
               ok = false;
               continue;
             }
@@ -545,7 +619,10 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
     o.index = r.index;
     o.source_id = r.source_id;
     o.errors = r.issues;
-    if (r.status == RecordStatus::kRejected || state[v].failed) {
+    if (r.status == RecordStatus::kMapped && !state[v].waiting.empty() && state[v].issues.empty()) {
+      o.status = "pending";  // parked below
+      o.waiting_for = state[v].waiting;
+    } else if (r.status == RecordStatus::kRejected || state[v].failed) {
       o.status = "rejected";
       for (auto& i : state[v].issues) {
         i.path = r.path;
@@ -582,6 +659,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   reviews.end_array();
   matches.end_array();
   rows.write(tx);
+  settle_pending(tx, ctx, results, out);
   if (reviews.str() != "[]")
     tx.exec_params(
       "insert into review_item(kind, batch_id, index, reasons)"

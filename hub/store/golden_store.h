@@ -29,12 +29,23 @@ struct ChunkConflict : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A reference to a record the hub does not know yet (no record holds that natural key).
+struct WaitingRef {
+  std::string entity;                  // the referenced entity, e.g. school
+  std::string key;                     // the natural key reported, e.g. school_code
+  std::vector<std::string> key_names;  // every single-field natural key the value may match
+  std::string value;                   // as the vendor sent it
+  std::string field;                   // entity.field holding the reference, e.g. enrollment.school
+  std::string path;                    // normalized path of the vendor record
+};
+
 struct RecordOutcome {
   std::size_t index = 0;
   std::string source_id;
-  std::string status;  // accepted | merged | review | rejected | unchanged
+  std::string status;  // accepted | merged | review | rejected | unchanged | pending
   std::vector<std::pair<std::string, std::string>> entities;  // entity -> record id
   std::vector<mapping::FieldIssue> errors;
+  std::vector<WaitingRef> waiting_for;  // pending: what the record waits for (pending_store.h)
 };
 
 struct ChunkContext {
@@ -47,6 +58,8 @@ struct ChunkContext {
   // What the resolver holds for this chunk attempt (locks); null: apply makes its own, released
   // when apply returns (callers that commit later pass theirs, released after the commit).
   resolve::ChunkScope* scope = nullptr;
+  // A record parked for unknown references is rejected (ref.unknown) after this long.
+  double pending_ttl_days = 30;
 };
 
 class GoldenStore {
@@ -57,6 +70,9 @@ class GoldenStore {
   // mapping results of consecutive vendor records; their documents are rewritten in place
   // (references replaced by record ids). A reference is {"$ref": local name}, a natural key
   // value (a school code), or {"$id": record id} from the hub's own writers (rollover).
+  // A mapped vendor record whose only fault is a natural-key reference to a record nobody has
+  // sent yet ends `pending`: nothing of it is stored, it is parked (pending_store.h) and
+  // replayed through apply when what it waits for arrives.
   std::vector<RecordOutcome> apply(pqxx::work& tx, const ChunkContext& ctx,
                                    std::vector<mapping::RecordResult>& results);
 
