@@ -443,7 +443,8 @@ std::vector<PartnerOutcome> partner_outcomes(pqxx::work& tx, const QualityParams
     row.code = code;
     row.rejected = r[2].as<long long>();
   }
-  // Pending: records of batches not processed yet, and records waiting for a person's review.
+  // Pending: records of batches not processed yet, records waiting for a person's review, and
+  // records parked until a record they refer to arrives (hubctl pending).
   for (const auto& r : tx.exec(
            "select pa.name, 'pending.unprocessed', sum(greatest(coalesce(b.record_count, 0) -"
            "   (select count(*) from batch_record br where br.batch_id = b.id), 0))::bigint"
@@ -452,7 +453,10 @@ std::vector<PartnerOutcome> partner_outcomes(pqxx::work& tx, const QualityParams
            " union all select pa.name, 'pending.review', count(*) from batch_record br"
            " join inbox_batch b on b.id = br.batch_id join partner pa on pa.id = b.partner_id"
            " where br.status = 'review' and exists (select 1 from review_item ri where ri.batch_id = br.batch_id"
-           "   and ri.index = br.index and ri.status = 'open') group by 1")) {
+           "   and ri.index = br.index and ri.status = 'open') group by 1"
+           " union all select pa.name, 'pending.reference', count(*) from batch_record br"
+           " join inbox_batch b on b.id = br.batch_id join partner pa on pa.id = b.partner_id"
+           " where br.status = 'pending' group by 1")) {
     std::string name = r[0].c_str();
     long long n = r[2].as<long long>();
     if (!visible.count(name) || n == 0) continue;

@@ -124,6 +124,14 @@ TEST_CASE("a student pushed before its school waits and is stored once the schoo
   // The partner's listing shows the pending count too.
   auto listed = parse_json(get(hub.url("/v1/batches"), p.transcripts).body);
   CHECK(listed["batches"][0]["counts"]["pending"].GetInt() == 1);
+  // The department's quality report counts it among the partner's pending records.
+  auto quality = parse_json(get(hub.url("/v1/admin/quality"), p.ops).body);
+  long long parked = -1;
+  for (const auto& row : quality["partners"].GetArray())
+    if (std::string(row["partner"].GetString()) == "demo-transcripts" && row["code"].IsString() &&
+        std::string(row["code"].GetString()) == "pending.reference")
+      parked = row["pending"].GetInt64();
+  CHECK(parked == 1);
 
   // The school list comes from another partner; the student follows by itself.
   auto s = push(hub, p.ops, "schools", the_school());
