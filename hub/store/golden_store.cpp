@@ -145,6 +145,26 @@ void check_stored_places(pqxx::work& tx, const ChunkContext& ctx, const std::vec
   }
 }
 
+// A record that would create a new record must carry the fields its schema requires for
+// creation (`required: new`, e.g. a student's birth date): the mapping lets a record without
+// them through because it may update a record its identifiers point to, which keeps its value.
+// Rejects the whole vendor record with the mapping's own code and message otherwise.
+void reject_incomplete_new(const std::vector<Item>& items, std::vector<VendorState>& state) {
+  for (const auto& it : items) {
+    auto& vs = state[it.vendor];
+    if (vs.failed || it.resolution.kind != resolve::Resolution::Kind::kNew || !it.schema) continue;
+    for (std::size_t pos : it.schema->required_for_new) {
+      const auto& name = it.schema->fields[pos].name;
+      auto m = it.rec->fields.FindMember(name.c_str());
+      if (m != it.rec->fields.MemberEnd() && !m->value.IsNull() && !(m->value.IsString() && m->value.GetStringLength() == 0))
+        continue;
+      vs.issues.push_back(make_issue("value.required", it.rec->entity, name,
+                                     "the field is required but the vendor record has no value for it"));
+      vs.failed = true;
+    }
+  }
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -341,6 +361,9 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       it.candidate = std::move(cands[i]);
     }
   }
+
+  // A record that would create a new one without a field needed for creation is rejected.
+  reject_incomplete_new(items, state);
 
   // 4. Unit scope of the places the vendor records name (unit_policy.h, rules 1 and 2).
   check_named_places(ctx, results, state);
