@@ -73,9 +73,13 @@ Hub start_hub() {
 }
 
 struct Kid {
+  Kid(std::string id_, std::string name_, std::string dob_, std::string gender_ = "F", std::string pid_ = "",
+      std::string moet_ = "", std::string school_ = "HP-THCS-0012", bool verified_ = false)
+      : id(std::move(id_)), name(std::move(name_)), dob(std::move(dob_)), gender(std::move(gender_)),
+        pid(std::move(pid_)), moet(std::move(moet_)), school(std::move(school_)), verified(verified_) {}
   std::string id, name, dob;  // dob ISO; "" = not sent
-  std::string gender = "F", pid, moet, school = "HP-THCS-0012";
-  bool verified = false;  // the platform checked the ID against the population database
+  std::string gender, pid, moet, school;
+  bool verified;  // the platform checked the ID against the population database
 };
 
 // Admissions portal: d/m/Y dates, Vietnamese gender words.
