@@ -6,6 +6,10 @@
 # Redis db at HUB_REDIS_URL: use a scratch pair (e.g. scripts/services.sh with HUB_RUN_DIR).
 #
 #   BUILD=build CHILDREN=20000 PROCS="1 2 3" bench/resolve_bench.sh
+#   HARD=1 ...   the harder sample of real registers (docs/benchmarks.md, entity resolution):
+#                names given-name first, transposed ID digits, records without a birth date,
+#                twins in one class, children who changed school between the two registers
+#   GEN_ARGS="--twins 0.05 ..."   any other `hubctl resolve generate` options
 set -euo pipefail
 build=$(cd "${BUILD:-build}" && pwd)
 children=${CHILDREN:-20000}
@@ -14,7 +18,12 @@ port_base=${PORT_BASE:-18460}  # hubs listen on port_base+1..
 : "${HUB_POSTGRES_URL:?}" "${HUB_REDIS_URL:?}"
 data=$(mktemp -d /tmp/resolve-bench.XXXX)
 trap 'rm -rf "$data"; for p in ${pids:-}; do kill "$p" 2>/dev/null || true; done' EXIT
-"$build/hubctl" resolve generate --children "$children" --seed 7 --batch 500 --out "$data"
+gen_args=${GEN_ARGS:-}
+if [ "${HARD:-0}" = 1 ]; then
+  gen_args="--reordered-names 0.03 --transposed-ids 0.01 --missing-birth-dates 0.02 --twins 0.03 --school-changes 0.05 $gen_args"
+fi
+# shellcheck disable=SC2086  # gen_args is a list of options
+"$build/hubctl" resolve generate --children "$children" --seed "${SEED:-7}" --batch 500 $gen_args --out "$data"
 redis_db=${HUB_REDIS_URL##*/}
 redis_hostport=${HUB_REDIS_URL#redis://}; redis_hostport=${redis_hostport%%/*}
 

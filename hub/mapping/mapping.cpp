@@ -441,9 +441,11 @@ struct Compiler {
   }
 
   // Every field the canonical schema requires must be mapped: otherwise every record of the
-  // feed would be rejected at run time.
+  // feed would be rejected at run time (`required: new` ones: every record that creates one).
   Status check_required_fields(const EmitRule& rule, const YAML::Node& e) const {
-    for (std::size_t i : rule.schema->required) {
+    std::vector<std::size_t> needed = rule.schema->required;
+    needed.insert(needed.end(), rule.schema->required_for_new.begin(), rule.schema->required_for_new.end());
+    for (std::size_t i : needed) {
       const schema::FieldSchema& fs = rule.schema->fields[i];
       auto it = std::find_if(rule.fields.begin(), rule.fields.end(), [&](const FieldRule& f) { return f.name == fs.name; });
       if (it == rule.fields.end())

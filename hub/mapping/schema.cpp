@@ -158,10 +158,18 @@ FieldSchema read_field(const FileReader& r, const std::string& name, const YAML:
 
   if (auto* n = attr("label")) f.label = r.string(*n, "label");
   if (auto* n = attr("description")) f.description = r.string(*n, "description");
-  if (auto* n = attr("required")) f.required = r.boolean(*n, "required");
+  if (auto* n = attr("required")) {
+    // `required: new`: needed to create a record, not to update one the record identifies
+    // (a birth date missing from a record that carries a known personal ID). Checked by the
+    // write path once identity is resolved; quality reports count it as expected.
+    if (n->IsScalar() && n->Scalar() == "new") f.required_for_new = f.expected = true;
+    else if (n->IsScalar() && n->Scalar() != "true" && n->Scalar() != "false")
+      r.fail_at(*n, "required must be true or false (or new: required to create a record only)");
+    else f.required = r.boolean(*n, "required");
+  }
   if (auto* n = attr("expected")) {
     f.expected = r.boolean(*n, "expected");
-    if (f.expected && f.required) r.fail_at(*n, what + ": a field is either required or expected, not both");
+    if (f.expected && (f.required || f.required_for_new)) r.fail_at(*n, what + ": a field is either required or expected, not both");
   }
   if (auto* n = attr("sensitive")) {
     f.sensitive = r.boolean(*n, "sensitive");
@@ -268,6 +276,7 @@ std::unique_ptr<EntitySchema> read_entity(const fs::path& path, const catalog::C
     e->fields.push_back(read_field(r, name, kv.first, kv.second, catalogs, refs, e->name));
     e->index[name] = e->fields.size() - 1;
     if (e->fields.back().required) e->required.push_back(e->fields.size() - 1);
+    if (e->fields.back().required_for_new) e->required_for_new.push_back(e->fields.size() - 1);
   }
 
   if (e->effective_dated) {

@@ -53,6 +53,9 @@ struct FieldSchema {
   // Not required (a record without it is still accepted) but a complete record has it: the
   // quality report counts how many records lack it (docs/reports.md). Never with `required`.
   bool expected = false;
+  // `required: new`: required to create a record, not to update one that the record's
+  // identifiers resolve to (the golden record keeps its value). Implies `expected`.
+  bool required_for_new = false;
   // The value is a person's name: mappings check its characters (letters, marks, spaces,
   // apostrophes, hyphens) unless the field's pipeline has its own person_name step.
   bool person_name = false;
@@ -77,6 +80,7 @@ struct EntitySchema {
   };
   std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index;
   std::vector<std::size_t> required;                    // positions of the required fields
+  std::vector<std::size_t> required_for_new;            // positions of the `required: new` fields
 
   const FieldSchema* field(std::string_view name) const;
 };

@@ -57,7 +57,8 @@ ProfileField::Part part_of(const Reader& r, const YAML::Node& n) {
   if (p == "middle") return ProfileField::Part::kMiddle;
   if (p == "given") return ProfileField::Part::kGiven;
   if (p == "whole") return ProfileField::Part::kWhole;
-  r.fail(n, "part must be family, middle, given or whole, not '" + p + "'");
+  if (p == "tokens") return ProfileField::Part::kTokens;
+  r.fail(n, "part must be family, middle, given, tokens or whole, not '" + p + "'");
 }
 
 Method method_of(const Reader& r, const YAML::Node& n) {
@@ -75,7 +76,7 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
   static const std::set<std::string> kKeys = {"entity", "profile", "deterministic", "deterministic_veto",
                                               "distinct", "blocking", "max_candidates_per_key", "compare",
                                               "auto_match_requires", "thresholds", "ambiguity_margin",
-                                              "review_requires", "survivorship"};
+                                              "review_requires", "survivorship", "name_order"};
   for (const auto& kv : root)
     if (!kKeys.count(kv.first.as<std::string>())) r.fail(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
   if (!root["entity"]) r.fail(root, "entity is required");
@@ -104,7 +105,7 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
       rules.deterministic.push_back(f);
     }
   // distinct[i].review_requires, read once the comparisons are known
-  std::vector<std::pair<std::size_t, YAML::Node>> pending_requires;
+  std::vector<std::pair<std::size_t, YAML::Node>> pending_requires, pending_typo;
   if (root["deterministic_veto"]) rules.deterministic_veto = r.number(root["deterministic_veto"], "deterministic_veto");
   if (root["distinct"])
     for (const auto& n : root["distinct"]) {
@@ -116,6 +117,13 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
         d.field = r.string(n["field"], "distinct.field");
         if (n["review_at"]) d.review_at = r.number(n["review_at"], "distinct.review_at");
         if (n["review_requires"]) pending_requires.emplace_back(rules.distinct.size(), n["review_requires"]);
+        if (n["typo"]) pending_typo.emplace_back(rules.distinct.size(), n["typo"]);
+        if (const auto& v = n["verified"]) {
+          if (!v.IsMap() || !v["field"] || !v["value"]) r.fail(v, "distinct.verified needs field: and value:");
+          d.verified_field = r.string(v["field"], "distinct.verified.field");
+          known(v["field"], d.verified_field, "distinct.verified");
+          d.verified_value = r.string(v["value"], "distinct.verified.value");
+        }
       }
       known(n, d.field, "distinct");
       rules.distinct.push_back(d);
@@ -176,10 +184,10 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
       }
       if (l["when"]) {
         lv.when = r.string(l["when"], where + ".when");
-        static const std::set<std::string> kExact = {"exact"};
+        static const std::set<std::string> kExact = {"exact", "transposed"};
         static const std::set<std::string> kDate = {"exact", "day_month_swapped", "two_of_three", "same_year"};
         if (c.method == Method::kJaroWinkler) r.fail(l["when"], where + ": jaro_winkler levels use min:, not when:");
-        if (c.method == Method::kExact && !kExact.count(lv.when)) r.fail(l["when"], where + ": an exact level is when: exact");
+        if (c.method == Method::kExact && !kExact.count(lv.when)) r.fail(l["when"], where + ": an exact level is when: exact or transposed");
         if (c.method == Method::kDate && !kDate.count(lv.when))
           r.fail(l["when"], where + ": a date level is when: exact, day_month_swapped, two_of_three or same_year");
       }
@@ -210,6 +218,31 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
   if (root["auto_match_requires"]) rules.auto_match_requires = requirements(root["auto_match_requires"], "auto_match_requires");
   if (root["review_requires"]) rules.review_requires = requirements(root["review_requires"], "review_requires");
   for (const auto& [i, node] : pending_requires) rules.distinct[i].review_requires = requirements(node, "distinct.review_requires");
+  for (const auto& [i, node] : pending_typo) {
+    const Comparison* c = rules.comparison(rules.distinct[i].field);
+    if (!c) r.fail(node, "distinct.typo needs a compare: entry for " + rules.distinct[i].field);
+    std::string label = r.string(node, "distinct.typo");
+    auto it = std::find_if(c->levels.begin(), c->levels.end(), [&](const Level& l) { return l.label == label; });
+    if (it == c->levels.end()) r.fail(node, "compare." + c->field + " has no level '" + label + "'");
+    if (it == c->levels.begin() || it + 1 == c->levels.end())
+      r.fail(node, "distinct.typo names a level between the first (the same value) and the last (otherwise)");
+    rules.distinct[i].typo_level = static_cast<std::size_t>(it - c->levels.begin());
+  }
+  if (const auto& n = root["name_order"]) {
+    if (!n.IsMap() || !n["family"] || !n["given"] || !n["m"] || !n["u"])
+      r.fail(n, "name_order needs family:, given:, m: and u: (middle: is optional)");
+    NameOrder o;
+    o.family = r.string(n["family"], "name_order.family");
+    o.given = r.string(n["given"], "name_order.given");
+    if (n["middle"]) o.middle = r.string(n["middle"], "name_order.middle");
+    for (const auto* f : {&o.family, &o.middle, &o.given})
+      if (!f->empty() && !rules.comparison(*f)) r.fail(n, "name_order names '" + *f + "', which has no compare: entry");
+    o.m = r.number(n["m"], "name_order.m");
+    o.u = r.number(n["u"], "name_order.u");
+    if (!(o.m > 0 && o.m <= 1) || !(o.u > 0 && o.u <= 1)) r.fail(n, "name_order: m and u are probabilities, above 0 and at most 1");
+    o.weight = std::log2(o.m / o.u);
+    rules.name_order = o;
+  }
 
   const auto& t = root["thresholds"];
   if (!t || !t["match"] || !t["review"]) r.fail(root, "thresholds: match: and review: are required");

@@ -22,7 +22,9 @@ struct ProfileField {
   // Canonical fields it is read from: "full_name", or "<entity>.<field>" for a field of another
   // record of the same vendor record (a student's school comes from its enrollment).
   std::vector<std::string> from;
-  enum class Part { kWhole, kFamily, kMiddle, kGiven } part = Part::kWhole;
+  // kTokens: the folded words of the value sorted, whatever order they were written in (a name
+  // stored given-name first, "Hieu Dinh Le", has the tokens of "Lê Đình Hiếu").
+  enum class Part { kWhole, kFamily, kMiddle, kGiven, kTokens } part = Part::kWhole;
   bool fold = false;  // diacritic-folded, lower case (names); codes are compared as sent
 };
 
@@ -35,7 +37,10 @@ struct Level {
   // kJaroWinkler: at most this many edits (insertion, deletion, substitution, adjacent swap)
   // and the same first letter: a typo, which short names miss by similarity (-1: not used).
   int max_edits = -1;
-  std::string when;        // kExact / kDate: exact | day_month_swapped | two_of_three | same_year; "" = otherwise
+  // kExact: exact | transposed (one swap of two different neighbouring characters, the
+  // commonest keying error in an ID); kDate: exact | day_month_swapped | two_of_three |
+  // same_year; "" = otherwise
+  std::string when;
   double m = 0, u = 0;
   double weight = 0;       // log2(m / u), computed at load
 };
@@ -55,6 +60,25 @@ struct DistinctRule {
   // Levels the other evidence must also reach for that review (by comparison field), on top of
   // auto_match_requires: a mistyped ID leaves the name as it was.
   std::map<std::string, std::size_t> review_requires;
+  // `typo:` values that agree at this level of the field's comparison or better (two
+  // neighbouring digits swapped) are one value keyed twice, not two: the pair is scored like any
+  // other, with the level's own weight, unless both sides appear verified (below).
+  std::optional<std::size_t> typo_level;
+  // `verified: {field, value}`: a side appears verified when this profile field holds this value
+  // (personal_id_status: verified, checked against the national population database). Two
+  // verified values are two people even a typo apart. Empty field: nothing is ever verified.
+  std::string verified_field, verified_value;
+};
+
+// A name a source stored given-name first ("Hieu Dinh Le" for Lê Đình Hiếu gives family
+// "hieu", given "le"). Scoring also reads one side's name the other way round (family and given
+// swapped, the middle words reversed); the better reading counts, plus `weight`, log2(m/u): m how
+// often one of two records of the same person is written the other way round, u how often the
+// reversed reading is the better one for two different persons.
+struct NameOrder {
+  std::string family, middle, given;  // profile fields with comparisons; middle may be empty
+  double m = 0, u = 0;
+  double weight = 0;
 };
 
 struct MatchingRules {
@@ -70,6 +94,7 @@ struct MatchingRules {
   std::vector<std::vector<std::string>> blocking;
   int max_candidates_per_key = 30;
   std::vector<Comparison> comparisons;
+  std::optional<NameOrder> name_order;
   // An automatic match needs each of these comparisons at this level index or better (twins
   // agree on everything but their given name).
   std::map<std::string, std::size_t> auto_match_requires;

@@ -120,6 +120,17 @@ std::string spelled(const Child& c, Rng& rng, bool ascii_platform) {
   return name;
 }
 
+// Two different neighbouring digits of the serial (the last six digits) swapped.
+std::string transposed(std::string pid, Rng& rng) {
+  std::vector<std::size_t> at;
+  for (std::size_t i = 6; i + 1 < pid.size(); ++i)
+    if (pid[i] != pid[i + 1]) at.push_back(i);
+  if (at.empty()) return pid;
+  std::size_t i = rng.pick(at);
+  std::swap(pid[i], pid[i + 1]);
+  return pid;
+}
+
 void dob(const Child& c, Rng& rng, int& y, int& m, int& d) {
   y = c.year;
   m = c.month;
@@ -195,7 +206,9 @@ MessyData generate_messy_data(const MessyOptions& o, int batch_records) {
   sw.end_array().end_object();
   out.schools_json = sw.str();
 
-  // Admissions portal: d/m/Y dates, Vietnamese gender words, most IDs.
+  // Admissions portal: d/m/Y dates, Vietnamese gender words, most IDs. The draws of the harder
+  // cases come after the others and only when their share is set, so the rest of the data
+  // stays the same for a seed.
   std::vector<std::string> records;
   int seq = 0;
   for (const auto& c : out.children) {
@@ -203,15 +216,20 @@ MessyData generate_messy_data(const MessyOptions& o, int batch_records) {
     int y, m, d;
     dob(c, rng, y, m, d);
     std::string source = "TS-" + std::to_string(++seq);
-    json::JsonWriter w;
-    w.begin_object().kv("maHoSo", source).kv("hoTen", spelled(c, rng, false))
-        .kv("ngaySinh", (rng.chance(0.3) ? std::to_string(d) : two(d)) + "/" + two(m) + "/" + std::to_string(y))
-        .kv("gioiTinh", c.gender == 'M' ? "Nam" : "Nữ").kv("danToc", "Kinh");
+    std::string name = spelled(c, rng, false);
+    std::string born = (rng.chance(0.3) ? std::to_string(d) : two(d)) + "/" + two(m) + "/" + std::to_string(y);
+    std::string pid;
     if (rng.chance(0.85)) {
-      std::string pid = c.personal_id;
+      pid = c.personal_id;
       if (rng.chance(0.005)) pid[11] = static_cast<char>('0' + (pid[11] - '0' + 1) % 10);  // mistyped, still valid
-      w.kv("soDinhDanh", pid);
+      if (o.transposed_id_rate > 0 && rng.chance(o.transposed_id_rate)) pid = transposed(pid, rng);
     }
+    bool no_birth_date = !pid.empty() && o.missing_birth_date_rate > 0 && rng.chance(o.missing_birth_date_rate);
+    json::JsonWriter w;
+    w.begin_object().kv("maHoSo", source).kv("hoTen", name);
+    if (!no_birth_date) w.kv("ngaySinh", born);
+    w.kv("gioiTinh", c.gender == 'M' ? "Nam" : "Nữ").kv("danToc", "Kinh");
+    if (!pid.empty()) w.kv("soDinhDanh", pid);
     w.key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", c.commune).end_object()
         .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", c.school).kv("nguyenVong", 1)
         .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object();
@@ -233,14 +251,24 @@ MessyData generate_messy_data(const MessyOptions& o, int batch_records) {
     int y, m, d;
     dob(c, rng, y, m, d);
     std::string source = "HB-" + std::to_string(++seq);
+    std::string name = spelled(c, rng, true);
+    bool with_id = rng.chance(0.7);
+    if (o.reordered_name_rate > 0 && rng.chance(o.reordered_name_rate)) {
+      std::string given_first = text::fold_key(c.given + " " + c.middle + " " + c.family);
+      name = rng.chance(0.5) ? text::name_case(given_first) : text::upper(given_first);
+    }
+    bool no_birth_date = o.missing_birth_date_rate > 0 && rng.chance(o.missing_birth_date_rate);
+    std::string school = c.school;
+    if (o.school_change_rate > 0 && rng.chance(o.school_change_rate) && out.school_codes.size() > 1)
+      while (school == c.school) school = rng.pick(out.school_codes);
     json::JsonWriter w;
-    w.begin_object().kv("studentId", source).kv("moetCode", c.moet_code).kv("fullName", spelled(c, rng, true))
-        .kv("dob", std::to_string(y) + "-" + two(m) + "-" + two(d)).kv("sex", std::string(1, c.gender))
-        .kv("ethnicCode", "01");
-    if (rng.chance(0.7)) w.kv("citizenId", c.personal_id);
+    w.begin_object().kv("studentId", source).kv("moetCode", c.moet_code).kv("fullName", name);
+    if (!no_birth_date) w.kv("dob", std::to_string(y) + "-" + two(m) + "-" + two(d));
+    w.kv("sex", std::string(1, c.gender)).kv("ethnicCode", "01");
+    if (with_id) w.kv("citizenId", c.personal_id);
     w.kv("grade", "6").kv("className", "6A1").kv("enrolledOn", "2025-09-05").kv("status", "dang_hoc")
         .key("results").begin_array().end_array().end_object();
-    by_school[c.school].push_back(w.str());
+    by_school[school].push_back(w.str());
     out.truth_csv += "demo-transcripts," + source + "," + c.id + "\n";
     ++out.transcripts_records;
   }

@@ -4,8 +4,11 @@
 // ~38%), birth dates, schools, valid personal IDs; some are namesakes (same name, birth date
 // and school as another child) or twins. Each child is then sent by the admissions portal
 // and/or the transcript platform in their own formats: with and without diacritics, NFD,
-// upper case, typos, day/month swaps, missing or mistyped IDs. Deterministic for a seed;
-// not thread-safe (one generator per thread).
+// upper case, typos, day/month swaps, missing or mistyped IDs. The harder cases of real
+// registers are each a share of their own, 0 by default (so that a seed gives the same data
+// with or without them): names stored given-name first, neighbouring digits of a personal ID
+// swapped, records without a birth date, children enrolled in another school than the one they
+// applied to. Deterministic for a seed; not thread-safe (one generator per thread).
 
 #include <cstdint>
 #include <random>
@@ -22,6 +25,19 @@ struct MessyOptions {
   double twin_rate = 0.01;       // children born with a twin in the same school
   double in_admissions = 0.8;
   double in_transcripts = 0.85;
+  // Transcript records whose name is stored given-name first and without diacritics, half in
+  // name case ("Hieu Dinh Le"), half in upper case ("NHUNG KHANH TRAN").
+  double reordered_name_rate = 0;
+  // Admissions records with a personal ID whose serial (its last six digits, the part the
+  // mapping cannot check against birth date and gender) has two different neighbouring digits
+  // swapped: the commonest keying error.
+  double transposed_id_rate = 0;
+  // Records without a birth date, among those that carry an identifier (a personal ID on the
+  // admissions portal; the ministry code, always sent, on the transcript platform).
+  double missing_birth_date_rate = 0;
+  // Children whose transcript platform enrollment is in another school than the one the
+  // admissions portal names.
+  double school_change_rate = 0;
 };
 
 struct Child {

@@ -71,6 +71,7 @@ bool holds(const Level& l, Method method, std::string_view a, std::string_view b
            const std::string& date_when) {
   switch (method) {
     case Method::kExact:
+      if (l.when == "transposed") return transposed(a, b);
       return l.when.empty() || a == b;
     case Method::kJaroWinkler:
       if (l.max_edits >= 0) return within_edits(a, b, l.max_edits);
@@ -108,7 +109,65 @@ bool shares_value(const std::vector<std::string>& a, const std::vector<std::stri
   return false;
 }
 
+// The words of a folded name, in order.
+std::vector<std::string> words_of(std::string_view folded) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < folded.size()) {
+    while (i < folded.size() && folded[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < folded.size() && folded[j] != ' ') ++j;
+    if (j > i) words.emplace_back(folded.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// Levels and weights of one comparison field, or of nothing (-1, 0) when a side lacks it.
+FieldScore field_score(const Comparison& c, const std::vector<std::string>* av, const std::vector<std::string>* bv) {
+  FieldScore fs{c.field, -1, 0};
+  if (av && bv) {
+    fs.level = best_level(c, *av, *bv);
+    fs.weight = c.levels[fs.level].weight;
+  }
+  return fs;
+}
+
+// `a`'s name read the other way round (name_order): family and given swapped, middle words
+// reversed. Empty when `a` has neither a family nor a given name to swap.
+Profile reversed_name(const NameOrder& o, const Profile& a) {
+  Profile r;
+  const auto* family = a.find(o.family);
+  const auto* given = a.find(o.given);
+  if (!family || !given) return r;
+  r.values[o.family] = *given;
+  r.values[o.given] = *family;
+  if (const auto* middle = o.middle.empty() ? nullptr : a.find(o.middle)) {
+    auto& out = r.values[o.middle];
+    for (const auto& m : *middle) {
+      auto words = words_of(m);
+      std::reverse(words.begin(), words.end());
+      out.push_back(joined(words));
+    }
+  }
+  return r;
+}
+
 }  // namespace
+
+bool transposed(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a.size() < 2) return false;
+  std::size_t i = 0;
+  while (i < a.size() && a[i] == b[i]) ++i;
+  if (i + 1 >= a.size()) return false;  // equal, or only the last character differs
+  return a[i] == b[i + 1] && a[i + 1] == b[i] && a[i] != a[i + 1] && a.substr(i + 2) == b.substr(i + 2);
+}
 
 const std::vector<std::string>* Profile::find(const std::string& field) const {
   auto it = values.find(field);
@@ -188,7 +247,11 @@ Profile make_profile(const MatchingRules& rules, const rapidjson::Value& fields,
     auto& out = p.values[f.name];
     for (auto& v : raw) {
       if (f.fold) v = text::fold_key(v);
-      if (f.part != ProfileField::Part::kWhole) {
+      if (f.part == ProfileField::Part::kTokens) {
+        auto words = words_of(v);
+        std::sort(words.begin(), words.end());
+        v = joined(words);
+      } else if (f.part != ProfileField::Part::kWhole) {
         auto parts = split_name(v);
         v = f.part == ProfileField::Part::kFamily ? parts.family
             : f.part == ProfileField::Part::kMiddle ? parts.middle
@@ -246,19 +309,39 @@ std::string date_agreement(std::string_view as, std::string_view bs) {
 
 Score score(const MatchingRules& rules, const Profile& a, const Profile& b) {
   Score s;
-  for (const auto& c : rules.comparisons) {
-    FieldScore fs{c.field, -1, 0};
-    const auto* av = a.find(c.field);
-    const auto* bv = b.find(c.field);
-    if (av && bv) {
-      fs.level = best_level(c, *av, *bv);
-      fs.weight = c.levels[fs.level].weight;
+  for (const auto& c : rules.comparisons) s.fields.push_back(field_score(c, a.find(c.field), b.find(c.field)));
+  if (rules.name_order) {
+    // The name in the other order, if it agrees better than in order even after the weight
+    // of the reversal (a penalty): a name stored given-name first.
+    const NameOrder& o = *rules.name_order;
+    Profile rev = reversed_name(o, a);
+    if (!rev.values.empty()) {
+      double in_order = 0, other = o.weight;
+      std::vector<std::pair<std::size_t, FieldScore>> replaced;
+      for (std::size_t i = 0; i < rules.comparisons.size(); ++i) {
+        const Comparison& c = rules.comparisons[i];
+        if (c.field != o.family && c.field != o.middle && c.field != o.given) continue;
+        in_order += s.fields[i].weight;
+        replaced.emplace_back(i, field_score(c, rev.find(c.field), b.find(c.field)));
+        other += replaced.back().second.weight;
+      }
+      if (other > in_order) {
+        for (auto& [i, fs] : replaced) s.fields[i] = fs;
+        s.name_reversed = true;
+      }
     }
+  }
+  for (std::size_t i = 0; i < rules.comparisons.size(); ++i) {
+    const FieldScore& fs = s.fields[i];
     s.total += fs.weight;
-    bool identifier = std::find(rules.deterministic.begin(), rules.deterministic.end(), c.field) != rules.deterministic.end() ||
-                      std::any_of(rules.distinct.begin(), rules.distinct.end(), [&](const DistinctRule& d) { return d.field == c.field; });
+    const std::string& field = rules.comparisons[i].field;
+    bool identifier = std::find(rules.deterministic.begin(), rules.deterministic.end(), field) != rules.deterministic.end() ||
+                      std::any_of(rules.distinct.begin(), rules.distinct.end(), [&](const DistinctRule& d) { return d.field == field; });
     if (!identifier) s.rest += fs.weight;
-    s.fields.push_back(fs);
+  }
+  if (s.name_reversed) {
+    s.total += rules.name_order->weight;
+    s.rest += rules.name_order->weight;
   }
   return s;
 }
@@ -279,7 +362,9 @@ bool meets_requirements(const std::map<std::string, std::size_t>& needed, const 
 
 std::string Score::to_json(const MatchingRules& rules) const {
   json::JsonWriter w;
-  w.begin_object().kv("total", total).kv("rest", rest).key("fields").begin_object();
+  w.begin_object().kv("total", total).kv("rest", rest);
+  if (name_reversed) w.kv("name_order", "reversed");
+  w.key("fields").begin_object();
   for (const auto& f : fields) {
     if (f.level < 0) continue;
     const Comparison* c = rules.comparison(f.field);
@@ -298,11 +383,24 @@ std::string deterministic_agreement(const MatchingRules& rules, const Profile& a
   return "";
 }
 
+bool appears_verified(const DistinctRule& d, const Profile& p) {
+  if (d.verified_field.empty()) return false;
+  const auto* vs = p.find(d.verified_field);
+  return vs && std::find(vs->begin(), vs->end(), d.verified_value) != vs->end();
+}
+
 const DistinctRule* distinct_conflict(const MatchingRules& rules, const Profile& a, const Profile& b) {
   for (const auto& d : rules.distinct) {
     const auto* av = a.find(d.field);
     const auto* bv = b.find(d.field);
-    if (av && bv && !shares_value(*av, *bv)) return &d;
+    if (!av || !bv || shares_value(*av, *bv)) continue;
+    // A keying slip (two neighbouring digits swapped) is one value, not two, unless both
+    // sides were checked against the population database.
+    const Comparison* c = d.typo_level ? rules.comparison(d.field) : nullptr;
+    if (c && static_cast<std::size_t>(best_level(*c, *av, *bv)) <= *d.typo_level &&
+        !(appears_verified(d, a) && appears_verified(d, b)))
+      continue;
+    return &d;
   }
   return nullptr;
 }

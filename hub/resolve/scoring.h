@@ -60,7 +60,8 @@ struct FieldScore {
 struct Score {
   double total = 0;
   double rest = 0;  // total without deterministic and distinct fields (the other evidence)
-  std::vector<FieldScore> fields;
+  std::vector<FieldScore> fields;  // one per comparison, in the rules' order
+  bool name_reversed = false;      // the name was read the other way round (rules.name_order)
 
   // For review items: {"total": .., "fields": {"given_name": {"level": "same", "weight": 5.2}}}.
   std::string to_json(const MatchingRules& rules) const;
@@ -72,9 +73,18 @@ Score score(const MatchingRules& rules, const Profile& a, const Profile& b);
 bool meets_requirements(const MatchingRules& rules, const Score& s);
 bool meets_requirements(const std::map<std::string, std::size_t>& needed, const Score& s);
 
+// Whether two values differ only by one swap of two different neighbouring characters
+// ("123456789012" / "123456789102"): the commonest keying error in an ID.
+bool transposed(std::string_view a, std::string_view b);
+
+// Whether the profile holds the verified value of the rule's verified field.
+bool appears_verified(const DistinctRule& d, const Profile& p);
+
 // The deterministic field on which both profiles share a value ("" if none).
 std::string deterministic_agreement(const MatchingRules& rules, const Profile& a, const Profile& b);
-// The distinct rule both profiles have different values for (nullptr if none).
+// The distinct rule both profiles have different values for (nullptr if none). Values within
+// the rule's `typo` level of each other are the same value mistyped, unless both sides appear
+// verified.
 const DistinctRule* distinct_conflict(const MatchingRules& rules, const Profile& a, const Profile& b);
 
 // The blocking keys of a profile: 64-bit hashes of (entity, key index, values), so neither

@@ -233,6 +233,39 @@ void settle_pending(pqxx::work& tx, const ChunkContext& ctx, const std::vector<R
   pending::park(tx, ctx, parked);
 }
 
+// A record that would create a new record must carry the fields its schema requires for
+// creation (`required: new`, e.g. a student's birth date): the mapping lets a record without
+// them through because it may update a record its identifiers point to, which keeps its value.
+// A record created by this chunk gets each such field from any of its records (the same child
+// twice in one push, once without the birth date); when none has it, every vendor record that
+// would create it is rejected with the mapping's own code and message.
+void reject_incomplete_new(const std::vector<Item>& items, std::vector<VendorState>& state) {
+  std::set<std::string> created;
+  for (const auto& it : items)
+    if (!state[it.vendor].failed && it.resolution.kind == resolve::Resolution::Kind::kNew) created.insert(it.id);
+  if (created.empty()) return;
+  auto has = [](const Item& it, const std::string& field) {
+    auto m = it.rec->fields.FindMember(field.c_str());
+    return m != it.rec->fields.MemberEnd() && !m->value.IsNull() && !(m->value.IsString() && m->value.GetStringLength() == 0);
+  };
+  std::set<std::pair<std::string, std::string>> supplied;  // (record id, field)
+  for (const auto& it : items)
+    if (!state[it.vendor].failed && it.schema && created.count(it.id))
+      for (std::size_t pos : it.schema->required_for_new)
+        if (has(it, it.schema->fields[pos].name)) supplied.insert({it.id, it.schema->fields[pos].name});
+  for (const auto& it : items) {
+    auto& vs = state[it.vendor];
+    if (vs.failed || !it.schema || !created.count(it.id)) continue;
+    for (std::size_t pos : it.schema->required_for_new) {
+      const auto& name = it.schema->fields[pos].name;
+      if (supplied.count({it.id, name})) continue;
+      vs.issues.push_back(make_issue("value.required", it.rec->entity, name,
+                                     "the field is required but the vendor record has no value for it"));
+      vs.failed = true;
+    }
+  }
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -415,6 +448,9 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       it.candidate = std::move(cands[i]);
     }
   }
+
+  // A record that would create a new one without a field needed for creation is rejected.
+  reject_incomplete_new(items, state);
 
   // 4. Unit scope of the places the vendor records name (unit_policy.h, rules 1 and 2).
   check_named_places(ctx, results, state);

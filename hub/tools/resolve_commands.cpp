@@ -106,13 +106,15 @@ void evaluate(CliContext& ctx, const std::string& truth_path) {
   if (ctx.json_output) {
     json::JsonWriter w;
     w.begin_object().kv("records", static_cast<long long>(truth.size())).kv("stored", found)
+        .kv("not_stored", static_cast<long long>(truth.size()) - found)
         .kv("children", static_cast<long long>(by_child.size())).kv("students", static_cast<long long>(by_record.size()))
         .kv("precision", precision).kv("recall", recall).kv("review_items", reviews).kv("review_rate", review_rate)
         .kv("records_with_several_children", wrong_merges).kv("children_in_several_records", split).end_object();
     std::cout << w.str() << "\n";
     return;
   }
-  std::printf("vendor records     %zu (stored %lld)\n", truth.size(), found);
+  std::printf("vendor records     %zu (stored %lld, not stored %lld)\n", truth.size(), found,
+              static_cast<long long>(truth.size()) - found);
   std::printf("children (truth)   %zu\n", by_child.size());
   std::printf("hub students       %zu\n", by_record.size());
   std::printf("precision          %.5f  (%lld of %lld merged pairs are the same child; %lld records hold several children)\n",
@@ -174,6 +176,24 @@ void add_resolve_commands(CLI::App& app, CliContext& ctx) {
   gen->add_option("--seed", opts->seed, "random seed (default 1)");
   gen->add_option("--schools", opts->schools, "how many schools (default 40)")->check(CLI::Range(1, 10000));
   gen->add_option("--batch", *batch, "records per pushed document (default 1000)")->check(CLI::Range(1, 100000));
+  // The harder cases of real registers, each a share (0 to 1); docs/matching.md, "Choosing m and u".
+  gen->add_option("--twins", opts->twin_rate, "share of children born with a twin in the same class (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--namesakes", opts->namesake_rate,
+                  "share of children with the name, birth date and school of another (default 0.005)")
+      ->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--reordered-names", opts->reordered_name_rate,
+                  "share of transcript records with the name given-name first, without diacritics (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--transposed-ids", opts->transposed_id_rate,
+                  "share of admissions personal IDs with two neighbouring digits swapped (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--missing-birth-dates", opts->missing_birth_date_rate,
+                  "share of records with an identifier sent without a birth date (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--school-changes", opts->school_change_rate,
+                  "share of children enrolled in another school than the one they applied to (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   gen->add_option("--out", *out_dir, "folder for schools.json, admissions-N.json, transcripts-N.json, truth.csv")->required();
   gen->callback([opts, out_dir, batch] {
     auto data = resolve::generate_messy_data(*opts, *batch);

@@ -185,6 +185,28 @@ TEST_CASE("schema: expected fields are marked and never required", "[schema][qua
   }
 }
 
+// Issue 19: a student record without a birth date was rejected even when its personal ID named
+// a known student. `required: new` lets it through validation; the write path rejects it only
+// when it would create a student (tests/resolve/hard_registers_db_test.cpp).
+TEST_CASE("schema: required new - needed to create a record - counted as expected", "[schema]") {
+  const auto* student = schemas().find("student");
+  REQUIRE(student);
+  const auto* dob = student->field("birth_date");
+  REQUIRE(dob);
+  CHECK(dob->required_for_new);
+  CHECK_FALSE(dob->required);
+  CHECK(dob->expected);
+  CHECK(std::find(student->required_for_new.begin(), student->required_for_new.end(),
+                  static_cast<std::size_t>(dob - student->fields.data())) != student->required_for_new.end());
+  CHECK(check("student", R"({"full_name": "Đỗ Hải Yến", "gender": "F", "personal_id": "031311000777"})").empty());
+  TempDir dir;
+  dir.write("school.yaml", kMiniSchool);
+  dir.write("student.yaml", "entity: student\ntitle: S\nfields:\n  full_name: {type: string, required: maybe}\n");
+  auto bad = SchemaSet::load_dir(dir.path.string(), &catalogs());
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.error().message, Catch::Contains("or new"));
+}
+
 TEST_CASE("schema: key fields of every entity", "[schema]") {
   struct Expect {
     const char* entity;
@@ -206,7 +228,7 @@ TEST_CASE("schema: key fields of every entity", "[schema]") {
       {"class", "name", FieldType::kString, "", true},
       {"class", "homeroom_teacher", FieldType::kRef, "staff", false},
       {"student", "full_name", FieldType::kString, "", true},
-      {"student", "birth_date", FieldType::kDate, "", true},
+      {"student", "birth_date", FieldType::kDate, "", false},  // required to create one: see the "required new" test
       {"student", "gender", FieldType::kCode, "gender", true},
       {"student", "personal_id", FieldType::kPersonalId, "", false},
       {"student", "moet_student_code", FieldType::kString, "", false},

@@ -51,6 +51,15 @@ TEST_CASE("the shipped matching rules load", "[resolve]") {
   CHECK(s.auto_match_requires.at("given_name") == 1);
   CHECK(s.distinct[0].review_requires.at("given_name") == 0);
   CHECK(s.survivorship.at("full_name") == std::vector<std::string>{"demo-admissions"});
+  // Issue 19: names in another order, transposed IDs, verified IDs.
+  REQUIRE(s.name_order);
+  CHECK(s.name_order->weight == Approx(-1.0));
+  CHECK(s.field("name_tokens")->part == ProfileField::Part::kTokens);
+  const Comparison* pid = s.comparison("personal_id");
+  REQUIRE(s.distinct[0].typo_level);
+  CHECK(pid->levels[*s.distinct[0].typo_level].when == "transposed");
+  CHECK(s.distinct[0].verified_field == "personal_id_status");
+  CHECK(s.distinct[0].verified_value == "verified");
 }
 
 TEST_CASE("matching rule errors say where", "[resolve]") {
@@ -89,4 +98,21 @@ TEST_CASE("matching rule errors say where", "[resolve]") {
   CHECK(error_of(review).find("has no level 'nowhere'") != std::string::npos);
 
   CHECK(error_of("entity: [").find("student.yaml:") == 0);
+
+  std::string typo = kMinimal;
+  typo += "distinct:\n  - {field: given_name, typo: same}\n";
+  CHECK(error_of(typo).find("distinct.typo names a level between") != std::string::npos);
+  std::string verified = kMinimal;
+  verified += "distinct:\n  - {field: given_name, verified: {field: status}}\n";
+  CHECK(error_of(verified).find("distinct.verified needs field: and value:") != std::string::npos);
+  std::string order = kMinimal;
+  order += "name_order: {family: family_name, given: given_name, m: 0.1, u: 0.2}\n";
+  CHECK(error_of(order).find("name_order names 'family_name'") != std::string::npos);
+  std::string transposed = kMinimal;
+  transposed.replace(transposed.find("method: jaro_winkler"), 20, "method: exact");
+  transposed.replace(transposed.find("min: 0.95,"), 10, "when: transposed,");
+  CHECK(error_of(transposed).empty());
+  std::string bad_part = kMinimal;
+  bad_part.replace(bad_part.find("part: given"), 11, "part: words");
+  CHECK(error_of(bad_part).find("tokens") != std::string::npos);
 }

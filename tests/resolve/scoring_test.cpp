@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include "hub/resolve/matching_rules.h"
 #include "hub/resolve/scoring.h"
 
@@ -157,4 +160,85 @@ TEST_CASE("typo levels: one keystroke off with the same first letter - twins are
   CHECK(level_of(l, "family_name") == "typo");
   CHECK(l.total >= r.match_threshold);
   CHECK(meets_requirements(r, l));
+}
+
+// Issue 19: a name stored given-name first ("Hieu Dinh Le" for Lê Đình Hiếu) was not even a
+// candidate (no shared blocking key) and scored as another child (family "hieu", given "le").
+TEST_CASE("names in another order share a blocking key and score as the same name", "[resolve]") {
+  const auto& r = student_rules();
+  auto golden = student(R"({"full_name": "Lê Đình Hiếu", "birth_date": "2013-04-09", "gender": "M"})", "HP-THCS-0003");
+  auto reversed = student(R"({"full_name": "Hieu Dinh Le", "birth_date": "2013-04-09", "gender": "M"})", "HP-THCS-0003");
+  auto upper = student(R"({"full_name": "NHUNG KHANH TRAN", "birth_date": "2012-10-30", "gender": "F"})");
+  auto nhung = student(R"({"full_name": "Trần Khánh Nhung", "birth_date": "2012-10-30", "gender": "F"})");
+  CHECK(*reversed.find("name_tokens") == std::vector<std::string>{"dinh hieu le"});
+  CHECK(*golden.find("name_tokens") == *reversed.find("name_tokens"));
+  auto ka = blocking_keys(r, golden), kb = blocking_keys(r, reversed);
+  std::vector<std::int64_t> shared;
+  std::set_intersection(ka.begin(), ka.end(), kb.begin(), kb.end(), std::back_inserter(shared));
+  CHECK(shared.size() == 1);  // the sorted name tokens with the birth date
+  auto kn = blocking_keys(r, nhung), ku = blocking_keys(r, upper);
+  CHECK(std::find_first_of(kn.begin(), kn.end(), ku.begin(), ku.end()) != kn.end());
+
+  auto s = score(r, golden, reversed);
+  CHECK(s.name_reversed);
+  CHECK(s.total >= r.match_threshold);
+  CHECK(meets_requirements(r, s));
+  CHECK(s.to_json(r).find("\"name_order\":\"reversed\"") != std::string::npos);
+  // In order, the same pair scores higher without the reversal's penalty.
+  auto same = score(r, golden, golden);
+  CHECK_FALSE(same.name_reversed);
+  CHECK(same.total > s.total);
+  // Four words: the middle words are reversed too.
+  auto four = student(R"({"full_name": "Nguyễn Thị Minh Anh", "birth_date": "2013-01-01", "gender": "F"})", "HP-TH-0001");
+  auto four_rev = student(R"({"full_name": "ANH MINH THI NGUYEN", "birth_date": "2013-01-01", "gender": "F"})", "HP-TH-0001");
+  auto f = score(r, four, four_rev);
+  CHECK(f.name_reversed);
+  CHECK(f.total >= r.match_threshold);
+  // Twins stay twins in either reading: Lê Đình Hiếu and Lê Đình Hùng.
+  auto twin = student(R"({"full_name": "Lê Đình Hùng", "birth_date": "2013-04-09", "gender": "M"})", "HP-THCS-0003");
+  auto t = score(r, golden, twin);
+  CHECK_FALSE(t.name_reversed);
+  CHECK_FALSE((t.total >= r.match_threshold && meets_requirements(r, t)));
+  CHECK_FALSE(meets_requirements(r.review_requires, t));
+}
+
+// Issue 19: two neighbouring digits swapped in a personal ID made two valid IDs, never merged
+// (review at best, or a second student).
+TEST_CASE("transposed neighbouring digits are strong evidence unless both IDs are verified", "[resolve]") {
+  const auto& r = student_rules();
+  CHECK(transposed("031312000123", "031312000213"));
+  CHECK(transposed("12", "21"));
+  CHECK_FALSE(transposed("031312000123", "031312000123"));  // equal
+  CHECK_FALSE(transposed("031312000123", "031312000124"));  // a substitution
+  CHECK_FALSE(transposed("031312000123", "031312000321"));  // not neighbours
+  CHECK_FALSE(transposed("031312001123", "031312010213"));  // two swaps
+  CHECK_FALSE(transposed("0313", "03130"));
+
+  auto a = student(R"({"full_name": "Phạm Thị Hoa", "birth_date": "2012-01-02", "gender": "F", "personal_id": "031312000123"})");
+  auto b = student(R"({"full_name": "Pham Thi Hoa", "birth_date": "2012-01-02", "gender": "F", "personal_id": "031312000213"})");
+  CHECK(distinct_conflict(r, a, b) == nullptr);
+  auto s = score(r, a, b);
+  CHECK(r.comparison("personal_id")->levels[s.fields[0].level].label == "transposed");
+  CHECK(s.fields[0].weight > 9);
+  CHECK(s.total >= r.match_threshold);
+  CHECK(meets_requirements(r, s));
+  // One side verified: still one ID keyed twice.
+  auto bv = student(R"({"full_name": "Pham Thi Hoa", "birth_date": "2012-01-02", "gender": "F", "personal_id": "031312000213",
+                        "personal_id_status": "verified"})");
+  CHECK(distinct_conflict(r, a, bv) == nullptr);
+  // Both verified against the population database: two children, never merged automatically.
+  auto av = student(R"({"full_name": "Phạm Thị Hoa", "birth_date": "2012-01-02", "gender": "F", "personal_id": "031312000123",
+                        "personal_id_status": "verified"})");
+  const DistinctRule* d = distinct_conflict(r, av, bv);
+  REQUIRE(d != nullptr);
+  CHECK(d->field == "personal_id");
+  // Another valid ID that is not a transposition stays a conflict, as before.
+  auto c = student(R"({"full_name": "Pham Thi Hoa", "birth_date": "2012-01-02", "gender": "F", "personal_id": "031312000124"})");
+  CHECK(distinct_conflict(r, a, c) != nullptr);
+  // Ministry codes get the level too (evidence only: they are not a distinct field).
+  auto m1 = student(R"({"full_name": "Phạm Thị Hoa", "moet_student_code": "HS00123"})");
+  auto m2 = student(R"({"full_name": "Phạm Thị Hoa", "moet_student_code": "HS00213"})");
+  auto ms = score(r, m1, m2);
+  for (const auto& fs : ms.fields)
+    if (fs.field == "moet_code") CHECK(r.comparison("moet_code")->levels[fs.level].label == "transposed");
 }
