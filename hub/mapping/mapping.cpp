@@ -1411,7 +1411,8 @@ void write_output(json::JsonWriter& w, const MappingOutput& out) {
 void write_waiting_for(json::JsonWriter& w, const std::vector<WaitingRef>& waiting) {
   w.key("waiting_for").begin_array();
   for (const auto& ref : waiting)
-    w.begin_object().kv("entity", ref.entity).kv("key", ref.key).kv("value", ref.value).kv("path", ref.path)
+    w.begin_object().kv("entity", ref.entity).kv("key", ref.key).kv("value", ref.value).kv("field", ref.field)
+        .kv("path", ref.path)
         .end_object();
   w.end_array();
 }

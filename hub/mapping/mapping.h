@@ -61,12 +61,14 @@ struct MappedRecord {
 enum class RecordStatus { kMapped, kReview, kRejected, kPending };
 const char* status_name(RecordStatus s);
 
-// A reference a pending record waits for: the referenced entity, the natural key it is looked up
-// by, the value, and the normalized path of that value in the vendor document.
+// A reference a pending record waits for, as a push reports it (hub/store/pending_store.h): the
+// referenced entity, the natural key it is looked up by, the value, the canonical field holding
+// it ("enrollment.school"), and the normalized path of that value in the vendor document.
 struct WaitingRef {
   std::string entity;
   std::string key;
   std::string value;
+  std::string field;
   std::string path;
 };
 

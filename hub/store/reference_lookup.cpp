@@ -1,7 +1,10 @@
 #include "hub/store/reference_lookup.h"
 
+#include <algorithm>
+
 #include "hub/common/json.h"
 #include "hub/mapping/messages.h"
+#include "hub/mapping/validators.h"
 
 namespace hub {
 namespace {
@@ -61,7 +64,7 @@ std::map<ReferenceKey, ReferenceTarget> lookup_references(pqxx::transaction_base
 std::set<ReferenceKey> named_references(const schema::SchemaSet& schemas, const std::vector<RecordResult>& results) {
   std::set<ReferenceKey> out;
   for (const auto& r : results) {
-    if (r.status != RecordStatus::kMapped) continue;
+    if (r.status == RecordStatus::kReview) continue;  // the store does not look them up either
     for (const auto& rec : r.records) {
       const auto* schema = schemas.find(rec.entity);
       if (!schema) continue;
@@ -83,7 +86,9 @@ void check_references(pqxx::transaction_base& tx, const mapping::Snapshot& snap,
   const bool limited = scope && !scope->units.empty();
   for (std::size_t v = 0; v < results.size(); ++v) {
     auto& r = results[v];
-    if (r.status != RecordStatus::kMapped) continue;
+    if (r.status != RecordStatus::kMapped && r.status != RecordStatus::kRejected) continue;
+    const bool mapped = r.status == RecordStatus::kMapped;
+    bool never = false;  // a reference no natural key could answer: nothing to wait for
     std::vector<mapping::FieldIssue> unknown;
     std::vector<mapping::WaitingRef> waiting;
     // The places the record names, as the golden store collects them before its unit check:
@@ -107,6 +112,7 @@ void check_references(pqxx::transaction_base& tx, const mapping::Snapshot& snap,
           continue;
         }
         auto keys = reference_key_names(schemas, fs.ref_entity);
+        value = validate::mask_personal_ids_in_text(value);  // a student named by personal ID
         mapping::FieldIssue issue;
         issue.code = "ref.unknown";
         issue.entity = rec.entity;
@@ -116,7 +122,13 @@ void check_references(pqxx::transaction_base& tx, const mapping::Snapshot& snap,
         issue.message = fs.ref_entity + " '" + value + "'" + (keys.empty() ? "" : " (by " + joined(keys) + ")") +
                         " is not known to the hub; it must be sent (or loaded) before records that refer to it";
         issue.message_vi = mapping::vietnamese_message(issue.code);
-        waiting.push_back({fs.ref_entity, keys.empty() ? std::string() : keys.front(), value, issue.path});
+        // One entry per referenced record, as the push lists them (an enrollment and each of its
+        // results naming one school wait for it once); an issue per field that names it.
+        if (keys.empty()) never = true;
+        else if (std::none_of(waiting.begin(), waiting.end(), [&](const mapping::WaitingRef& o) {
+                   return o.entity == fs.ref_entity && o.value == value;
+                 }))
+          waiting.push_back({fs.ref_entity, keys.front(), value, rec.entity + "." + fs.name, issue.path});
         unknown.push_back(std::move(issue));
       }
       if (rec.entity == "school") {
@@ -131,10 +143,17 @@ void check_references(pqxx::transaction_base& tx, const mapping::Snapshot& snap,
         }
       }
     }
-    if (!unknown.empty()) {
+    // Rejected for other faults: it can never be stored, so it does not wait; the references it
+    // names are listed among its faults, as the push lists them.
+    for (auto& i : unknown) r.issues.push_back(std::move(i));
+    if (!mapped) continue;
+    if (never) {
+      r.status = RecordStatus::kRejected;
+      continue;
+    }
+    if (!waiting.empty()) {
       // Every other check passed: the record waits for what it names (a push parks it), and its
       // issues still say ref.unknown, the code it ends with if nothing arrives.
-      for (auto& i : unknown) r.issues.push_back(std::move(i));
       r.waiting_for = std::move(waiting);
       r.status = RecordStatus::kPending;
       continue;

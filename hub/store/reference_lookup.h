@@ -52,14 +52,15 @@ std::set<ReferenceKey> named_references(const schema::SchemaSet& schemas,
 // record in `results`, the canonical record, the canonical field).
 using ValuePathFn = std::function<std::string(std::size_t, const mapping::MappedRecord&, const std::string&)>;
 
-// Checks the mapped vendor records of `results` as the golden store would before matching: a
+// Checks the vendor records of `results` as the golden store would before matching: a mapped
 // record naming a record the hub does not hold becomes kPending, with one `ref.unknown` issue per
 // such reference (naming the field, the value, the entity and the keys tried, at the value's
-// path) and the same references in `waiting_for` (entity, first key tried, value, path), as a
-// push parks it; then, when `scope` is given and limited to units, unit policy rules 1 and 2 on
-// the places each other record names reject it (`auth.unit_missing`, `auth.unit`;
-// unit_policy.h). Rule 3 (stored records the vendor record would change) needs matching and is
-// not checked. Reads only.
+// path) and the referenced records in `waiting_for` (entity, first key tried, value, field,
+// path; each once), as a push parks it. A record already rejected gets the ref.unknown issues
+// only (it can never be stored); one naming an entity no natural key finds is rejected. Then,
+// when `scope` is given and limited to units, unit policy rules 1 and 2 on the places each other
+// mapped record names reject it (`auth.unit_missing`, `auth.unit`; unit_policy.h). Rule 3
+// (stored records the vendor record would change) needs matching and is not checked. Reads only.
 void check_references(pqxx::transaction_base& tx, const mapping::Snapshot& snapshot,
                       std::vector<mapping::RecordResult>& results, const ValuePathFn& value_path,
                       const UnitScope* scope = nullptr);

@@ -135,6 +135,7 @@ static void check_waiting_for_school(const rapidjson::Value& result) {
   CHECK(str(w, "entity") == "school");
   CHECK(str(w, "key") == "school_code");
   CHECK(str(w, "value") == "HP-THCS-9999");
+  CHECK(str(w, "field") == "admission_application.wish_1_school");
   CHECK(str(w, "path") == "$['hoSo'][0]['truongDangKy']");
   REQUIRE(result["errors"].Size() == 1);
   CHECK(str(result["errors"][0], "code") == "ref.unknown");
@@ -168,12 +169,14 @@ TEST_CASE("a record naming a school the hub does not know is pending - ref.unkno
   CHECK_FALSE(str(e, "message_vi").empty());
   CHECK(str(d["results"][6], "status") == "valid");  // its neighbours go on
 
-  // The push reports the same code (and parks the record, where the hub parks records waiting
-  // for a reference; rejects it otherwise).
+  // The push parks it, waiting for the same school: the dry run said what would happen.
   auto pushed = parse_json(push_feed(hub, p.admissions, "admissions", body).body);
-  const std::string pushed_status = str(pushed["results"][0], "status");
-  CHECK((pushed_status == "pending" || pushed_status == "rejected"));
-  CHECK(str(pushed["results"][0]["errors"][0], "code") == "ref.unknown");
+  const auto& parked = pushed["results"][0];
+  CHECK(str(parked, "status") == "pending");
+  REQUIRE(parked.HasMember("waiting_for"));
+  REQUIRE(parked["waiting_for"].Size() == first["waiting_for"].Size());
+  for (const char* k : {"entity", "key", "value", "field"})
+    CHECK(str(parked["waiting_for"][0], k) == str(first["waiting_for"][0], k));
 
   // The mapping :test route (admin) reports it instead of "mapped" too.
   auto t = call(hub, "/v1/admin/mappings/demo-admissions/admissions:test", p.ops, body);

@@ -91,6 +91,7 @@ TEST_CASE("stored schools are found by either natural key - unknown values are n
   CHECK(results[0].waiting_for[0].entity == "school");
   CHECK(results[0].waiting_for[0].key == "school_code");
   CHECK(results[0].waiting_for[0].value == "HP-THCS-9999");
+  CHECK(results[0].waiting_for[0].field == "enrollment.school");
   CHECK(results[0].waiting_for[0].path == "$['rows'][0]['school']");
   REQUIRE(results[1].status == hub::mapping::RecordStatus::kRejected);
   CHECK(results[1].issues.at(0).code == "auth.unit_missing");
