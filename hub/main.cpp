@@ -125,9 +125,8 @@ int main(int argc, char** argv) {
   }
   hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records, publication};
   hub::Router router;
-  hub::register_routes(router, components);
   hub::resolve::ReviewQueue review(pg, resolver.rules());
-  hub::register_review_routes(router, review);
+  hub::register_all_routes(router, components, review);
   hub::HttpServer server(config, router, auth);
 
   try {

@@ -142,6 +142,8 @@ const std::vector<Setting>& settings() {
                [](Config& c, long long v) { c.ingest.sync_max_records = int(v); }),
       make_int("ingest.max_records", 1, 10000000,
                [](Config& c, long long v) { c.ingest.max_records = int(v); }),
+      make_int("ingest.dry_run_max_records", 1, 1000000,
+               [](Config& c, long long v) { c.ingest.dry_run_max_records = int(v); }),
       make_int("ingest.chunk_records", 1, 10000,
                [](Config& c, long long v) { c.ingest.chunk_records = int(v); }),
       make_int("ingest.workers", 0, 64, [](Config& c, long long v) { c.ingest.workers = int(v); }),

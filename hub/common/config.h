@@ -72,6 +72,9 @@ struct Config {
     int sync_max_records = 1000;
     // Records one push may hold: bounds the memory and time one request can take (413 above).
     int max_records = 100000;
+    // Records one dry run (POST /v1/ingest/{feed}:validate) may hold: its answer is built while
+    // the request waits, holding a worker, so it is bounded lower than a push (413 above).
+    int dry_run_max_records = 10000;
     int chunk_records = 500;
     int workers = 1;
     int lease_seconds = 30;

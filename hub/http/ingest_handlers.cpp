@@ -1,4 +1,5 @@
-// /v1/ingest/{feed}, /v1/batches and /v1/records: partners push data, follow their batches, and
+// /v1/ingest/{feed}, /v1/batches and /v1/records: partners push data (or try it first with a dry
+// run, /v1/ingest/{feed}:validate), follow their batches, and
 // read canonical records with lineage and as-of answers: an admin whole, a partner with a pull
 // scope through its publication profile (docs/sync.md). A batch shows only its own partner's
 // results, whose values are what that partner sent, personal IDs masked.
@@ -8,6 +9,7 @@
 #include "hub/http/admin_handlers.h"
 #include "hub/http/problem.h"
 #include "hub/http/sync_handlers.h"
+#include "hub/ingest/dry_run.h"
 #include "hub/store/record_queries.h"
 
 namespace hub {
@@ -94,6 +96,17 @@ std::string record_json(const RecordView& v, const schema::SchemaSet& schemas, c
 }  // namespace
 
 void register_ingest_routes(Router& router, Components& c) {
+  // The dry run: mapped and checked like a push, nothing stored (hub/ingest/dry_run.h). Before
+  // the push route, whose {feed} would otherwise take "<feed>:validate" as a feed name.
+  router.add({"POST", "/v1/ingest/{feed}:validate", true, [&c](HttpRequest& req) {
+                IngestCaller caller{req.principal->partner_id, req.principal->name, req.principal->scopes,
+                                    req.principal->units};
+                return HttpResponse{200, "application/json",
+                                    dry_run(c.pg, c.mappings, c.config, caller, req.params["feed"], req.body,
+                                            req.content_type, req.request_id),
+                                    {}};
+              }});
+
   router.add({"POST", "/v1/ingest/{feed}", true, [&c](HttpRequest& req) {
                 IngestCaller caller{req.principal->partner_id, req.principal->name, req.principal->scopes,
                                     req.principal->units};

@@ -1,5 +1,6 @@
 // /v1/admin/mappings and /v1/admin/reload: what ops staff use to see which mapping versions
-// run, to reload after editing files, and to try a mapping on a vendor payload (nothing stored).
+// run, to reload after editing files, and to try a mapping on a vendor payload (nothing stored;
+// references to stored records are checked, read only).
 
 #include "hub/common/json.h"
 #include "hub/common/log.h"
@@ -7,6 +8,7 @@
 #include "hub/http/json_body.h"
 #include "hub/http/problem.h"
 #include "hub/http/server.h"
+#include "hub/ingest/dry_run.h"
 #include "hub/ingest/payload.h"
 
 namespace hub {
@@ -71,8 +73,13 @@ void register_mapping_routes(Router& router, Components& c) {
                 }
                 if (out.document_error)
                   fail(ProblemKind::kUnprocessable, out.document_error->code, out.document_error->message, "$");
-                for (std::size_t i = 0; i < payload.records.size(); ++i)
-                  out.results.push_back(map_payload_record(*m, payload.records[i], i));
+                // References to stored records are looked up as the store would (read only), so a
+                // record naming an unknown school says so instead of "mapped".
+                if (!payload.records.empty())
+                  out.results = c.pg.with_transaction([&](pqxx::work& tx) {
+                    tx.exec("set transaction read only");
+                    return map_and_check(tx, *m, *snap, payload);
+                  });
                 json::JsonWriter w;
                 mapping::write_output(w, out);
                 return HttpResponse{200, "application/json", w.str(), {}};

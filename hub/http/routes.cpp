@@ -2,9 +2,11 @@
 
 #include "hub/common/json.h"
 #include "hub/http/admin_handlers.h"
+#include "hub/http/openapi.h"
 #include "hub/http/problem.h"
 #include "hub/http/reports_handlers.h"
 #include "hub/http/report_handlers.h"
+#include "hub/http/review_handlers.h"
 #include "hub/http/sync_handlers.h"
 
 namespace hub {
@@ -47,6 +49,12 @@ void register_routes(Router& router, Components& c) {
   register_sync_routes(router, c);
   register_reports_routes(router, c);
   register_report_routes(router, c);
+  register_docs_routes(router);
+}
+
+void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review) {
+  register_routes(router, c);
+  register_review_routes(router, review);
 }
 
 }  // namespace hub

@@ -7,6 +7,7 @@
 #include "hub/http/router.h"
 #include "hub/ingest/ingest_service.h"
 #include "hub/mapping/mapping_registry.h"
+#include "hub/resolve/review_queue.h"
 #include "hub/store/record_queries.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/partner_store.h"
@@ -28,5 +29,9 @@ struct Components {
 };
 
 void register_routes(Router& router, Components& c);
+
+// Every route of the hub: register_routes, then the review routes. The hub builds its router with
+// it, and so does the test that holds docs/openapi.yaml to the router's table.
+void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review);
 
 }  // namespace hub

@@ -143,10 +143,7 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
     if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, payload); !parsed)
       refuse_json_body(parsed.error(), request_id);
   if (!replay_of && payload.records.empty())
-    fail(ProblemKind::kUnprocessable, "ingest.no_records",
-         is_ndjson(content_type) ? "the NDJSON body has no records"
-                                 : "the document has no records where the mapping expects them",
-         "$");
+    fail(ProblemKind::kUnprocessable, "ingest.no_records", no_records_message(*m, content_type), "$");
   if (!replay_of && payload.records.size() > static_cast<std::size_t>(config_.ingest.max_records))
     fail(ProblemKind::kPayloadTooLarge, "ingest.too_many_records",
          "the push holds " + std::to_string(payload.records.size()) + " records, more than the " +

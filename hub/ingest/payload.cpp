@@ -113,6 +113,12 @@ Status parse_payload(std::string_view body, std::string_view content_type, const
   return Status::Ok();
 }
 
+std::string no_records_message(const mapping::Mapping& m, std::string_view content_type) {
+  if (is_ndjson(content_type)) return "the NDJSON body has no records (no line holds a value)";
+  return "the document has no records at " + m.records_query() + ", where the mapping of feed '" + m.feed() +
+         "' expects them";
+}
+
 mapping::RecordResult map_payload_record(const mapping::Mapping& m, const Payload::Record& r, std::size_t index) {
   if (!r.refusal) return m.run_record(*r.root, *r.value, index, r.path);
   mapping::RecordResult rejected;

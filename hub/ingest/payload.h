@@ -50,6 +50,10 @@ struct Payload {
 Status parse_payload(std::string_view body, std::string_view content_type, const mapping::Mapping& m,
                      int max_depth, Payload& p);
 
+// Why a payload has no records, for `ingest.no_records`: the NDJSON body has no lines, or the
+// JSON document has nothing where the mapping's `records:` JSONPath looks (named).
+std::string no_records_message(const mapping::Mapping& m, std::string_view content_type);
+
 // Maps record `index` of a payload: its refusal, or what the mapping makes of it.
 mapping::RecordResult map_payload_record(const mapping::Mapping& m, const Payload::Record& r, std::size_t index);
 

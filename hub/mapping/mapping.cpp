@@ -1082,6 +1082,7 @@ const std::string& Mapping::partner() const { return compiled_->partner; }
 const std::string& Mapping::feed() const { return compiled_->feed; }
 const std::string& Mapping::version() const { return compiled_->version; }
 const std::string& Mapping::file() const { return compiled_->file; }
+const std::string& Mapping::records_query() const { return compiled_->records.text; }
 
 const std::vector<std::string>& Mapping::warnings() const { return compiled_->warnings; }
 
@@ -1312,6 +1313,43 @@ RecordResult Mapping::run_record(const rapidjson::Value& document, const rapidjs
   return map_record(*compiled_, document, record, index, record_path);
 }
 
+std::string Mapping::value_path(const rapidjson::Value& document, const rapidjson::Value& record,
+                               const std::string& record_path, const MappedRecord& rec, std::string_view field) const {
+  const CompiledMapping& m = *compiled_;
+  const EmitRule* emit = nullptr;
+  for (const auto& e : m.emits)
+    if (e.as == rec.local_name && e.entity == rec.entity) emit = &e;
+  const FieldRule* rule = nullptr;
+  if (emit)
+    for (const auto& f : emit->fields)
+      if (f.name == field) rule = &f;
+  if (!rule || !rule->from || !record.IsObject()) return record_path;
+  std::vector<const rapidjson::Value*> members(m.record_members.size());
+  m.record_members.find(record, members.data());
+  Contexts c{&document, &record, &record, &record_path, &record_path, members.data()};
+  if (!emit->foreach) return node_path(*rule->from, c);
+  // The element whose key makes the record's source id ("<vendor id>/<as>/<key>"), keyed as
+  // emit_children keys it.
+  auto children = emit->foreach->query->select_with_paths(base_of(*emit->foreach, c));
+  std::string prefix = emit->foreach->base == PathRef::Base::kRoot ? "$" : record_path;
+  std::optional<ElementPath> element_path;
+  if (emit->uses_element_path) element_path.emplace();
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    std::string child_path = prefix + children[i].path.substr(1);
+    if (element_path) parse_element_path(children[i].path, prefix.size() - 1, *element_path);
+    Contexts child{c.root, c.record, children[i].value, c.record_path, &child_path, c.record_members,
+                   element_path ? &*element_path : nullptr};
+    std::string key;
+    for (const auto& part : emit->child_key) key += (key.empty() ? "" : "/") + scalar_id(select(part, child));
+    if (emit->child_key.empty()) key = std::to_string(i);
+    std::string suffix = "/" + emit->as + "/" + key;
+    if (rec.source_id.size() > suffix.size() &&
+        rec.source_id.compare(rec.source_id.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return node_path(*rule->from, child);
+  }
+  return record_path;
+}
+
 std::vector<jsonpath::Node> Mapping::select_records(const rapidjson::Value& document) const {
   return compiled_->records.query->select_with_paths(document);
 }
@@ -1336,6 +1374,7 @@ const char* status_name(RecordStatus s) {
     case RecordStatus::kMapped: return "mapped";
     case RecordStatus::kReview: return "review";
     case RecordStatus::kRejected: return "rejected";
+    case RecordStatus::kPending: return "pending";
   }
   return "?";
 }
@@ -1362,9 +1401,20 @@ void write_output(json::JsonWriter& w, const MappingOutput& out) {
     }
     w.end_array().key("errors").begin_array();
     for (const auto& i : r.issues) write_issue(w, i);
-    w.end_array().end_object();
+    w.end_array();
+    if (r.status == RecordStatus::kPending) write_waiting_for(w, r.waiting_for);
+    w.end_object();
   }
   w.end_array().end_object();
+}
+
+void write_waiting_for(json::JsonWriter& w, const std::vector<WaitingRef>& waiting) {
+  w.key("waiting_for").begin_array();
+  for (const auto& ref : waiting)
+    w.begin_object().kv("entity", ref.entity).kv("key", ref.key).kv("value", ref.value).kv("field", ref.field)
+        .kv("path", ref.path)
+        .end_object();
+  w.end_array();
 }
 
 }  // namespace hub::mapping

@@ -56,8 +56,21 @@ struct MappedRecord {
   // RapidJSON's recursive CopyFrom and ==, which that depth of 2 keeps shallow.
 };
 
-enum class RecordStatus { kMapped, kReview, kRejected };
+// kPending: everything passed but a reference names a record the hub does not hold yet (a
+// school code); the record waits for it. Only reference checks after mapping set it.
+enum class RecordStatus { kMapped, kReview, kRejected, kPending };
 const char* status_name(RecordStatus s);
+
+// A reference a pending record waits for, as a push reports it (hub/store/pending_store.h): the
+// referenced entity, the natural key it is looked up by, the value, the canonical field holding
+// it ("enrollment.school"), and the normalized path of that value in the vendor document.
+struct WaitingRef {
+  std::string entity;
+  std::string key;
+  std::string value;
+  std::string field;
+  std::string path;
+};
 
 struct RecordResult {
   std::size_t index = 0;
@@ -66,6 +79,7 @@ struct RecordResult {
   RecordStatus status = RecordStatus::kMapped;
   std::vector<MappedRecord> records;
   std::vector<FieldIssue> issues;
+  std::vector<WaitingRef> waiting_for;  // kPending: what it waits for (its issues say ref.unknown)
 };
 
 struct MappingOutput {
@@ -101,7 +115,14 @@ class Mapping {
   const std::string& feed() const;
   const std::string& version() const;  // "<version from the file>#<8 hex of its SHA-256>"
   const std::string& file() const;
+  const std::string& records_query() const;  // the `records:` JSONPath, as written in the file
   std::vector<std::string> entities() const;  // canonical entities it emits
+  // Normalized path of the vendor value that `field` of `rec` was read from, for reports made
+  // after mapping (a reference the store does not know). `rec` is a record this mapping made of
+  // `record` (at `record_path`, in `document`); the record's own path when the field has no
+  // source path or its element is not found. Computed on demand: it runs the field's query again.
+  std::string value_path(const rapidjson::Value& document, const rapidjson::Value& record,
+                         const std::string& record_path, const MappedRecord& rec, std::string_view field) const;
   // What the file allows but is probably wrong ("file:line:column: warning: ..."): children
   // without a key, keys that cannot tell elements apart, required fields mapped only `when`.
   const std::vector<std::string>& warnings() const;
@@ -120,5 +141,7 @@ class Mapping {
 // {"mapping_version":..., "results":[{"index","source_id","status","records":[...],"errors":[...]}]}
 void write_output(json::JsonWriter& w, const MappingOutput& out);
 void write_issue(json::JsonWriter& w, const FieldIssue& issue);
+// "waiting_for": [{entity, key, value, path}, ...] of a pending record.
+void write_waiting_for(json::JsonWriter& w, const std::vector<WaitingRef>& waiting);
 
 }  // namespace hub::mapping

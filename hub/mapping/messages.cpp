@@ -209,6 +209,12 @@ std::optional<std::string> find_vietnamese_message(std::string_view code) {
   return std::nullopt;
 }
 
+std::vector<std::pair<std::string, std::string>> all_vietnamese_messages() {
+  std::vector<std::pair<std::string, std::string>> out(messages().begin(), messages().end());
+  out.insert(out.end(), problems().begin(), problems().end());
+  return out;
+}
+
 std::string problem_message_vi(std::string_view code) {
   if (auto it = problems().find(code); it != problems().end()) return it->second;
   if (auto data = find_vietnamese_message(code)) return *data;

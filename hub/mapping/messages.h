@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace hub::mapping {
 
@@ -19,5 +21,9 @@ std::optional<std::string> find_vietnamese_message(std::string_view code);
 std::string problem_message_vi(std::string_view code);
 // True when `code` has a message of its own (tests check that every code the hub emits has).
 bool has_vietnamese_message(std::string_view code);
+
+// Every code with a message of its own, and that message: the data codes, then the HTTP edge's.
+// docs/vendor-guide.md lists them all, with the same Vietnamese (a test checks it).
+std::vector<std::pair<std::string, std::string>> all_vietnamese_messages();
 
 }  // namespace hub::mapping

@@ -181,8 +181,11 @@ FieldSchema read_field(const FileReader& r, const std::string& name, const YAML:
   if (auto* n = attr("catalog")) {
     if (f.type != FieldType::kCode) r.fail_at(*n, what + ": 'catalog' applies to code fields only");
     f.catalog = r.string(*n, "catalog");
-    if (catalogs && !catalogs->find(f.catalog))
-      r.fail_at(*n, what + ": catalog '" + f.catalog + "' is not loaded");
+    if (catalogs && !catalogs->find(f.catalog)) {
+      std::string known;
+      for (const auto* c : catalogs->list()) known += (known.empty() ? "" : ", ") + c->name();
+      r.fail_at(*n, what + ": catalog '" + f.catalog + "' is not loaded; known catalogs: " + known);
+    }
   } else if (f.type == FieldType::kCode) {
     r.fail_at(node, what + " is of type code but names no catalog");
   }

@@ -39,6 +39,11 @@ void add_batch_commands(CLI::App& app, CliContext& ctx) {
             " where ($1 = '' or b.status = $1) and ($2 = '' or p.name = $2) order by b.id desc limit $3",
             o->status, o->partner, o->limit);
       });
+      if (rows.empty()) {
+        std::string what = o->status.empty() ? "batches" : o->status + " batches";
+        print_none(ctx, o->partner.empty() ? what : what + " of partner '" + o->partner + "'");
+        return;
+      }
       if (!ctx.json_output)
         std::printf("%-8s %-20s %-14s %-10s %8s %9s %8s %-20s %s\n", "ID", "PARTNER", "FEED", "STATUS", "RECORDS",
                     "PROCESSED", "ATTEMPTS", "RECEIVED", "ERROR");

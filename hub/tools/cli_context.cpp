@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 
 namespace hub::cli {
 
@@ -42,6 +43,10 @@ std::string CliContext::host() const {
   char buf[256] = {0};
   gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+void print_none(const CliContext& ctx, const std::string& what) {
+  (ctx.json_output ? std::cerr : std::cout) << "no " << what << "\n";
 }
 
 }  // namespace hub::cli

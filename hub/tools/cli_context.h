@@ -43,6 +43,10 @@ class CliContext {
   std::unique_ptr<RedisPool> redis_;
 };
 
+// Says that a listing is empty ("no open review items"), so an empty answer is not mistaken for
+// a failure: on stdout in a table, on stderr with --json (stdout stays JSON lines).
+void print_none(const CliContext& ctx, const std::string& what);
+
 void add_migrate_command(CLI::App& app, CliContext& ctx);
 void add_partner_commands(CLI::App& app, CliContext& ctx);
 void add_audit_command(CLI::App& app, CliContext& ctx);

@@ -1,13 +1,17 @@
 // hubctl jsonpath | mapping check|run | catalog list|show|lookup: explore vendor payloads and
-// test mapping files before they go live. None of these needs PostgreSQL or Redis.
+// test mapping files before they go live. None of these needs PostgreSQL or Redis; `mapping run`
+// looks up references to stored records (read only) when it can (hub/store/reference_lookup.h).
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "hub/common/json.h"
+#include "hub/ingest/dry_run.h"
+#include "hub/ingest/payload.h"
 #include "hub/mapping/jsonpath.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/tools/cli_context.h"
@@ -71,6 +75,13 @@ std::vector<std::string> sample_files(const std::string& mapping_file, const std
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// An unknown catalog's name, and the names of those that exist.
+std::string unknown_catalog(const catalog::CatalogSet& catalogs, const std::string& name) {
+  std::string known;
+  for (const auto* cat : catalogs.list()) known += (known.empty() ? "" : ", ") + cat->name();
+  return "no catalog named '" + name + "'; known catalogs: " + known;
 }
 
 void print_entry(const catalog::Entry& e) {
@@ -152,15 +163,52 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
     });
   }
   {
-    auto* cmd = mapping_cmd->add_subcommand("run", "map a vendor payload and print canonical records and errors");
+    auto* cmd = mapping_cmd->add_subcommand(
+        "run", "map a vendor payload and print canonical records and errors; references to stored records (school "
+               "codes ...) are checked in the hub's database when HUB_POSTGRES_URL is set or --check-refs is given");
     auto file = std::make_shared<std::string>();
     auto payload = std::make_shared<std::string>();
+    auto check_refs = std::make_shared<bool>(false);
+    auto no_check_refs = std::make_shared<bool>(false);
     cmd->add_option("file", *file, "the mapping file")->required();
     cmd->add_option("payload", *payload, "vendor JSON document (default: standard input)");
-    cmd->callback([&ctx, file, payload] {
-      auto m = load_mapping(ctx, *file);
-      auto doc = parse_json(read_input(*payload), *payload, ctx.config().json.max_depth);
-      auto out = m->run(doc);
+    cmd->add_flag("--check-refs", *check_refs,
+                  "look references up in the database (postgres.url); fail if it cannot be reached");
+    cmd->add_flag("--no-check-refs", *no_check_refs, "do not look references up: they show as mapped");
+    cmd->callback([&ctx, file, payload, check_refs, no_check_refs] {
+      if (*check_refs && *no_check_refs) throw CommandFailed(kExitUsage, "--check-refs and --no-check-refs exclude each other");
+      auto c = context(ctx);
+      auto loaded = mapping::Mapping::load_file(*file, c);
+      if (!loaded) throw CommandFailed(kExitUsage, loaded.error().message);
+      auto m = loaded.value();
+      std::string text = read_input(*payload);
+      const int depth = ctx.config().json.max_depth;
+      parse_json(text, *payload, depth);  // the same refusal of a file that is not JSON as before
+      Payload p;
+      if (auto parsed = parse_payload(text, "application/json", *m, depth, p); !parsed)
+        throw CommandFailed(kExitFailed, (payload->empty() ? std::string("stdin") : *payload) + ": " +
+                                             parsed.error().message);
+      mapping::MappingOutput out;
+      out.mapping_version = m->version();
+      if (p.records.empty()) out = m->run(p.document);  // says where the mapping looks for records
+      bool checked = false;
+      const bool wanted = *check_refs || (!*no_check_refs && std::getenv("HUB_POSTGRES_URL") != nullptr);
+      if (!p.records.empty() && wanted) {
+        mapping::Snapshot snap{c.catalogs, c.schemas, {}, 0};
+        try {
+          out.results = ctx.pg().with_transaction([&](pqxx::work& tx) {
+            tx.exec("set transaction read only");
+            return map_and_check(tx, *m, snap, p);
+          });
+          checked = true;
+        } catch (const std::exception& e) {
+          if (*check_refs) throw CommandFailed(kExitFailed, std::string("cannot check references: ") + e.what());
+          std::cerr << "hubctl: warning: references not checked (the database cannot be reached: " << e.what()
+                    << "); records naming them show as mapped\n";
+        }
+      }
+      if (!p.records.empty() && !checked)
+        for (std::size_t i = 0; i < p.records.size(); ++i) out.results.push_back(map_payload_record(*m, p.records[i], i));
       json::JsonWriter w;
       mapping::write_output(w, out);
       std::cout << w.str() << "\n";
@@ -188,7 +236,7 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
     cmd->callback([&ctx, name, limit] {
       auto c = context(ctx);
       const auto* cat = c.catalogs->find(*name);
-      if (!cat) throw CommandFailed(kExitFailed, "no catalog named '" + *name + "' (hubctl catalog list)");
+      if (!cat) throw CommandFailed(kExitFailed, unknown_catalog(*c.catalogs, *name));
       std::cerr << cat->title_vi() << " / " << cat->title_en() << "\n" << cat->description() << "\nsource: "
                 << cat->source() << "\nlicence: " << cat->licence() << "\ncode systems:\n";
       // What each code means in each code system, where the catalog is small enough to say.
@@ -227,7 +275,7 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
     cmd->callback([&ctx, name, value, system, by, as_of, parent] {
       auto c = context(ctx);
       const auto* cat = c.catalogs->find(*name);
-      if (!cat) throw CommandFailed(kExitFailed, "no catalog named '" + *name + "' (hubctl catalog list)");
+      if (!cat) throw CommandFailed(kExitFailed, unknown_catalog(*c.catalogs, *name));
       catalog::LookupOptions opts;
       opts.code_system = *system;
       opts.by = *by == "code" ? catalog::LookupBy::kCode : *by == "name" ? catalog::LookupBy::kName : catalog::LookupBy::kAny;

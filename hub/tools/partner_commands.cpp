@@ -113,6 +113,10 @@ void add_partner_commands(CLI::App& app, CliContext& ctx) {
     auto* cmd = partner->add_subcommand("list", "list partners");
     cmd->callback([&ctx] {
       auto partners = store(ctx).list();
+      if (partners.empty()) {
+        print_none(ctx, "partners (hubctl partner add)");
+        return;
+      }
       if (ctx.json_output) {
         for (const auto& p : partners) print_partner(ctx, p);
         return;
@@ -202,6 +206,7 @@ void add_audit_command(CLI::App& app, CliContext& ctx) {
     } catch (const pqxx::data_exception&) {
       throw CommandFailed(kExitUsage, "--since/--until must be dates or timestamps, e.g. 2026-11-01");
     }
+    if (entries.empty()) print_none(ctx, "audit entries match");
     for (const auto& e : entries) {
       if (ctx.json_output) {
         json::JsonWriter w;

@@ -28,9 +28,11 @@ resolve::RuleSet load_rules(CliContext& ctx) {
   throw CommandFailed(code, e.code + ": " + e.message);
 }
 
-void print_items(const std::string& json, bool as_json) {
+void print_items(const std::string& json, const CliContext& ctx, const std::string& none) {
+  const bool as_json = ctx.json_output;
   rapidjson::Document d;
   d.Parse(json.c_str());
+  if (d["items"].Empty()) print_none(ctx, none);
   for (const auto& it : d["items"].GetArray()) {
     if (as_json) {
       std::cout << json::to_string(it) << "\n";
@@ -140,7 +142,9 @@ void add_resolve_commands(CLI::App& app, CliContext& ctx) {
   list->callback([&ctx, status, limit, after] {
     auto rules = load_rules(ctx);
     resolve::ReviewQueue q(ctx.pg(), rules);
-    print_items(q.list_json(*status == "all" ? "" : *status, *after, *limit), ctx.json_output);
+    std::string none = *status == "all" ? "review items" : *status + " review items";
+    if (*after > 0) none += " after " + std::to_string(*after);
+    print_items(q.list_json(*status == "all" ? "" : *status, *after, *limit), ctx, none);
   });
 
   auto* show = review->add_subcommand("show", "one review item with both records (personal IDs masked)");

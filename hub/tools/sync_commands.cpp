@@ -85,6 +85,10 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
         state.emplace(r[0].c_str(), r);
         if (std::find(names.begin(), names.end(), r[0].c_str()) == names.end()) names.push_back(r[0].c_str());
       }
+      if (names.empty()) {
+        print_none(ctx, "push consumers (config/publication.yaml configures none, and none has a cursor)");
+        return;
+      }
       if (!ctx.json_output)
         std::printf("%-20s %-8s %-14s %10s %10s %10s %8s %5s %-20s %s\n", "CONSUMER", "STATE", "SINK", "CURSOR", "LAG",
                     "DELIVERED", "ATTEMPTS", "DEAD", "LAST SUCCESS", "LAST ERROR");
@@ -164,6 +168,10 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
             " from sync_dead_letter where ($1 = '' or consumer = $1) order by id desc limit $2",
             *consumer, *limit);
       });
+      if (rows.empty()) {
+        print_none(ctx, consumer->empty() ? std::string("dead letters") : "dead letters of '" + *consumer + "'");
+        return;
+      }
       if (!ctx.json_output)
         std::printf("%-6s %-20s %10s %10s %7s %8s %-20s %s\n", "ID", "CONSUMER", "FIRST SEQ", "LAST SEQ", "CHANGES",
                     "ATTEMPTS", "AT", "ERROR");

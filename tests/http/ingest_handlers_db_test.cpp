@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hub/common/crypto.h"
+#include "tests/support/openapi_check.h"
 #include "tests/support/test_env.h"
 
 using namespace hub::test;
@@ -89,6 +90,7 @@ TEST_CASE("records API: the warehouse gets its profile - no clear personal ID - 
 
   auto r = get(hub.url("/v1/records/student/" + d.student + "?lineage=true&as_of=2025-10-01"), d.warehouse);
   REQUIRE(r.status == 200);
+  CHECK(openapi_mismatch("GET", "/v1/records/student/" + d.student, r) == "");  // as docs/openapi.yaml says
   for (const auto& secret : {kAnId, kAnMoet, kAnAddress, kAnPhone}) CHECK(r.body.find(secret) == std::string::npos);
   auto doc = parse_json(r.body);
   REQUIRE(doc.HasMember("data"));
@@ -122,6 +124,7 @@ TEST_CASE("records API: the warehouse gets its profile - no clear personal ID - 
   sql_exec("update golden_record set merged_into = '" + d.student + "' where id = '" + other + "'");
   auto redirect = get(hub.url("/v1/records/student/" + other + "?lineage=true"), d.warehouse);
   REQUIRE(redirect.status == 308);
+  CHECK(openapi_mismatch("GET", "/v1/records/student/" + other, redirect) == "");
   CHECK(redirect.headers["location"] == "/v1/records/student/" + d.student);
   CHECK(redirect.body.find("031314002468") == std::string::npos);
   auto merged = parse_json(redirect.body);
@@ -131,6 +134,7 @@ TEST_CASE("records API: the warehouse gets its profile - no clear personal ID - 
   // An admin reads the record whole, with its sources.
   auto admin = get(hub.url("/v1/records/student/" + d.student + "?lineage=true"), d.ops);
   REQUIRE(admin.status == 200);
+  CHECK(openapi_mismatch("GET", "/v1/records/student/" + d.student, admin) == "");
   CHECK(admin.body.find(kAnId) != std::string::npos);
   CHECK(admin.body.find(kAnPhone) != std::string::npos);
   CHECK(admin.body.find("TS25-000101") != std::string::npos);
@@ -144,6 +148,7 @@ TEST_CASE("records API: a pull partner without a profile gets 403 publication.no
   std::string stranger = add_partner("other-agency", {"--scope", "pull:student"});
   auto r = get(hub.url("/v1/records/student/" + d.student + "?lineage=true"), stranger);
   CHECK(r.status == 403);
+  CHECK(openapi_mismatch("GET", "/v1/records/student/" + d.student, r) == "");
   CHECK(code_of(r) == "publication.no_profile");
   CHECK(r.body.find(kAnId) == std::string::npos);
   // Without a pull scope: 403 auth.scope, as before.
@@ -191,6 +196,7 @@ TEST_CASE("batch results show a partner its own records only - personal IDs mask
   auto d = load_demo(hub);
   auto own = get(hub.url("/v1/batches/" + d.admissions_batch), d.admissions);
   REQUIRE(own.status == 200);
+  CHECK(openapi_mismatch("GET", "/v1/batches/" + d.admissions_batch, own) == "");
   auto ids = sample_personal_ids();
   REQUIRE(ids.size() == 4);
   for (const auto& id : ids) CHECK(own.body.find(id) == std::string::npos);

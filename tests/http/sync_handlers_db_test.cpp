@@ -9,6 +9,7 @@
 
 #include <sstream>
 
+#include "tests/support/openapi_check.h"
 #include "tests/support/test_env.h"
 
 using namespace hub::test;
@@ -65,10 +66,12 @@ TEST_CASE("sync routes: no clear personal ID - address or phone reaches the ware
       INFO(path << " " << accept);
       auto r = get_as(hub, path, warehouse, accept);
       REQUIRE(r.status == 200);
+      CHECK(openapi_mismatch("GET", path, r) == "");  // as docs/openapi.yaml describes it
       CHECK(r.body.find("\"personal_id\"") != std::string::npos);  // sent, as its keyed hash
       for (const auto& s : secrets) CHECK(r.body.find(s) == std::string::npos);
       auto refused = get_as(hub, path, stranger, accept);
       CHECK(refused.status == 403);
+      CHECK(openapi_mismatch("GET", path, refused) == "");
       CHECK(code_of(refused) == "publication.no_profile");
       for (const auto& s : secrets) CHECK(refused.body.find(s) == std::string::npos);
     }

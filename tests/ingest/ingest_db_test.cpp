@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "hub/common/json.h"
+#include "tests/support/openapi_check.h"
 #include "tests/support/test_env.h"
 
 using namespace hub::test;
@@ -60,6 +61,7 @@ TEST_CASE("a mixed batch: every record ends accepted - review or rejected - with
 
   auto r = push(hub, p.admissions, "admissions", sample("demo-admissions", "admissions"));
   REQUIRE(r.status == 200);
+  CHECK(openapi_mismatch("POST", "/v1/ingest/admissions", r) == "");  // as docs/openapi.yaml describes it
   CHECK(r.headers["location"].rfind("/v1/batches/", 0) == 0);
   auto d = parse_json(r.body);
   CHECK(statuses(d) == std::vector<std::string>{"accepted", "rejected", "rejected", "review", "rejected",
@@ -88,12 +90,17 @@ TEST_CASE("a mixed batch: every record ends accepted - review or rejected - with
   // GET /v1/batches/{id} pages the same results; another partner cannot see the batch.
   auto batch = get(hub.url(r.headers["location"] + "?offset=5&limit=1"), p.admissions);
   REQUIRE(batch.status == 200);
+  CHECK(openapi_mismatch("GET", r.headers["location"], batch) == "");
   auto bd = parse_json(batch.body);
   CHECK(bd["results"].Size() == 1);
   CHECK(bd["results"][0]["index"].GetInt() == 5);
   CHECK(bd["next_offset"].GetInt() == 6);
-  CHECK(get(hub.url(r.headers["location"]), p.transcripts).status == 404);
-  CHECK(parse_json(get(hub.url("/v1/batches"), p.admissions).body)["batches"].Size() == 1);
+  auto hidden = get(hub.url(r.headers["location"]), p.transcripts);
+  CHECK(hidden.status == 404);
+  CHECK(openapi_mismatch("GET", r.headers["location"], hidden) == "");
+  auto listed = get(hub.url("/v1/batches"), p.admissions);
+  CHECK(openapi_mismatch("GET", "/v1/batches", listed) == "");
+  CHECK(parse_json(listed.body)["batches"].Size() == 1);
 }
 
 TEST_CASE("the same child from two vendors is one record - resending is a no-op", "[db][ingest]") {
@@ -195,6 +202,7 @@ TEST_CASE("large pushes are queued (202) and NDJSON lines are records of their o
   auto p = demo_partners();
   auto queued = push(hub, p.ops, "schools", sample("demo-ops", "schools"));
   REQUIRE(queued.status == 202);
+  CHECK(openapi_mismatch("POST", "/v1/ingest/schools", queued) == "");
   std::string location = queued.headers["location"];
   rapidjson::Document d;
   for (int i = 0; i < 100; ++i) {
@@ -229,6 +237,7 @@ TEST_CASE("a push with more records than ingest.max_records is refused whole wit
       R"({"maTruong":"HP-TH-0100","tenTruong":"Trường Tiểu học A","capHoc":"Tiểu học","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"})";
   auto refused = push(hub, p.ops, "schools", line + "\n" + line + "\n" + line + "\n", {}, "application/x-ndjson");
   CHECK(refused.status == 413);
+  CHECK(openapi_mismatch("POST", "/v1/ingest/schools", refused) == "");
   CHECK(std::string(parse_json(refused.body)["code"].GetString()) == "ingest.too_many_records");
   CHECK(count_rows("inbox_batch") == "0");
   CHECK(push(hub, p.ops, "schools", line + "\n" + line + "\n", {}, "application/x-ndjson").status == 200);
@@ -243,6 +252,7 @@ TEST_CASE("refusals: unknown feed - missing scope - malformed body - units outsi
   CHECK(push(hub, p.admissions, "transcripts", "{}").status == 404);
   auto malformed = push(hub, p.admissions, "admissions", "{\"hoSo\": [{]}");
   CHECK(malformed.status == 400);
+  CHECK(openapi_mismatch("POST", "/v1/ingest/admissions", malformed) == "");
   CHECK(parse_json(malformed.body)["offset"].GetInt() == 11);
   CHECK(count_rows("inbox_batch where feed = 'admissions'") == "0");  // nothing accepted, nothing kept
 
@@ -250,6 +260,7 @@ TEST_CASE("refusals: unknown feed - missing scope - malformed body - units outsi
   hubctl({"partner", "scope", "demo-admissions", "--remove", "ingest:admission_application"});
   auto no_scope = push(hub, p.admissions, "admissions", sample("demo-admissions", "admissions"));
   CHECK(no_scope.status == 403);
+  CHECK(openapi_mismatch("POST", "/v1/ingest/admissions", no_scope) == "");
   CHECK(no_scope.body.find("ingest:admission_application") != std::string::npos);
   hubctl({"partner", "scope", "demo-admissions", "--add", "ingest:admission_application"});
 

@@ -178,6 +178,17 @@ TEST_CASE("hubctl jsonpath - mapping and catalog commands", "[db][hubctl][mappin
   CHECK(old.out.find("Gia Viên") != std::string::npos);
   CHECK(old.out.find("split (review)") != std::string::npos);
   CHECK(hubctl({"catalog", "lookup", "ethnicity", "Người Sao Hỏa"}).exit_code == 1);
+  // An unknown catalog names those that exist, so the next try can be the right one.
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"catalog", "show", "ethnicities"},
+                                               std::vector<std::string>{"catalog", "lookup", "ethnicities", "04"}}) {
+    auto unknown = hubctl(args);
+    CHECK(unknown.exit_code == 1);
+    auto at = unknown.err.find("no catalog named 'ethnicities'; known catalogs: ");
+    REQUIRE(at != std::string::npos);
+    std::string known = unknown.err.substr(at + 48);
+    CHECK(known.find("ethnicity") != std::string::npos);
+    CHECK(known.find("commune") != std::string::npos);
+  }
   auto list = hubctl({"catalog", "list"});
   CHECK(list.out.find("commune") != std::string::npos);
 }

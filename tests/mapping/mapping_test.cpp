@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "hub/ingest/payload.h"
 #include "hub/mapping/mapping_registry.h"
 
 using namespace hub;
@@ -756,4 +757,72 @@ TEST_CASE("the second transcript platform: results keyed by subject name and ter
   const auto* grade = find_issue(bad, "value.pattern");
   REQUIRE(grade);
   CHECK(grade->path == "$['hocSinh'][2]['lop']");
+}
+
+// Guards: an error whose `path` is not an RFC 9535 normalized path ($.a.b, a bare field name, a
+// query with wildcards), which a vendor's tools cannot use to find the value they sent. Every
+// error of every demo vendor's samples, mapped as a push maps them (and value_path, which the
+// dry run uses for references, on every field that has one).
+TEST_CASE("every path in the demo samples' errors is an RFC 9535 normalized path", "[mapping][paths]") {
+  auto normalized = [](const std::string& path) {
+    auto q = jsonpath::Query::parse(path);
+    return q.ok() && q.value().singular_path() == path;
+  };
+  CHECK(normalized("$['hoSo'][1]['ngaySinh']"));
+  CHECK_FALSE(normalized("$.hoSo[1].ngaySinh"));
+  CHECK_FALSE(normalized("$['hoSo'][*]"));
+  CHECK_FALSE(normalized("ngaySinh"));
+  std::size_t errors = 0, paths = 0;
+  for (const auto& partner : fs::directory_iterator(kMappings + "/partners")) {
+    for (const auto& file : fs::directory_iterator(partner.path())) {
+      if (file.path().extension() != ".yaml") continue;
+      auto m = Mapping::load_file(file.path().string(), context());
+      REQUIRE(m.ok());
+      const std::string feed = file.path().stem().string();
+      for (const auto& sample : fs::directory_iterator(partner.path() / "samples")) {
+        std::string name = sample.path().filename().string();
+        if (name.rfind(feed, 0) != 0 || name.find(".expected.") != std::string::npos) continue;
+        hub::Payload payload;
+        REQUIRE(hub::parse_payload(read(sample.path().string()), "application/json", *m.value(), 64, payload).ok());
+        for (std::size_t i = 0; i < payload.records.size(); ++i) {
+          auto r = hub::map_payload_record(*m.value(), payload.records[i], i);
+          INFO(sample.path().string() << " record " << i);
+          CHECK(normalized(r.path));
+          for (const auto& issue : r.issues) {
+            INFO(issue.code << " at '" << issue.path << "'");
+            CHECK(normalized(issue.path));
+            ++errors;
+          }
+          const auto& pr = payload.records[i];
+          for (const auto& rec : r.records)
+            for (const auto& f : rec.fields.GetObject()) {
+              std::string p = m.value()->value_path(*pr.root, *pr.value, pr.path, rec, f.name.GetString());
+              INFO(rec.entity << "." << f.name.GetString() << " at '" << p << "'");
+              CHECK(normalized(p));  // inside its vendor record, or the document's root ($.namHoc)
+              ++paths;
+            }
+        }
+      }
+    }
+  }
+  CHECK(errors > 20);
+  CHECK(paths > 100);
+}
+
+TEST_CASE("value_path names the vendor value of a field - of an exploded child too", "[mapping][paths]") {
+  auto m = Mapping::load_file(kMappings + "/partners/demo-hocba/transcripts.yaml", context());
+  REQUIRE(m.ok());
+  hub::Payload payload;
+  REQUIRE(hub::parse_payload(read(kMappings + "/partners/demo-hocba/samples/transcripts.json"), "application/json",
+                             *m.value(), 64, payload).ok());
+  const auto& pr = payload.records[0];
+  auto r = hub::map_payload_record(*m.value(), pr, 0);
+  const MappedRecord* hk2 = nullptr;
+  for (const auto& rec : r.records)
+    if (rec.source_id == "NQ-6A7-001/result/Toán/HK2") hk2 = &rec;
+  REQUIRE(hk2);
+  std::string p = m.value()->value_path(*pr.root, *pr.value, pr.path, *hk2, "score");
+  CHECK(p.find("['Toán']") != std::string::npos);
+  CHECK(p.find("HK2") != std::string::npos);
+  CHECK(m.value()->value_path(*pr.root, *pr.value, pr.path, r.records[0], "no_such_field") == pr.path);
 }

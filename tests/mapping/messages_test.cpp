@@ -81,3 +81,31 @@ TEST_CASE("a code without its own message still gets a Vietnamese text naming it
   CHECK(hub::mapping::vietnamese_message("no.such_code").find("no.such_code") != std::string::npos);
   CHECK(hub::mapping::vietnamese_message("auth.unit") != hub::mapping::vietnamese_message("no.such_code"));
 }
+
+// Guards: a code added to the hub (with its Vietnamese message) that the vendor guide does not
+// explain, or a guide whose Vietnamese differs from what the hub sends in message_vi.
+TEST_CASE("the vendor guide lists every error code with the hub's Vietnamese message", "[mapping][messages]") {
+  std::ifstream in(std::string(HUB_SOURCE_DIR) + "/docs/vendor-guide.md");
+  REQUIRE(in);
+  std::map<std::string, std::string> rows;  // code -> its table row
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    auto end = line.find('`', 3);
+    rows[line.substr(3, end - 3)] = line;
+  }
+  auto all = hub::mapping::all_vietnamese_messages();
+  CHECK(all.size() > 130);
+  for (const auto& [code, vi] : all) {
+    INFO(code << " is not in the table of docs/vendor-guide.md section 9 with its Vietnamese: " << vi);
+    REQUIRE(rows.count(code) == 1);
+    CHECK(rows[code].find("| " + vi + " |") != std::string::npos);
+  }
+  // And no code the hub no longer has (rows of other tables name statuses and headers, no dots).
+  std::set<std::string> known;
+  for (const auto& [code, vi] : all) known.insert(code);
+  for (const auto& [code, row] : rows) {
+    if (code.find('.') == std::string::npos) continue;
+    INFO(code << " is in the guide but the hub has no message for it");
+    CHECK(known.count(code) == 1);
+  }
+}
