@@ -15,7 +15,7 @@ namespace {
   ProblemKind kind = ProblemKind::kUnprocessable;
   if (e.code == "review.not_found" || e.code == "merge.not_found") kind = ProblemKind::kNotFound;
   if (e.code == "review.decided" || e.code == "merge.already_merged" || e.code == "merge.not_merged" ||
-      e.code == "merge.survivor_merged")
+      e.code == "merge.survivor_merged" || e.code == "review.id_taken" || e.code == "review.record_merged")
     kind = ProblemKind::kConflict;
   fail(kind, e.code, e.message, e.path);
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "hub/common/result.h"
+#include "hub/resolve/matching_rules.h"
 
 namespace hub::resolve {
 
@@ -85,6 +86,11 @@ class IdentityResolver {
   // latest value wins).
   virtual int source_rank(const std::string& entity, const std::string& field, const std::string& partner) {
     return 0;
+  }
+  // Survivorship: the entity's verified personal IDs (survivorship.h); none by default.
+  virtual const std::vector<VerifiedId>& verified_ids(const std::string& entity) {
+    static const std::vector<VerifiedId> kNone;
+    return kNone;
   }
 };
 

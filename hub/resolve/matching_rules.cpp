@@ -76,7 +76,8 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
   static const std::set<std::string> kKeys = {"entity", "profile", "deterministic", "deterministic_veto",
                                               "distinct", "blocking", "max_candidates_per_key", "compare",
                                               "auto_match_requires", "thresholds", "ambiguity_margin",
-                                              "review_requires", "survivorship", "name_order"};
+                                              "review_requires", "survivorship", "name_order",
+                                              "verified_ids"};
   for (const auto& kv : root)
     if (!kKeys.count(kv.first.as<std::string>())) r.fail(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
   if (!root["entity"]) r.fail(root, "entity is required");
@@ -255,6 +256,17 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
     if (!root["survivorship"].IsMap()) r.fail(root["survivorship"], "survivorship maps fields to lists of partners");
     for (const auto& kv : root["survivorship"])
       rules.survivorship[kv.first.as<std::string>()] = r.strings(kv.second, "survivorship." + kv.first.as<std::string>());
+  }
+  if (const auto& vs = root["verified_ids"]) {
+    if (!vs.IsSequence()) r.fail(vs, "verified_ids is a list of {field, status, value, with}");
+    for (const auto& v : vs) {
+      if (!v.IsMap() || !v["field"] || !v["status"] || !v["value"])
+        r.fail(v, "each verified_ids entry needs field:, status: and value:");
+      VerifiedId id{r.string(v["field"], "verified_ids.field"), r.string(v["status"], "verified_ids.status"),
+                    r.string(v["value"], "verified_ids.value"), {}};
+      if (v["with"]) id.with = r.strings(v["with"], "verified_ids.with");
+      rules.verified_ids.push_back(std::move(id));
+    }
   }
   return rules;
 }

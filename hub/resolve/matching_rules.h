@@ -81,6 +81,16 @@ struct NameOrder {
   double weight = 0;
 };
 
+// A personal ID checked against the national population database (CSDLQGvDC), in canonical
+// fields: `field` holds the ID, `status` the check's answer, `value` the answer that means
+// verified, `with` the fields describing the check (date, checker). Survivorship keeps a verified
+// ID against an unverified one from any source, and never replaces it without a person
+// (survivorship.h).
+struct VerifiedId {
+  std::string field, status, value;
+  std::vector<std::string> with;
+};
+
 struct MatchingRules {
   std::string entity;
   std::string file;
@@ -109,6 +119,7 @@ struct MatchingRules {
   // Survivorship: canonical field -> partners whose values win over others', best first. Fields
   // not listed, and partners of equal rank: the latest value wins.
   std::map<std::string, std::vector<std::string>> survivorship;
+  std::vector<VerifiedId> verified_ids;
 
   const ProfileField* field(const std::string& name) const;
   const Comparison* comparison(const std::string& field) const;

@@ -105,6 +105,11 @@ int ProbabilisticResolver::source_rank(const std::string& entity, const std::str
   return static_cast<int>(pos - f->second.begin());  // unlisted partners rank after the listed ones
 }
 
+const std::vector<VerifiedId>& ProbabilisticResolver::verified_ids(const std::string& entity) {
+  auto r = rules_.find(entity);
+  return r == rules_.end() ? IdentityResolver::verified_ids(entity) : r->second->verified_ids;
+}
+
 std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Candidate>>& records,
                                               ChunkScope& scope_base) {
   auto& scope = static_cast<Scope&>(scope_base);

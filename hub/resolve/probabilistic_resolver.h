@@ -49,6 +49,7 @@ class ProbabilisticResolver : public IdentityResolver {
   void remember(pqxx::work& tx, const std::vector<Candidate>& candidates,
                 const std::vector<std::string>& ids, ChunkScope& scope) override;
   int source_rank(const std::string& entity, const std::string& field, const std::string& partner) override;
+  const std::vector<VerifiedId>& verified_ids(const std::string& entity) override;
 
   const RuleSet& rules() const { return rules_; }
 

@@ -8,6 +8,7 @@
 #include "hub/common/json.h"
 #include "hub/mapping/validators.h"
 #include "hub/resolve/scoring.h"
+#include "hub/resolve/survivorship.h"
 
 namespace hub::resolve {
 namespace {
@@ -96,14 +97,27 @@ std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, 
   if (!lineage.IsObject()) lineage.SetObject();
   auto& a = data.GetAllocator();
   auto& la = lineage.GetAllocator();
+  // A verified personal ID survives an unverified one; two different verified IDs: the
+  // survivor's stays (a person chose this survivor), with its own check (survivorship.h).
+  std::vector<std::pair<const VerifiedId*, IdVerdict>> ids;
+  if (auto r = rules.find(s.entity); r != rules.end())
+    for (const auto& id : r->second->verified_ids) ids.emplace_back(&id, verdict(id, data, mdata));
+  auto id_verdict = [&](std::string_view name) {
+    for (const auto& [id, v] : ids)
+      if (in_group(*id, name)) return v;
+    return IdVerdict::kNormal;
+  };
   for (auto f = mdata.MemberBegin(); f != mdata.MemberEnd(); ++f) {
     const char* name = f->name.GetString();
     auto mine = data.FindMember(name);
+    const IdVerdict v = id_verdict(name);
+    if (v == IdVerdict::kKeepStored || v == IdVerdict::kReview) continue;
     if (mine != data.MemberEnd()) {
       if (mine->value == f->value) continue;
       auto rs = source_rank(rules, s.entity, name, lineage_text(lineage, name, "partner"));
       auto rm = source_rank(rules, s.entity, name, lineage_text(mlineage, name, "partner"));
-      bool take = rm < rs || (rm == rs && lineage_batch(mlineage, name) > lineage_batch(lineage, name));
+      bool take = v == IdVerdict::kTakeIncoming || rm < rs ||
+                  (rm == rs && lineage_batch(mlineage, name) > lineage_batch(lineage, name));
       if (!take) continue;
       mine->value.CopyFrom(f->value, a);
     } else {
@@ -206,6 +220,77 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
   return d.str();
 }
 
+// A held change of a verified personal ID (golden_store.cpp, survivorship.h). "apply" writes
+// the proposed group as a new version, with the deciding person in its lineage, and moves the
+// ID's natural key; "keep" leaves the record as it is. An ID another record already holds is
+// refused: the two records are then one person, a merge, not an edit.
+Result<std::string> decide_id_change(pqxx::work& tx, long long id, const std::string& entity,
+                                     const std::string& record, const std::string& decision, const std::string& actor) {
+  json::JsonWriter out;
+  out.begin_object().kv("id", id).kv("decision", decision).kv("record", record);
+  if (decision == "apply") {
+    auto row = tx.exec_params(
+        "select g.data::text, g.version, coalesce(g.merged_into::text, ''), i.proposal::text,"
+        " coalesce(i.reasons->0->>'partner', ''), coalesce(i.reasons->0->>'source_id', ''), i.batch_id,"
+        " coalesce(i.reasons->0->>'field', '')"
+        " from review_item i join golden_record g on g.id = i.record_id where i.id = $1 for update of g",
+        id);
+    if (row.empty()) return Error{"merge.not_found", "no record " + record, "", 0};
+    if (!std::string(row[0][2].c_str()).empty())
+      return Error{"review.record_merged", "record " + record + " was merged into " + row[0][2].c_str() +
+                                               "; decide the change on that record", "", 0};
+    auto data = parse(row[0][0].c_str()), proposal = parse(row[0][3].c_str());
+    if (!data.IsObject()) data.SetObject();
+    const std::string id_field = row[0][7].c_str();
+    rapidjson::Document lineage(rapidjson::kObjectType);
+    auto& a = data.GetAllocator();
+    auto& la = lineage.GetAllocator();
+    for (auto m = proposal.MemberBegin(); m != proposal.MemberEnd(); ++m) {
+      if (m->name.GetString() == id_field && m->value.IsString()) {
+        // The old ID no longer names this record (its natural key); the new one must be free.
+        auto taken = tx.exec_params(
+            "select record_id::text from natural_key where entity = $1 and key_name = $2 and key_value = $3"
+            " and record_id <> $4::uuid",
+            entity, m->name.GetString(), m->value.GetString(), record);
+        if (!taken.empty())
+          return Error{"review.id_taken", std::string("record ") + taken[0][0].c_str() + " already holds this " +
+                                              m->name.GetString() + "; if they are one person, merge the two records",
+                       "", 0};
+        if (data.HasMember(m->name) && data[m->name].IsString())
+          tx.exec_params("delete from natural_key where entity = $1 and key_name = $2 and key_value = $3 and record_id = $4::uuid",
+                         entity, m->name.GetString(), data[m->name].GetString(), record);
+        tx.exec_params("insert into natural_key(entity, key_name, key_value, record_id) values ($1, $2, $3, $4)"
+                       " on conflict do nothing",
+                       entity, m->name.GetString(), m->value.GetString(), record);
+      }
+      if (data.HasMember(m->name)) data[m->name].CopyFrom(m->value, a);
+      else data.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
+      rapidjson::Value l(rapidjson::kObjectType);
+      l.AddMember("partner", rapidjson::Value(row[0][4].c_str(), la), la);
+      if (!row[0][6].is_null()) l.AddMember("batch", static_cast<int64_t>(row[0][6].as<long long>()), la);
+      l.AddMember("source_id", rapidjson::Value(row[0][5].c_str(), la), la);
+      l.AddMember("decided_by", rapidjson::Value(actor.c_str(), la), la);
+      l.AddMember("review_item", static_cast<int64_t>(id), la);
+      lineage.AddMember(rapidjson::Value(m->name, la), l, la);
+    }
+    int version = row[0][1].as<int>() + 1;
+    tx.exec_params(
+        "update golden_record set data = $2::jsonb, lineage = lineage || $3::jsonb, version = $4, updated_at = now()"
+        " where id = $1",
+        record, to_json(data), to_json(lineage), version);
+    write_version(tx, record, entity, version, "update");
+    out.kv("version", version);
+  }
+  tx.exec_params(
+      "update review_item set status = 'resolved', decision = $2, decided_by = $3, decided_at = now() where id = $1", id,
+      decision, actor);
+  json::JsonWriter d;
+  d.begin_object().kv("decision", decision).kv("record", record).end_object();
+  audit(tx, actor, "review.decide", "review_item/" + std::to_string(id), d.str());
+  out.end_object();
+  return out.str();
+}
+
 }  // namespace
 
 std::string ReviewQueue::list_json(const std::string& status, long long after_id, int limit) {
@@ -275,8 +360,6 @@ Result<std::string> ReviewQueue::show_json(long long id) {
 }
 
 Result<std::string> ReviewQueue::decide(long long id, const std::string& decision, const std::string& actor) {
-  if (decision != "match" && decision != "not_a_match")
-    return Error{"review.bad_decision", "decision must be 'match' or 'not_a_match', not '" + decision + "'", "decision", 0};
   return pg_.with_transaction([&](pqxx::work& tx) -> Result<std::string> {
     auto item = tx.exec_params(
         "select kind, status, coalesce(entity, ''), coalesce(record_id::text, ''), coalesce(candidate_id::text, '')"
@@ -285,10 +368,19 @@ Result<std::string> ReviewQueue::decide(long long id, const std::string& decisio
     if (item.empty()) return Error{"review.not_found", "no review item " + std::to_string(id), "", 0};
     std::string kind = item[0][0].c_str(), status = item[0][1].c_str(), entity = item[0][2].c_str();
     std::string record = item[0][3].c_str(), candidate = item[0][4].c_str();
+    if (kind == "id_change") {
+      if (decision != "apply" && decision != "keep")
+        return Error{"review.bad_decision", "a personal ID change is decided with 'apply' or 'keep', not '" + decision + "'",
+                     "decision", 0};
+      if (status != "open") return Error{"review.decided", "review item " + std::to_string(id) + " is already resolved", "", 0};
+      return decide_id_change(tx, id, entity, record, decision, actor);
+    }
     if (kind != "match" || record.empty())
       return Error{"review.not_a_match_item", "review item " + std::to_string(id) + " is a " + kind +
                                                   " review; it is resolved by correcting the data",
                    "", 0};
+    if (decision != "match" && decision != "not_a_match")
+      return Error{"review.bad_decision", "decision must be 'match' or 'not_a_match', not '" + decision + "'", "decision", 0};
     if (status != "open") return Error{"review.decided", "review item " + std::to_string(id) + " is already resolved", "", 0};
     json::JsonWriter out;
     out.begin_object().kv("id", id).kv("decision", decision);

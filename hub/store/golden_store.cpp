@@ -10,6 +10,7 @@
 #include "hub/common/scopes.h"
 #include "hub/mapping/messages.h"
 #include "hub/mapping/validators.h"
+#include "hub/resolve/survivorship.h"
 #include "hub/store/copy_rows.h"
 #include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
@@ -266,6 +267,104 @@ void reject_incomplete_new(const std::vector<Item>& items, std::vector<VendorSta
   }
 }
 
+// A change of a verified personal ID that a vendor record would make: held for a person
+// (review item kind id_change), the rest of the record applied as usual.
+struct IdChange {
+  std::size_t vendor;  // position in `results`
+  std::string entity, record_id, field;
+  std::string stored, proposed;  // the IDs as stored and as sent
+  std::string proposal;          // JSON object: the incoming group, applied if a person accepts it
+};
+
+// The survivorship verdicts (survivorship.h) of one incoming canonical record against the
+// golden record's current data, per verified-ID group of its entity.
+class IdVerdicts {
+ public:
+  IdVerdicts(const std::vector<resolve::VerifiedId>& ids, const rapidjson::Value& stored,
+             const rapidjson::Value& incoming)
+      : incoming_(incoming) {
+    for (const auto& id : ids) groups_.emplace_back(&id, resolve::verdict(id, stored, incoming));
+  }
+
+  // The verdict for one canonical field (kNormal outside every group).
+  resolve::IdVerdict of(std::string_view field) const {
+    for (const auto& [id, v] : groups_)
+      if (resolve::in_group(*id, field)) return v;
+    return resolve::IdVerdict::kNormal;
+  }
+
+  // Whether a natural key (fields joined by '+') is made of an ID held for review.
+  bool held(const std::string& key_name) const {
+    for (const auto& [id, v] : groups_) {
+      if (v != resolve::IdVerdict::kReview) continue;
+      std::size_t start = 0;
+      while (start <= key_name.size()) {
+        auto end = key_name.find('+', start);
+        if (end == std::string::npos) end = key_name.size();
+        if (std::string_view(key_name).substr(start, end - start) == id->field) return true;
+        start = end + 1;
+      }
+    }
+    return false;
+  }
+
+  // Adds the changes held for review to `out`.
+  void hold_changes(const Item& it, const rapidjson::Value& stored, std::vector<IdChange>& out) const {
+    for (const auto& [id, v] : groups_) {
+      if (v != resolve::IdVerdict::kReview) continue;
+      json::JsonWriter proposal;
+      proposal.begin_object();
+      for (auto m = incoming_.MemberBegin(); m != incoming_.MemberEnd(); ++m)
+        if (resolve::in_group(*id, std::string_view(m->name.GetString(), m->name.GetStringLength())))
+          proposal.key(std::string(m->name.GetString(), m->name.GetStringLength())).value(m->value);
+      proposal.end_object();
+      out.push_back(IdChange{it.vendor, it.rec->entity, it.id, id->field, value_text(stored[id->field.c_str()]),
+                             value_text(incoming_[id->field.c_str()]), proposal.str()});
+    }
+  }
+
+ private:
+  const rapidjson::Value& incoming_;
+  std::vector<std::pair<const resolve::VerifiedId*, resolve::IdVerdict>> groups_;
+};
+
+FieldIssue verified_change_issue(const IdChange& c, const std::string& path) {
+  FieldIssue i = make_issue("personal_id.verified_change", c.entity, c.field,
+                            "the stored " + c.field + " was verified against the national population database;"
+                            " the new value is kept for a person to decide (review), the rest of the record is applied");
+  i.path = path;
+  i.value = validate::mask_personal_id(c.proposed);
+  i.review = true;
+  return i;
+}
+
+// One review item (kind id_change) per held change; the same change already open is not
+// proposed twice. `reasons` is what review screens show (IDs masked), `proposal` what an
+// accepting decision applies.
+void write_id_changes(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordResult>& results,
+                      const std::vector<IdChange>& changes) {
+  if (changes.empty()) return;
+  json::JsonWriter rows;
+  rows.begin_array();
+  for (const auto& c : changes) {
+    json::JsonWriter why;
+    why.begin_array().begin_object().kv("code", "personal_id.verified_change").kv("field", c.field)
+        .kv("stored", validate::mask_personal_id(c.stored))
+        .kv("proposed", validate::mask_personal_id(c.proposed)).kv("partner", ctx.partner_name)
+        .kv("source_id", results[c.vendor].source_id).end_object().end_array();
+    rows.begin_object().kv("i", static_cast<long long>(results[c.vendor].index)).kv("e", c.entity).kv("r", c.record_id)
+        .key("why").raw(why.str()).key("p").raw(c.proposal).end_object();
+  }
+  rows.end_array();
+  tx.exec_params(
+      "insert into review_item(kind, batch_id, index, entity, reasons, record_id, proposal)"
+      " select 'id_change', $2, r.i, r.e, r.why, r.r, r.p"
+      " from jsonb_to_recordset($1::jsonb) as r(i int, e text, r uuid, why jsonb, p jsonb)"
+      " where not exists (select 1 from review_item x where x.kind = 'id_change' and x.status = 'open'"
+      "   and x.record_id = r.r and x.proposal = r.p)",
+      rows.str(), ctx.batch_id);
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -507,6 +606,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
   json::JsonWriter keys, links;
   keys.begin_array();
   links.begin_array();
+  std::vector<IdChange> id_changes;  // verified personal IDs a vendor would change: for review
   for (const auto& it : items) {
     if (state[it.vendor].failed || it.unchanged) continue;
     const auto& f = it.rec->fields;
@@ -515,11 +615,6 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
           .kv("r", it.id).kv("h", it.hash).end_object();
     else  // the same vendor record twice in the chunk: the later one wins, as in the data
       new_links[{it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
-    const bool keys_are_new = it.resolution.kind == resolve::Resolution::Kind::kNew && it.resolution.review_candidate.empty();
-    for (const auto& k : it.keys) {
-      if (keys_are_new) new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
-      else keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
-    }
     auto [pos, first] = pending.try_emplace(it.id);
     Pending& p = pos->second;
     if (first) {
@@ -535,13 +630,25 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       }
     }
     p.last = &it;
-    // Survivorship per field: a value from a partner the matching rules rank higher for that
-    // field is kept; otherwise the latest value wins (with its lineage).
+    const IdVerdicts verdicts(resolver_.verified_ids(it.rec->entity), p.data, f);
+    if (!p.is_new) verdicts.hold_changes(it, p.data, id_changes);
+    const bool keys_are_new = it.resolution.kind == resolve::Resolution::Kind::kNew && it.resolution.review_candidate.empty();
+    for (const auto& k : it.keys) {
+      if (verdicts.held(k.first)) continue;  // an ID a person has not accepted yet finds nothing
+      if (keys_are_new) new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
+      else keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
+    }
+    // Survivorship per field: a verified personal ID is kept against an unverified one and
+    // replaced only by a person (survivorship.h); otherwise a value from a partner the matching
+    // rules rank higher for that field is kept, and else the latest value wins (with its lineage).
     auto& a = p.data.GetAllocator();
     for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
       auto old = p.data.FindMember(m->name);
       if (old != p.data.MemberEnd() && old->value == m->value) continue;
-      if (old != p.data.MemberEnd() && p.holder && !p.supplier.count(m->name.GetString())) {
+      const auto id_verdict = verdicts.of(m->name.GetString());
+      if (id_verdict == resolve::IdVerdict::kKeepStored || id_verdict == resolve::IdVerdict::kReview) continue;
+      if (id_verdict == resolve::IdVerdict::kNormal && old != p.data.MemberEnd() && p.holder &&
+          !p.supplier.count(m->name.GetString())) {
         auto h = p.holder->find(m->name.GetString());
         if (h != p.holder->end() && resolver_.source_rank(it.rec->entity, h->first, h->second) <
                                         resolver_.source_rank(it.rec->entity, h->first, ctx.partner_name))
@@ -683,6 +790,11 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
               .key("why").raw(it.resolution.reasons.empty() ? "{}" : it.resolution.reasons).end_object();
         }
       }
+      for (const auto& c : id_changes) {
+        if (c.vendor != v) continue;
+        any_review = true;
+        o.errors.push_back(verified_change_issue(c, r.path));
+      }
       o.status = any_review ? "review" : all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
     }
     json::JsonWriter ents, errs;
@@ -712,6 +824,7 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       "   and x.record_a = least(r.r, r.c) and x.record_b = greatest(r.r, r.c))"
       " on conflict (entity, record_id, candidate_id) where kind = 'match' and status = 'open' do nothing",
       matches.str(), ctx.batch_id);
+  write_id_changes(tx, ctx, results, id_changes);
   // Last, because its trigger (migration 0005) takes the change-log lock that every writer
   // waits for until this transaction commits: after the resolver's writes and the batch
   // results it is held for the commit only, not for the rest of the chunk. Nothing here reads

@@ -157,11 +157,11 @@ void add_resolve_commands(CLI::App& app, CliContext& ctx) {
     std::cout << r.value() << "\n";
   });
 
-  auto* decide = review->add_subcommand("decide", "decide a match review: match (merge) or not-a-match (remembered)");
+  auto* decide = review->add_subcommand("decide", "decide a review item: match (merge) or not-a-match (remembered); a personal ID change: apply or keep");
   auto decide_id = std::make_shared<long long>(0);
   auto decision = std::make_shared<std::string>();
   decide->add_option("id", *decide_id, "review item id")->required();
-  decide->add_option("decision", *decision, "match | not-a-match")->required();
+  decide->add_option("decision", *decision, "match | not-a-match | apply | keep")->required();
   decide->callback([&ctx, decide_id, decision] {
     auto rules = load_rules(ctx);
     std::string d = *decision == "not-a-match" ? "not_a_match" : *decision;

@@ -60,10 +60,18 @@ TEST_CASE("the shipped matching rules load", "[resolve]") {
   CHECK(pid->levels[*s.distinct[0].typo_level].when == "transposed");
   CHECK(s.distinct[0].verified_field == "personal_id_status");
   CHECK(s.distinct[0].verified_value == "verified");
+  // Survivorship of verified personal IDs (survivorship.h) reads this list.
+  REQUIRE(s.verified_ids.size() == 1);
+  CHECK(s.verified_ids[0].field == "personal_id");
+  CHECK(s.verified_ids[0].status == "personal_id_status");
+  CHECK(s.verified_ids[0].with == std::vector<std::string>{"personal_id_checked_on", "personal_id_checked_by"});
 }
 
 TEST_CASE("matching rule errors say where", "[resolve]") {
   CHECK(error_of(kMinimal).empty());
+  std::string no_status = kMinimal;
+  no_status += "verified_ids:\n  - {field: personal_id, value: verified}\n";
+  CHECK(error_of(no_status).find("needs field:, status: and value:") != std::string::npos);
   std::string unknown = kMinimal;
   unknown += "colour: blue\n";
   CHECK(error_of(unknown).find("unknown key 'colour'") != std::string::npos);
