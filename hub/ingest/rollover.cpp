@@ -90,12 +90,20 @@ RolloverItem decide(const Row& r, const RolloverYears& y) {
     bool have = !r.summary.empty() && !s.HasParseError() && s.IsObject();
     std::string term = have ? str_member(s, "term") : "";
     auto promoted = have ? bool_member(s, "promoted") : std::nullopt;
-    if (promoted) {
+    const bool retake = have && bool_member(s, "must_retake").value_or(false);
+    auto retake_passed = have ? bool_member(s, "retake_passed") : std::nullopt;
+    if (retake && retake_passed) {
+      next = *retake_passed ? Next::kPromote : Next::kRepeat;
+      it.reason = term + " retake_passed=" + (*retake_passed ? "true" : "false");
+    } else if (retake && !promoted.value_or(false)) {
+      // Platforms send promoted=false for a pupil who must retake as long as the retake has not
+      // been sat: that is no decision yet. The promotion stays pending until the retake result
+      // (retake_passed, or promoted=true) comes; a later plan decides it.
+      it.outcome = "undecided";
+      it.reason = term + " must_retake: awaiting the summer retake" + (promoted ? " (promoted=false before it)" : "");
+    } else if (promoted) {
       next = *promoted ? Next::kPromote : Next::kRepeat;
       it.reason = std::string(term) + " promoted=" + (*promoted ? "true" : "false");
-    } else if (have && bool_member(s, "must_retake").value_or(false)) {
-      it.outcome = "undecided";
-      it.reason = term + " must_retake: awaiting the summer retake";
     } else if (have && (str_member(s, "academic_rating") == "4" || str_member(s, "conduct_rating") == "4")) {
       next = Next::kRepeat;
       it.reason = term + " TT22 rating Chưa đạt";

@@ -73,6 +73,7 @@ emit:
       overall_rating: {from: $.summary.overall, catalog: rating_tt27, by: code}
       promoted: $.summary.promoted
       must_retake: $.summary.must_retake
+      retake_passed: $.summary.retake_passed
 )";
 
 std::string make_mappings_dir() {
@@ -170,8 +171,11 @@ TEST_CASE("rollover rules: not promoted - retake - TT27 CHT - multi-level school
       // Must retake in the summer: undecided until the retake result comes in.
       {"S-RETAKE", "031213000302", "2013-02-02", "7",
        R"({"term": "CN", "framework": "TT22", "learning": "4", "conduct": "2", "must_retake": true})"},
-      // Retake done and failed: `promoted: false` is the decision (docs/operations.md), repeats.
+      // Retake done and failed: `retake_passed: false` is the decision (docs/operations.md), repeats.
       {"S-RETAKE-FAILED", "031213000304", "2013-04-02", "7",
+       R"({"term": "CN", "framework": "TT22", "learning": "4", "conduct": "2", "must_retake": true, "promoted": false, "retake_passed": false})"},
+      // The platform says promoted=false before the retake is sat: no decision yet, pending.
+      {"S-RETAKE-PENDING", "031213000305", "2013-05-02", "7",
        R"({"term": "CN", "framework": "TT22", "learning": "4", "conduct": "2", "must_retake": true, "promoted": false})"},
       // Retake done and passed: `promoted: true` settles it, must_retake still set.
       {"S-RETAKE-PASSED", "031213000303", "2013-03-02", "7",
@@ -188,8 +192,9 @@ TEST_CASE("rollover rules: not promoted - retake - TT27 CHT - multi-level school
   }
   // The summaries arrived with their fields (else the rules below would test nothing).
   REQUIRE(count_rows("golden_record where entity = 'term_summary' and data->>'overall_rating' = 'CHT'") == "3");
-  REQUIRE(count_rows("golden_record where entity = 'term_summary' and data ? 'promoted'") == "5");
-  REQUIRE(count_rows("golden_record where entity = 'term_summary' and (data->>'must_retake')::boolean") == "3");
+  REQUIRE(count_rows("golden_record where entity = 'term_summary' and data ? 'promoted'") == "6");
+  REQUIRE(count_rows("golden_record where entity = 'term_summary' and (data->>'must_retake')::boolean") == "4");
+  REQUIRE(count_rows("golden_record where entity = 'term_summary' and data ? 'retake_passed'") == "1");
   REQUIRE(sql_value("select data->>'highest_grade' from golden_record where entity = 'school'"
                     " and data->>'school_code' = 'T-THTHCS'") == "9");
 
@@ -198,12 +203,12 @@ TEST_CASE("rollover rules: not promoted - retake - TT27 CHT - multi-level school
   auto plan = parse_json(dry.out);
   REQUIRE(plan.IsObject());
   long long id = plan["plan"].GetInt64();
-  CHECK(plan["enrollments"].GetInt() == 12);
+  CHECK(plan["enrollments"].GetInt() == 13);
   std::string cht = student_of("P-CHT"), ht = student_of("P-HT"), g5 = student_of("P-G5"),
               ptrue = student_of("P-PROMOTED-TRUE"), pfalse = student_of("P-PROMOTED-FALSE"), mg5 = student_of("M-G5"),
               mg5cht = student_of("M-G5-CHT"), mg9 = student_of("M-G9"), notpromoted = student_of("S-NOTPROMOTED"),
               retake = student_of("S-RETAKE"), failed = student_of("S-RETAKE-FAILED"),
-              passed = student_of("S-RETAKE-PASSED");
+              passed = student_of("S-RETAKE-PASSED"), pending = student_of("S-RETAKE-PENDING");
   CHECK(item(id, cht) == "repeating: CN TT27 Chưa hoàn thành");
   CHECK(item(id, ht).rfind("promoted:", 0) == 0);
   CHECK(item(id, g5).rfind("graduated:", 0) == 0);
@@ -214,18 +219,19 @@ TEST_CASE("rollover rules: not promoted - retake - TT27 CHT - multi-level school
   CHECK(item(id, mg9).rfind("graduated:", 0) == 0);  // the school's highest grade
   CHECK(item(id, notpromoted) == "repeating: CN promoted=false");
   CHECK(item(id, retake) == "undecided: CN must_retake: awaiting the summer retake");
-  CHECK(item(id, failed) == "repeating: CN promoted=false");
+  CHECK(item(id, failed) == "repeating: CN retake_passed=false");
+  CHECK(item(id, pending) == "undecided: CN must_retake: awaiting the summer retake (promoted=false before it)");
   CHECK(item(id, passed) == "promoted: CN promoted=true");
   CHECK(plan["counts"]["promoted"].GetInt() == 4);
   CHECK(plan["counts"]["repeating"].GetInt() == 5);
   CHECK(plan["counts"]["graduated"].GetInt() == 2);
-  CHECK(plan["counts"]["undecided"].GetInt() == 1);
+  CHECK(plan["counts"]["undecided"].GetInt() == 2);
 
   auto applied = hubctl({"--json", "rollover", "2025-2026", "2026-2027", "--apply", std::to_string(id)}, env);
   REQUIRE(applied.exit_code == 0);
   auto ad = parse_json(applied.out);
-  CHECK(ad["closed"].GetInt() == 11);  // all but the undecided one
-  CHECK(ad["opened"].GetInt() == 9);   // all but the undecided one and the two who finished
+  CHECK(ad["closed"].GetInt() == 11);  // all but the two undecided
+  CHECK(ad["opened"].GetInt() == 9);   // all but the two undecided and the two who finished
 
   CHECK(enrollment(cht, "2026-2027") == "3|DANG_HOC|-|true|T-TH");
   CHECK(enrollment(cht, "2025-2026") == "3|DANG_HOC|2026-05-31|-|T-TH");
@@ -245,22 +251,28 @@ TEST_CASE("rollover rules: not promoted - retake - TT27 CHT - multi-level school
   // Undecided: nothing written until the retake result comes; the next plan decides it.
   CHECK(enrollment(retake, "2025-2026") == "7|DANG_HOC|-|-|T-THCS");
   CHECK(enrollment(retake, "2026-2027").empty());
+  CHECK(enrollment(pending, "2025-2026") == "7|DANG_HOC|-|-|T-THCS");
+  CHECK(enrollment(pending, "2026-2027").empty());
   CHECK(enrollment(failed, "2026-2027") == "7|DANG_HOC|-|true|T-THCS");
   CHECK(enrollment(passed, "2026-2027") == "8|DANG_HOC|-|-|T-THCS");
 
-  // The retake is passed in August: the school sends promoted=true, a new plan promotes the
-  // pupil and finds everyone else done.
+  // The retakes are sat in August: one pupil passes (the school sends promoted=true), the one
+  // whose platform had said promoted=false before it fails (retake_passed=false). A new plan
+  // decides both and finds everyone else done.
   auto late = push_feed(hub, t, "yearend",
                         yearend("T-THCS", {{"S-RETAKE", "031213000302", "2013-02-02", "7",
-                                            R"({"term": "CN", "framework": "TT22", "learning": "3", "conduct": "2", "must_retake": true, "promoted": true})"}}));
+                                            R"({"term": "CN", "framework": "TT22", "learning": "3", "conduct": "2", "must_retake": true, "promoted": true})"},
+                                           {"S-RETAKE-PENDING", "031213000305", "2013-05-02", "7",
+                                            R"({"term": "CN", "framework": "TT22", "learning": "4", "conduct": "2", "must_retake": true, "promoted": false, "retake_passed": false})"}}));
   REQUIRE(late.status == 200);
   auto dry2 = parse_json(hubctl({"--json", "rollover", "2025-2026", "2026-2027"}, env).out);
   REQUIRE(dry2.IsObject());
-  CHECK(dry2["counts"]["to_open"].GetInt() == 1);
-  CHECK(dry2["counts"]["to_close"].GetInt() == 1);
+  CHECK(dry2["counts"]["to_open"].GetInt() == 2);
+  CHECK(dry2["counts"]["to_close"].GetInt() == 2);
   CHECK(dry2["counts"]["undecided"].GetInt() == 0);
   REQUIRE(hubctl({"rollover", "2025-2026", "2026-2027", "--apply", std::to_string(dry2["plan"].GetInt64())}, env)
               .exit_code == 0);
   CHECK(enrollment(retake, "2026-2027") == "8|DANG_HOC|-|-|T-THCS");
+  CHECK(enrollment(pending, "2026-2027") == "7|DANG_HOC|-|true|T-THCS");
   fs::remove_all(dir);
 }
