@@ -8,7 +8,7 @@ namespace hub {
 const std::vector<std::string>& canonical_entities() {
   static const std::vector<std::string> kEntities = {
       "school",     "class",  "student",        "staff",
-      "enrollment", "admission_application", "subject_result", "term_summary"};
+      "enrollment", "admission_application", "subject_result", "term_summary", "teaching_assignment"};
   return kEntities;
 }
 

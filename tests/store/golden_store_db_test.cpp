@@ -8,6 +8,9 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "hub/common/json.h"
 #include "tests/support/test_env.h"
 
@@ -145,4 +148,47 @@ TEST_CASE("verified personal ID: keep leaves the record - an ID another record h
   REQUIRE(keep.status == 200);
   CHECK(count_rows("golden_record where id = '" + nam + "' and data->>'personal_id' = '031214000303'") == "1");
   CHECK(count_rows("review_item where kind = 'id_change' and decision = 'keep'") == "1");
+}
+
+// Effective-dated records written by the store: a teacher replaced in the middle of a term
+// ends one assignment (valid_to) and the replacement's starts the next, so a question "as of"
+// a day has one answer. Guards against the class feed losing either period, or against a
+// record without dates being counted on every day.
+TEST_CASE("teaching assignments of the class feed answer as of a day", "[db][store]") {
+  reset_database();
+  HubProcess hub;
+  REQUIRE(hub.start());
+  auto ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school", "--scope", "ingest:staff",
+                                      "--scope", "ingest:class", "--scope", "ingest:teaching_assignment"});
+  auto sample = [](const std::string& file) {
+    std::ifstream in(std::string(HUB_SOURCE_DIR) + "/mappings/partners/demo-ops/samples/" + file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, sample("schools.json")).status == 200);
+  REQUIRE(call(hub, "POST", "/v1/ingest/staff", ops, sample("staff.json")).status == 200);
+  auto r = call(hub, "POST", "/v1/ingest/classes", ops, sample("classes.json"));
+  REQUIRE(r.status == 200);
+  auto d = parse_json(r.body);
+  REQUIRE(d["results"].Size() == 3);
+  CHECK(std::string(d["results"][0]["status"].GetString()) == "accepted");
+  CHECK(std::string(d["results"][1]["errors"][0]["code"].GetString()) == "catalog.not_found");
+  CHECK(std::string(d["results"][2]["errors"][0]["code"].GetString()) == "date.impossible");
+  // Nothing of a rejected class is stored: one class, its five assignments.
+  CHECK(count_rows("golden_record where entity = 'class'") == "1");
+  CHECK(count_rows("golden_record where entity = 'teaching_assignment'") == "5");
+
+  auto teacher_on = [](const std::string& day) {
+    return sql_value("select coalesce(string_agg(s.data->>'moet_staff_code', ','), '') from records_as_of("
+                     "'teaching_assignment', '" + day + "', 'infinity', true) a"
+                     " join golden_record s on s.id = (a.data->>'staff')::uuid where a.data->>'subject' = 'NGU_VAN'");
+  };
+  CHECK(teacher_on("2025-09-04").empty());  // before the year
+  CHECK(teacher_on("2025-10-01") == "GV31-0012-002");
+  CHECK(teacher_on("2025-11-14") == "GV31-0012-002");  // valid_to is the last day
+  CHECK(teacher_on("2025-11-15") == "GV31-0012-001");
+  // The class names its homeroom teacher as a staff record.
+  CHECK(sql_value("select s.data->>'moet_staff_code' from golden_record c join golden_record s"
+                  " on s.id = (c.data->>'homeroom_teacher')::uuid where c.entity = 'class'") == "GV31-0012-001");
 }
