@@ -338,6 +338,17 @@ std::vector<const rapidjson::Value*> BadTextFinder::holders() const {
 
 void append_normalized_name(std::string& out, std::string_view name) {
   static const char kHex[] = "0123456789abcdef";
+  // Names with nothing to escape (nearly all of them) are copied whole: the mapping engine
+  // spells a path for every record it maps.
+  if (std::none_of(name.begin(), name.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == '\'' || c == '\\' || c >= 0x80;
+      })) {
+    out += "['";
+    out += name;
+    out += "']";
+    return;
+  }
   std::string valid;
   if (find_invalid_utf8(name) != std::string_view::npos) {
     valid = to_valid_utf8(name);

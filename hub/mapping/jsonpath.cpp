@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "hub/common/json.h"
 #include "hub/mapping/jsonpath_ast.h"
 
 namespace hub::jsonpath {
@@ -525,42 +526,6 @@ const Value* walk_steps(const SingularStep* begin, const SingularStep* end, cons
 
 }  // namespace
 
-void append_normalized_name(std::string& out, std::string_view name) {
-  static const char kHex[] = "0123456789abcdef";
-  // Names with nothing to escape (nearly all of them) are copied whole.
-  if (std::none_of(name.begin(), name.end(), [](char ch) {
-        auto c = static_cast<unsigned char>(ch);
-        return c < 0x20 || c == '\'' || c == '\\';
-      })) {
-    out += "['";
-    out += name;
-    out += "']";
-    return;
-  }
-  out += "['";
-  for (char ch : name) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += "']";
-}
-
 Query::Query(std::shared_ptr<const CompiledQuery> compiled) : compiled_(std::move(compiled)) {}
 
 bool Query::is_singular() const { return compiled_->path.singular; }
@@ -579,7 +544,7 @@ std::optional<std::string> Query::singular_path() const {
   std::string out = "$";
   for (const auto& step : q.steps) {
     if (!step.is_index) {
-      append_normalized_name(out, step.name);
+      json::append_normalized_name(out, step.name);
     } else {
       if (step.index < 0) return std::nullopt;  // counts from an end the query alone does not know
       out += "[" + std::to_string(step.index) + "]";
@@ -682,7 +647,7 @@ std::vector<Node> Query::select_with_paths(const rapidjson::Value& root) const {
     std::string path = "$";
     for (const PathComp& p : stack) {
       if (p.name) {
-        append_normalized_name(path, std::string_view(p.name, p.len));
+        json::append_normalized_name(path, std::string_view(p.name, p.len));
       } else {
         char digits[24];
         auto end = std::to_chars(digits, digits + sizeof digits, p.index).ptr;

@@ -84,7 +84,4 @@ class MemberIndex {
   std::vector<std::uint32_t> table_;  // open addressing on hash(): slot + 1, 0 when empty
 };
 
-// The RFC 9535 normalized-path spelling of a member name, e.g. a'b -> ['a\'b'].
-void append_normalized_name(std::string& out, std::string_view name);
-
 }  // namespace hub::jsonpath

@@ -315,13 +315,6 @@ std::unique_ptr<EntitySchema> read_entity(const fs::path& path, const catalog::C
 
 // ---- validation helpers ----
 
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 std::string format_number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.15g", v);
@@ -436,9 +429,9 @@ class Checker {
 
   void check_string(const FieldSchema& f, std::string_view s) {
     // A code point takes at least one byte: short text needs no counting.
-    if (f.max_length && s.size() > *f.max_length && code_points(s) > *f.max_length)
+    if (f.max_length && s.size() > *f.max_length && text::code_points(s) > *f.max_length)
       add(f, "schema.too_long",
-          std::to_string(code_points(s)) + " characters, at most " + std::to_string(*f.max_length) + " allowed");
+          std::to_string(text::code_points(s)) + " characters, at most " + std::to_string(*f.max_length) + " allowed");
     check_enum(f, s);
   }
 

@@ -533,4 +533,11 @@ Result<std::string> canonical_tone_marks(std::string_view s) {
   return nfc(joined);
 }
 
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
 }  // namespace hub::text

@@ -23,6 +23,10 @@ std::string collapse_spaces(std::string_view s);
 // "Nguyễn  Văn ĐỨC" and "nguyen van duc" give the same key. Invalid UTF-8 gives "".
 std::string fold_key(std::string_view s);
 
+// The number of characters (code points) of UTF-8 text: what a length limit counts, and what
+// a spreadsheet column shows.
+std::size_t code_points(std::string_view s);
+
 // Trims ASCII white space and U+00A0 (spreadsheet exports often pad cells with it) from both ends.
 std::string_view trim(std::string_view s);
 

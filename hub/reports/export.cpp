@@ -12,15 +12,10 @@
 #include <memory>
 #include <sstream>
 
+#include "hub/mapping/text.h"
+
 namespace hub::reports {
 namespace {
-
-std::size_t code_points(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
 
 // A spreadsheet reads these first characters as the start of a formula (OWASP "CSV injection").
 bool looks_like_formula(const std::string& s) {
@@ -69,7 +64,7 @@ struct WorkbookCloser {
 }  // namespace
 
 Status check_table(const Table& t) {
-  std::size_t len = code_points(t.name);
+  std::size_t len = text::code_points(t.name);
   if (len == 0 || len > 31 || t.name.find_first_of("[]:*?/\\") != std::string::npos)
     return make_error("export.bad_table",
                       "sheet name '" + t.name + "' must be 1 to 31 characters without [ ] : * ? / \\");
@@ -152,9 +147,9 @@ Result<std::string> to_xlsx(const std::vector<Table>& tables, std::time_t create
       for (std::size_t c = 0; c < t.columns.size(); ++c) {
         double width = t.columns[c].width;
         if (width <= 0) {
-          std::size_t w = std::min<std::size_t>(code_points(t.columns[c].header), 30);
+          std::size_t w = std::min<std::size_t>(text::code_points(t.columns[c].header), 30);
           for (std::size_t r = 0; r < t.rows.size() && r < 200; ++r)
-            if (const auto* s = std::get_if<std::string>(&t.rows[r][c])) w = std::max(w, code_points(*s));
+            if (const auto* s = std::get_if<std::string>(&t.rows[r][c])) w = std::max(w, text::code_points(*s));
           width = static_cast<double>(std::min<std::size_t>(std::max<std::size_t>(w, 8), 60)) + 2;
         }
         worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width, nullptr);

@@ -4,16 +4,10 @@
 
 #include "hub/common/crypto.h"
 #include "hub/store/audit_log.h"
+#include "hub/mapping/text.h"
 
 namespace hub::reports {
 namespace {
-
-std::size_t code_points(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
 
 FrozenMeta meta_of(const pqxx::row& r) {
   FrozenMeta m;
@@ -55,7 +49,7 @@ void write_side(json::JsonWriter& w, const DiffRow& row, const std::vector<EmisC
 Status check_label(const std::string& label) {
   if (json::find_bad_text(label) != std::string::npos)
     return make_error("request.parameter", "label " + json::bad_text_reason(label), "label");
-  if (code_points(label) > kMaxLabelChars)
+  if (text::code_points(label) > kMaxLabelChars)
     return make_error("request.parameter", "label must be at most " + std::to_string(kMaxLabelChars) + " characters",
                       "label");
   return Status::Ok();

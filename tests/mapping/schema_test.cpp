@@ -122,6 +122,9 @@ const std::map<std::string, std::string>& valid_records() {
       {"term_summary", R"({"student": "hs-1", "school_year": "2025-2026", "term": "CN",
          "assessment_framework": "TT22", "academic_rating": "1", "conduct_rating": "1", "days_absent": 2,
          "award": "HS_XUAT_SAC", "promoted": true})"},
+      {"teaching_assignment", R"({"staff": "gv-1", "class": "lop-1", "school": "31110507001",
+         "school_year": "2025-2026", "term": "HK1", "subject": "TOAN", "periods_per_week": 4,
+         "valid_from": "2025-09-05", "valid_to": "2025-11-14"})"},
   };
   return records;
 }
@@ -155,7 +158,7 @@ TEST_CASE("schema: the real mappings/schema loads with the real catalogs", "[sch
   std::vector<std::string> names;
   for (const auto* e : schemas().list()) names.push_back(e->name);
   CHECK(names == std::vector<std::string>{"admission_application", "class", "enrollment", "school", "staff",
-                                          "student", "subject_result", "term_summary"});
+                                          "student", "subject_result", "teaching_assignment", "term_summary"});
   CHECK(schemas().find("nonexistent") == nullptr);
 }
 
@@ -459,7 +462,7 @@ TEST_CASE("schema: codes are checked on the as_of date and only with catalogs", 
 TEST_CASE("schema: load_dir works without catalogs", "[schema]") {
   auto r = SchemaSet::load_dir(kSchemaDir);
   REQUIRE(r.ok());
-  CHECK((*r)->list().size() == 8);
+  CHECK((*r)->list().size() == 9);
 }
 
 TEST_CASE("schema: bad schema files give file:line:column errors", "[schema]") {
