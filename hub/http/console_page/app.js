@@ -59,7 +59,10 @@ function shell() {
       nav.append(el('a', { href: `#/${p.id}`, 'aria-current': p.id === current ? 'page' : null }, t(p.id)));
 }
 
+let routeGen = 0;
+
 async function route() {
+  const gen = ++routeGen;
   if (!me) {
     try {
       me = await api('GET', '/v1/console/session');
@@ -67,20 +70,24 @@ async function route() {
       else setCsrf(me.csrf_token);
     } catch { me = null; }
   }
+  if (gen !== routeGen) return;  // a later navigation renders instead
   shell();
   clear(main);
   if (!me) return signIn();
   const [id, ...rest] = location.hash.slice(2).split('/');
   const page = PAGES.find((p) => p.id === (id || 'overview')) || PAGES[0];
   if (!can(page.scope)) return append(main, [el('h1', {}, t(page.id)), el('p', { class: 'error' }, t('forbidden'))]);
-  append(main, [el('h1', {}, t(page.id))]);
+  // Each rendering fills a view of its own: a page still loading when the user moves on
+  // fills a view no longer shown, instead of mixing into the next page.
+  const view = el('div', { class: 'view' }, el('h1', {}, t(page.id)));
+  main.append(view);
+  main.focus();
   try {
-    await page.render(rest.map(decodeURIComponent));
+    await page.render(rest.map(decodeURIComponent), view);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) { me = null; return route(); }
-    main.append(errorBox(e));
+    view.append(errorBox(e));
   }
-  main.focus();
 }
 
 function signIn() {
@@ -110,7 +117,7 @@ function meanShare(completeness) {
   return shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : 1;
 }
 
-async function overview(args) {
+async function overview(args, main) {
   const units = me.user.units;
   const unit = args[0] || (units.length === 1 ? units[0] : units[0] || '');
   const picker = el('select', { id: 'unit' }, (units.length ? units : ['']).map((u) =>
@@ -119,29 +126,33 @@ async function overview(args) {
   main.append(el('form', { class: 'inline' }, el('div', {}, el('label', { for: 'unit' }, t('unit')), picker)));
   const q = await api('GET', `/v1/admin/quality${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`);
   const total = q.total;
+  // The charts follow students, or staff where the unit has no students yet.
+  const kind = total.students.records > 0 ? 'students' : 'staff';
+  const m = (g) => g[kind];
   main.append(el('div', { class: 'card' },
     el('h2', {}, `${total.name || q.unit} — ${q.as_of}`),
-    table([t('students'), t('staff'), t('completeness'), t('verified'), t('freshness')], [[
+    table([t('students'), t('staff'), `${t('completeness')} (${t(kind)})`, t('verified'), t('freshness')], [[
       String(total.students.records), String(total.staff.records),
-      `${Math.round(meanShare(total.students.completeness) * 100)}%`,
-      `${Math.round((total.students.personal_id.share_verified || 0) * 100)}%`,
-      `${Math.round((total.students.freshness.share_on_time ?? 1) * 100)}%`]])));
+      `${Math.round(meanShare(m(total).completeness) * 100)}%`,
+      `${Math.round((m(total).personal_id.share_verified || 0) * 100)}%`,
+      `${Math.round((m(total).freshness.share_on_time ?? 1) * 100)}%`]])));
   const rows = q.children.length ? q.children : [total];
   const label = (g) => `${g.name || g.code || g.unit}`;
   main.append(el('div', { class: 'card', id: 'charts' },
-    barChart(t('completeness'), rows.map((g) => ({ label: label(g), share: meanShare(g.students.completeness) }))),
-    barChart(t('verified'), rows.map((g) => ({ label: label(g), share: g.students.personal_id.share_verified }))),
-    barChart(t('freshness'), rows.map((g) => ({ label: label(g), share: g.students.freshness.share_on_time })))));
+    el('p', { class: 'muted' }, t(kind)),
+    barChart(t('completeness'), rows.map((g) => ({ label: label(g), share: meanShare(m(g).completeness) }))),
+    barChart(t('verified'), rows.map((g) => ({ label: label(g), share: m(g).personal_id.share_verified }))),
+    barChart(t('freshness'), rows.map((g) => ({ label: label(g), share: m(g).freshness.share_on_time })))));
   main.append(el('h2', {}, t('lagging')));
   main.append(q.silent_schools.length
     ? table([t('code'), t('name'), t('days')], q.silent_schools.map((s) =>
-      [s.code, s.name, s.days < 0 ? t('never') : String(s.days)]))
+      [s.code, s.name, s.days == null || s.days < 0 ? t('never') : String(s.days)]))
     : el('p', { class: 'muted' }, t('no_lagging')));
 }
 
 // ---- review: open items, side-by-side candidates, merge / not a match
-async function review(args) {
-  if (args[0]) return reviewItem(args[0]);
+async function review(args, main) {
+  if (args[0]) return reviewItem(args[0], main);
   const list = await api('GET', '/v1/admin/review?status=open');
   const items = list.items || [];
   if (!items.length) return main.append(el('p', { class: 'muted' }, t('no_items')));
@@ -158,7 +169,7 @@ function flat(data, prefix = '') {
   return out;
 }
 
-async function reviewItem(id) {
+async function reviewItem(id, main) {
   const item = await api('GET', `/v1/admin/review/${encodeURIComponent(id)}`);
   const a = flat(item.record?.data), b = flat(item.candidate?.data);
   const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
@@ -184,7 +195,7 @@ async function reviewItem(id) {
 }
 
 // ---- records: a record by entity and id, with its lineage
-async function records(args) {
+async function records(args, main) {
   const entity = el('select', { id: 'entity' }, ['student', 'staff', 'school', 'class', 'enrollment', 'admission_application']
     .map((e) => el('option', { value: e, selected: e === args[0] }, e)));
   const id = el('input', { id: 'record-id', size: 40, value: args[1] || '' });
@@ -206,7 +217,7 @@ async function records(args) {
 }
 
 // ---- batches: per partner, with per-record outcomes
-async function batches(args) {
+async function batches(args, main) {
   if (args[0]) {
     const b = await api('GET', `/v1/batches/${encodeURIComponent(args[0])}`);
     main.append(el('p', {}, el('a', { href: '#/batches' }, `← ${t('back')}`), ` #${b.batch_id} · ${b.partner} · ${b.feed} · ${b.status}`));
@@ -221,7 +232,7 @@ async function batches(args) {
 }
 
 // ---- partners: create, rotate, revoke; a token is shown once
-async function partners() {
+async function partners(args, main) {
   const box = el('div', { 'aria-live': 'polite', id: 'token-box' });
   const name = el('input', { id: 'p-name', required: true });
   const scopes = el('input', { id: 'p-scopes', size: 30, value: 'ingest:student' });
@@ -280,7 +291,7 @@ async function playground() {
 }
 
 // ---- audit: who did what
-async function audit(args) {
+async function audit(args, main) {
   const actor = el('input', { id: 'a-actor', value: args[0] || '' });
   const action = el('input', { id: 'a-action', value: args[1] || '' });
   main.append(el('form', { class: 'inline', onsubmit: (ev) => { ev.preventDefault(); location.hash = `#/audit/${encodeURIComponent(actor.value)}/${encodeURIComponent(action.value)}`; } },
