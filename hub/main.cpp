@@ -19,6 +19,7 @@
 #include "hub/mapping/mapping_registry.h"
 #include "hub/resolve/probabilistic_resolver.h"
 #include "hub/store/record_queries.h"
+#include "hub/auth/accounts.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
@@ -126,8 +127,12 @@ int main(int argc, char** argv) {
   hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records, publication};
   hub::Router router;
   hub::resolve::ReviewQueue review(pg, resolver.rules());
-  hub::register_all_routes(router, components, review);
+  hub::auth::Accounts accounts(pg, redis, config.auth.session_seconds,
+                               {config.auth.login_account_limit, config.auth.login_address_limit,
+                                config.auth.login_window_seconds});
+  hub::register_all_routes(router, components, review, accounts);
   hub::HttpServer server(config, router, auth);
+  server.set_accounts(&accounts);
 
   try {
     server.start();

@@ -11,6 +11,8 @@ packages=(
   libjemalloc-dev
   # Excel workbooks of the reports; the tests read them back with libzip and expat
   libxlsxwriter-dev libzip-dev libexpat1-dev
+  # Argon2id password hashes of console accounts
+  libargon2-dev
   # services the hub runs against (started by scripts/services.sh, not by systemd), and the
   # reverse proxy in front of it (scripts/edge.sh)
   postgresql-15 postgresql-client-15 redis-server haproxy
@@ -20,7 +22,14 @@ packages=(
   prometheus
   # the fuzz targets (scripts/fuzz.sh): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
+  # the console's end-to-end tests (tests/e2e, Playwright) drive Debian's Chromium headless
+  chromium
 )
+# Node and npm for those tests: Debian's, unless a node and npm are already on PATH (a NodeSource
+# node 20 ships its own npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

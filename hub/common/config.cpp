@@ -135,6 +135,20 @@ const std::vector<Setting>& settings() {
                [](Config& c, long long v) { c.auth.failure_limit = int(v); }),
       make_int("auth.failure_window_seconds", 1, 86400,
                [](Config& c, long long v) { c.auth.failure_window_seconds = int(v); }),
+      make_int("auth.session_seconds", 1, 30LL * 86400,
+               [](Config& c, long long v) { c.auth.session_seconds = int(v); }),
+      make_int("auth.login_account_limit", 1, 1000000,
+               [](Config& c, long long v) { c.auth.login_account_limit = int(v); }),
+      make_int("auth.login_address_limit", 1, 1000000,
+               [](Config& c, long long v) { c.auth.login_address_limit = int(v); }),
+      make_int("auth.login_window_seconds", 1, 86400,
+               [](Config& c, long long v) { c.auth.login_window_seconds = int(v); }),
+      make_string("auth.cookie_secure", "true or false",
+                  [](Config& c, const std::string& v) {
+                    if (v != "true" && v != "false") return false;
+                    c.auth.cookie_secure = v == "true";
+                    return true;
+                  }),
       make_double("rate_limit.requests_per_second", 0.01, 1e6,
                   [](Config& c, double v) { c.rate_limit.requests_per_second = v; }),
       make_double("rate_limit.burst", 1, 1e7, [](Config& c, double v) { c.rate_limit.burst = v; }),

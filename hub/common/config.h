@@ -61,6 +61,13 @@ struct Config {
     // Failed authentications per client address and window before 429 auth.throttled.
     int failure_limit = 20;
     int failure_window_seconds = 60;
+    // Console accounts (hub/auth/accounts.h): a session's lifetime, failed sign-ins per account
+    // and per address in each window, and the cookie's Secure flag.
+    int session_seconds = 28800;
+    int login_account_limit = 5;
+    int login_address_limit = 20;
+    int login_window_seconds = 900;
+    bool cookie_secure = true;
   } auth;
 
   struct RateLimit {

@@ -14,7 +14,7 @@ const std::vector<std::string>& canonical_entities() {
 
 Status check_scope(std::string_view scope) {
   if (scope == "admin" || scope == kReportsScope) return Status::Ok();
-  if (scope == kReportsFreezeScope) return Status::Ok();
+  if (scope == kReportsFreezeScope || scope == kReviewScope) return Status::Ok();
   auto colon = scope.find(':');
   if (colon != std::string_view::npos) {
     auto kind = scope.substr(0, colon);
@@ -28,7 +28,7 @@ Status check_scope(std::string_view scope) {
   for (const auto& e : canonical_entities()) known += (known.empty() ? "" : ", ") + e;
   return make_error("scope.invalid",
                     "'" + std::string(scope) +
-                        "' is not a scope; use admin, reports:read, reports:freeze, ingest:<entity> or pull:<entity> where "
+                        "' is not a scope; use admin, review, reports:read, reports:freeze, ingest:<entity> or pull:<entity> where "
                         "<entity> is * or one of: " + known);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // What a partner may do (scopes) and for which units (schools, communes, a province).
-// Scopes: "admin", "reports:read", "reports:freeze", "ingest:<entity>", "pull:<entity>", with "*"
+// Scopes: "admin", "review", "reports:read", "reports:freeze", "ingest:<entity>", "pull:<entity>", with "*"
 // for every entity.
 // Units: "school:<code>", "commune:<5-digit code>", "province:<2-digit code>".
 // Pure functions and value types; thread-safe.
@@ -17,6 +17,8 @@ namespace hub {
 inline constexpr const char* kReportsScope = "reports:read";
 // Freezes an EMIS submission of the partner's units (hub/reports/frozen.h).
 inline constexpr const char* kReportsFreezeScope = "reports:freeze";
+// Decides match review items and merges/unmerges records (admin may too).
+inline constexpr const char* kReviewScope = "review";
 
 // The canonical entities of the hub (see mappings/schema/).
 const std::vector<std::string>& canonical_entities();

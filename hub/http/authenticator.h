@@ -37,6 +37,13 @@ struct Principal {
   std::string name;
   std::vector<std::string> scopes;
   std::vector<std::string> units;
+  // Set when a person signed in to the console made the request (hub/auth/accounts.h): their
+  // id and login, school levels and the SHA-256 of their session id (partner_id is 0: a person
+  // is no partner). Empty for a partner token.
+  long long user_id = 0;
+  std::string user;
+  std::vector<std::string> levels;
+  std::string session_hash;
 };
 
 class Authenticator {

@@ -1,5 +1,7 @@
 #include "hub/http/reports_handlers.h"
 
+#include <algorithm>
+
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
 #include "hub/http/metrics_handlers.h"
@@ -34,6 +36,23 @@ UnitRef unit_param(HttpRequest& req, const std::vector<std::string>& units) {
   auto u = reports::parse_unit(text);
   if (!u) fail(ProblemKind::kBadRequest, u.error().code, u.error().message, "unit");
   return *u;
+}
+
+// The school level asked for. A console account limited to some levels (hub/auth/accounts.h)
+// reads those only: its one level by default, another level refused.
+std::string level_param(HttpRequest& req) {
+  std::string level = req.query.count("level") ? req.query["level"] : "";
+  const auto& levels = req.principal->levels;
+  if (levels.empty()) return level;
+  if (level.empty() && levels.size() == 1) return levels[0];
+  if (std::find(levels.begin(), levels.end(), level) == levels.end())
+    fail(ProblemKind::kForbidden, "quality.level_forbidden",
+         "'" + req.principal->name + "' may read reports of school levels " + [&] {
+           std::string all;
+           for (const auto& l : levels) all += (all.empty() ? "" : ", ") + l;
+           return all;
+         }() + " only: say which with level=", "level");
+  return level;
 }
 
 int int_param(HttpRequest& req, const std::string& name, int fallback, int lo, int hi) {
@@ -113,7 +132,7 @@ void register_reports_routes(Router& router, Components& c) {
                 const auto units = caller_units(req, admin);
                 reports::QualityParams p;
                 p.unit = unit_param(req, units);
-                p.level = req.query.count("level") ? req.query["level"] : "";
+                p.level = level_param(req);
                 std::tie(p.as_of, p.as_of_today) = as_of_param(req, c);
                 p.window_days = int_param(req, "window_days", c.config.reports.window_days, 1, 366);
                 p.silent_days = int_param(req, "silent_days", c.config.reports.silent_days, 1, 366);
@@ -142,7 +161,7 @@ void register_reports_routes(Router& router, Components& c) {
                 const auto units = caller_units(req, admin);
                 reports::DrilldownParams p;
                 p.unit = unit_param(req, units);
-                p.level = req.query.count("level") ? req.query["level"] : "";
+                p.level = level_param(req);
                 p.entity = req.query.count("entity") ? req.query["entity"] : "student";
                 p.measure = req.query.count("measure") ? req.query["measure"] : "";
                 bool today = true;

@@ -2,6 +2,7 @@
 
 #include "hub/common/json.h"
 #include "hub/http/admin_handlers.h"
+#include "hub/http/console_handlers.h"
 #include "hub/http/openapi.h"
 #include "hub/http/problem.h"
 #include "hub/http/reports_handlers.h"
@@ -52,9 +53,10 @@ void register_routes(Router& router, Components& c) {
   register_docs_routes(router);
 }
 
-void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review) {
+void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review, auth::Accounts& accounts) {
   register_routes(router, c);
   register_review_routes(router, review);
+  register_console_routes(router, c.config, accounts);
 }
 
 }  // namespace hub

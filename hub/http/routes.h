@@ -2,6 +2,7 @@
 // The hub's HTTP API: every route in one explicit list (register_routes), each bound to the
 // components it needs. Components outlive the router; handlers are thread-safe.
 
+#include "hub/auth/accounts.h"
 #include "hub/common/config.h"
 #include "hub/common/redis.h"
 #include "hub/http/router.h"
@@ -32,6 +33,7 @@ void register_routes(Router& router, Components& c);
 
 // Every route of the hub: register_routes, then the review routes. The hub builds its router with
 // it, and so does the test that holds docs/openapi.yaml to the router's table.
-void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review);
+// The console's routes (hub/http/console_handlers.h) come with it.
+void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review, auth::Accounts& accounts);
 
 }  // namespace hub

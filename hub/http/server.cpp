@@ -11,6 +11,7 @@
 #include "hub/common/crypto.h"
 #include "hub/common/log.h"
 #include "hub/common/metrics.h"
+#include "hub/http/console_handlers.h"
 #include "hub/http/problem.h"
 #include "hub/store/pg_error.h"
 
@@ -227,9 +228,11 @@ EdgeDispatcher::HeadCheck HttpServer::check_head(const RequestHead& head, const 
     check.answer = std::move(res);
     return check;
   }
-  // Without a bearer token the request will be refused whatever its body: authenticate it (so
+  // Without a bearer token or a session cookie the request will be refused whatever its body: authenticate it (so
   // the refusal is counted and audited like any other) without reading the body.
-  if (head.header("authorization").rfind("Bearer ", 0) != 0) check.skip_body = true;
+  if (head.header("authorization").rfind("Bearer ", 0) != 0 &&
+      (!accounts_ || cookie_value(head.header("cookie"), auth::kSessionCookie).empty()))
+    check.skip_body = true;
   return check;
 }
 
@@ -301,8 +304,15 @@ HttpResponse HttpServer::handle(HttpRequest& req) {
       fail(ProblemKind::kUnsupportedMediaType, "request.media_type",
            "send the body as application/json or application/x-ndjson, not '" +
                (req.content_type.empty() ? std::string("(none)") : req.content_type) + "'");
-    if (match.route->authenticated)
-      req.principal = auth_.authenticate(req.header("Authorization"), req.client, route_name);
+    if (match.route->authenticated) {
+      std::string authorization = req.header("Authorization");
+      std::string session = accounts_ && authorization.empty()
+                                ? cookie_value(req.header("Cookie"), auth::kSessionCookie)
+                                : std::string();
+      req.principal = session.empty()
+                          ? auth_.authenticate(authorization, req.client, route_name)
+                          : session_principal(*accounts_, req, session, config_.auth.cookie_secure);
+    }
     res = match.route->handler(req);
   } catch (const ProblemError& e) {
     problem = e.problem;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/auth/accounts.h"
 #include "hub/common/config.h"
 #include "hub/http/connection.h"
 #include "hub/http/router.h"
@@ -38,6 +39,10 @@ class HttpServer : private EdgeDispatcher {
   void drain_and_stop(int timeout_ms);
   int in_flight() const;
 
+  // Lets authenticated routes accept a console session cookie (hub/http/console_handlers.h)
+  // when no Authorization header is sent. Call before start().
+  void set_accounts(auth::Accounts* accounts) { accounts_ = accounts; }
+
   // The whole request pipeline, independent of the transport; runs on any thread.
   HttpResponse handle(HttpRequest& req);
 
@@ -56,6 +61,7 @@ class HttpServer : private EdgeDispatcher {
   const Config& config_;
   Router& router_;
   Authenticator& auth_;
+  auth::Accounts* accounts_ = nullptr;
   std::vector<std::string> trusted_proxies_;
   std::shared_ptr<EdgeShared> shared_;
   std::unique_ptr<WorkerPool> workers_;

@@ -92,13 +92,18 @@ const char* kRecordColumns =
 
 }  // namespace
 
+namespace {
+constexpr const char* kConsoleConsumer = "console-staff";
+}  // namespace
+
 CallerProfile caller_profile(HttpRequest& req, Components& c, const std::string& entity) {
   CallerProfile p;
   p.publication = c.publication.publication;
   if (!p.publication)
     fail(ProblemKind::kUnavailable, "publication.unavailable",
          "the publication profiles could not be loaded, so nothing is published; see the hub's log");
-  p.consumer = p.publication->consumer(req.principal->name);
+  // People of the console share one profile (config/publication.yaml, console-staff).
+  p.consumer = p.publication->consumer(req.principal->user.empty() ? req.principal->name : kConsoleConsumer);
   if (!p.consumer)
     fail(ProblemKind::kForbidden, "publication.no_profile",
          "partner '" + req.principal->name + "' has no publication profile in " + p.publication->file());

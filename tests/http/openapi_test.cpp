@@ -42,7 +42,8 @@ std::set<std::string> router_routes() {
   hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records, publication};
   hub::resolve::ReviewQueue review(pg, resolver.rules());
   hub::Router router;
-  hub::register_all_routes(router, components, review);
+  hub::auth::Accounts accounts(pg, redis, config.auth.session_seconds, {});
+  hub::register_all_routes(router, components, review, accounts);
   std::set<std::string> out;
   for (const auto& r : router.routes()) out.insert(r.method + " " + r.pattern);
   return out;
