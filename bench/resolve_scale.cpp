@@ -24,7 +24,7 @@
 #include "hub/common/redis.h"
 #include "hub/resolve/messy_data.h"
 #include "hub/resolve/probabilistic_resolver.h"
-#include "hub/store/golden_store.h"
+#include "hub/model/ids.h"
 #include "hub/store/migrations.h"
 
 using namespace hub;

@@ -7,10 +7,14 @@
 // carries its seq, and every batch an idempotency key that is the same when the same batch is
 // sent again. A Sink is used by one worker thread at a time; it need not be thread-safe.
 
+#include <map>
 #include <string>
 #include <vector>
 
 namespace hub::connectors {
+
+// A consumer's `push.options` (config/publication.yaml), checked by the sink's factory.
+using SinkOptions = std::map<std::string, std::string>;
 
 struct Batch {
   std::string consumer;

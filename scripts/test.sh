@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The dependency rule between folders (docs/architecture.md), before anything is built.
+bash scripts/check-deps.sh
+
 bash scripts/install-deps.sh
 bash scripts/build.sh
 bash scripts/services.sh start

@@ -15,7 +15,8 @@
 #include <memory>
 #include <string>
 
-#include "connectors/registry/registry.h"
+#include "connectors/sink.h"
+#include "hub/common/result.h"
 
 namespace hub::connectors {
 

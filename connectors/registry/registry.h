@@ -15,8 +15,6 @@
 
 namespace hub::connectors {
 
-using SinkOptions = std::map<std::string, std::string>;
-
 struct SinkFactory {
   std::string name;         // the value of push.sink
   std::string description;  // one line, for docs and errors

@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "hub/common/json.h"
-#include "hub/mapping/validators.h"
+#include "hub/common/masking.h"
 
 namespace hub::log {
 namespace {
@@ -30,8 +30,8 @@ void emit(spdlog::level::level_enum level, std::string_view msg, Fields fields) 
   if (!logger->should_log(level)) return;
   json::JsonWriter w;
   w.begin_object().kv("ts", now_iso()).kv("level", spdlog::level::to_string_view(level).data())
-      .kv("msg", validate::mask_personal_ids_in_text(msg));
-  for (const auto& [k, v] : fields) w.kv(k, validate::mask_personal_ids_in_text(v));
+      .kv("msg", mask_personal_ids_in_text(msg));
+  for (const auto& [k, v] : fields) w.kv(k, mask_personal_ids_in_text(v));
   w.end_object();
   logger->log(level, "{}", w.str());
 }

@@ -7,6 +7,7 @@
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
 #include "hub/http/admin_handlers.h"
+#include "hub/http/json_body.h"
 #include "hub/http/problem.h"
 #include "hub/http/sync_handlers.h"
 #include "hub/ingest/dry_run.h"
@@ -93,6 +94,15 @@ std::string record_json(const RecordView& v, const schema::SchemaSet& schemas, c
   return w.str();
 }
 
+// A refusal of hub/ingest as a problem+json answer: the status by its code (problem.cpp); a
+// body the hub cannot read is refused as every route refuses one (json_body.h).
+[[noreturn]] void refuse(const Refusal& r, const std::string& request_id) {
+  if (r.of_body) refuse_json_body(r.error, request_id);
+  Problem p{kind_for_code(r.error.code), r.error.code, r.error.message, r.error.path, -1, {}};
+  if (!r.location.empty()) p.headers["Location"] = r.location;
+  throw ProblemError(p);
+}
+
 }  // namespace
 
 void register_ingest_routes(Router& router, Components& c) {
@@ -101,10 +111,10 @@ void register_ingest_routes(Router& router, Components& c) {
   router.add({"POST", "/v1/ingest/{feed}:validate", true, [&c](HttpRequest& req) {
                 IngestCaller caller{req.principal->partner_id, req.principal->name, req.principal->scopes,
                                     req.principal->units};
-                return HttpResponse{200, "application/json",
-                                    dry_run(c.pg, c.mappings, c.config, caller, req.params["feed"], req.body,
-                                            req.content_type, req.request_id),
-                                    {}};
+                auto reply = dry_run(c.pg, c.mappings, c.config, caller, req.params["feed"], req.body,
+                                     req.content_type);
+                if (reply.refusal) refuse(*reply.refusal, req.request_id);
+                return HttpResponse{200, "application/json", std::move(reply.body), {}};
               }});
 
   router.add({"POST", "/v1/ingest/{feed}", true, [&c](HttpRequest& req) {
@@ -112,6 +122,7 @@ void register_ingest_routes(Router& router, Components& c) {
                                     req.principal->units};
                 auto reply = c.ingest.submit(caller, req.params["feed"], req.body, req.content_type,
                                              req.header("Idempotency-Key"), req.request_id);
+                if (reply.refusal) refuse(*reply.refusal, req.request_id);
                 HttpResponse res{reply.status, "application/json", reply.body, {}};
                 res.headers["Location"] = reply.location;
                 if (reply.replayed) res.headers["Idempotent-Replayed"] = "true";

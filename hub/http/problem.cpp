@@ -39,6 +39,21 @@ ProblemKind kind_for_status(int status) {
   return status >= 500 ? ProblemKind::kInternal : ProblemKind::kBadRequest;
 }
 
+ProblemKind kind_for_code(std::string_view code) {
+  static const std::map<std::string_view, ProblemKind> kKinds = {
+      {"ingest.unknown_feed", ProblemKind::kNotFound},
+      {"auth.scope", ProblemKind::kForbidden},
+      {"request.empty_body", ProblemKind::kBadRequest},
+      {"request.idempotency_key", ProblemKind::kBadRequest},
+      {"idempotency.conflict", ProblemKind::kConflict},
+      {"ingest.no_records", ProblemKind::kUnprocessable},
+      {"ingest.too_many_records", ProblemKind::kPayloadTooLarge},
+  };
+  if (auto k = kKinds.find(code); k != kKinds.end()) return k->second;
+  if (code.starts_with("dependency.")) return ProblemKind::kUnavailable;
+  return ProblemKind::kInternal;
+}
+
 void add_retry_after(Problem& p) {
   if (p.kind == ProblemKind::kUnavailable && !p.headers.count("Retry-After"))
     p.headers["Retry-After"] = std::to_string(kRetryAfterSeconds);

@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace hub {
 
@@ -32,6 +33,11 @@ int status_for(ProblemKind kind);
 const char* title_for(ProblemKind kind);
 // The kind answered with `status` (kBadRequest for a 4xx without its own kind, kInternal for 5xx).
 ProblemKind kind_for_status(int status);
+
+// The kind answered for an error code the data plane returns as a value (hub/ingest's
+// refusals): the one table of those codes, here at the edge. dependency.* is 503; a code not in
+// the table is 500, so a new code is noticed rather than answered as the partner's fault.
+ProblemKind kind_for_code(std::string_view code);
 
 struct Problem {
   ProblemKind kind = ProblemKind::kInternal;

@@ -4,8 +4,6 @@
 
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
-#include "hub/http/json_body.h"
-#include "hub/http/problem.h"
 #include "hub/store/reference_lookup.h"
 
 namespace hub {
@@ -75,31 +73,38 @@ std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, con
   return results;
 }
 
-std::string dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config& config, const IngestCaller& caller,
-                    const std::string& feed, const std::string& body, const std::string& content_type,
-                    const std::string& request_id) {
+IngestReply dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config& config, const IngestCaller& caller,
+                    const std::string& feed, const std::string& body, const std::string& content_type) {
+  auto refuse = [](std::string code, std::string message, std::string path = {}) {
+    IngestReply r;
+    r.refusal = Refusal{make_error(std::move(code), std::move(message), std::move(path)), false, {}};
+    return r;
+  };
   auto snapshot = mappings.current();  // this request finishes with this version
   auto m = snapshot->find(caller.partner_name, feed);
   if (!m)
-    fail(ProblemKind::kNotFound, "ingest.unknown_feed",
+    return refuse("ingest.unknown_feed",
          "partner '" + caller.partner_name + "' has no feed '" + feed + "' (no mapping file mappings/partners/" +
              caller.partner_name + "/" + feed + ".yaml is loaded)",
          "feed");
   for (const auto& entity : m->entities())
     if (!has_scope(caller.scopes, "ingest:" + entity))
-      fail(ProblemKind::kForbidden, "auth.scope",
+      return refuse("auth.scope",
            "feed '" + feed + "' writes " + entity + " records; partner '" + caller.partner_name +
                "' lacks the scope 'ingest:" + entity + "'");
-  if (body.empty()) fail(ProblemKind::kBadRequest, "request.empty_body", "the body is empty; send the vendor document");
+  if (body.empty()) return refuse("request.empty_body", "the body is empty; send the vendor document");
 
   Payload payload;
-  if (auto parsed = parse_payload(body, content_type, *m, config.json.max_depth, payload); !parsed)
-    refuse_json_body(parsed.error(), request_id);
+  if (auto parsed = parse_payload(body, content_type, *m, config.json.max_depth, payload); !parsed) {
+    IngestReply r;
+    r.refusal = Refusal{parsed.error(), true, {}};
+    return r;
+  }
   if (payload.records.empty())
-    fail(ProblemKind::kUnprocessable, "ingest.no_records", no_records_message(*m, content_type), "$");
+    return refuse("ingest.no_records", no_records_message(*m, content_type), "$");
   const auto limit = static_cast<std::size_t>(std::min(config.ingest.max_records, config.ingest.dry_run_max_records));
   if (payload.records.size() > limit)
-    fail(ProblemKind::kPayloadTooLarge, "ingest.too_many_records",
+    return refuse("ingest.too_many_records",
          "the payload holds " + std::to_string(payload.records.size()) + " records; a dry run takes at most " +
              std::to_string(limit) + " (ingest.dry_run_max_records, ingest.max_records): try a part of it",
          "$");
@@ -109,7 +114,9 @@ std::string dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config
     tx.exec("set transaction read only");
     return map_and_check(tx, *m, *snapshot, payload, &scope);
   });
-  return answer_json(caller, feed, *m, results);
+  IngestReply reply;
+  reply.body = answer_json(caller, feed, *m, results);
+  return reply;
 }
 
 }  // namespace hub

@@ -31,11 +31,10 @@ std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, con
                                                  const UnitScope* scope = nullptr);
 
 // The dry run of `body` on `feed` for `caller`: the JSON answer (docs/vendor-guide.md, section 3).
-// Refuses as a push does, by throwing ProblemError: 404 ingest.unknown_feed, 403 auth.scope,
-// 400 for a body it cannot read, 422 ingest.no_records; and 413 ingest.too_many_records above
-// ingest.dry_run_max_records (the answer is built in the request, not queued).
-std::string dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config& config, const IngestCaller& caller,
-                    const std::string& feed, const std::string& body, const std::string& content_type,
-                    const std::string& request_id);
+// Refuses as a push does, with reply.refusal: ingest.unknown_feed, auth.scope, a body it cannot
+// read, ingest.no_records; and ingest.too_many_records above ingest.dry_run_max_records (the
+// answer is built in the request, not queued). Otherwise reply.body is the answer (status 200).
+IngestReply dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config& config, const IngestCaller& caller,
+                    const std::string& feed, const std::string& body, const std::string& content_type);
 
 }  // namespace hub

@@ -12,8 +12,6 @@
 #include "hub/common/log.h"
 #include "hub/common/redis.h"
 #include "hub/common/scopes.h"
-#include "hub/http/json_body.h"
-#include "hub/http/problem.h"
 #include "hub/mapping/messages.h"
 #include "hub/store/pending_store.h"
 #include "hub/store/pg_error.h"
@@ -87,40 +85,42 @@ IngestService::~IngestService() { stop_workers(); }
 IngestReply IngestService::submit(const IngestCaller& caller, const std::string& feed,
                                   const std::string& body, const std::string& content_type,
                                   const std::string& idempotency_key, const std::string& request_id) {
+  auto refuse = [](std::string code, std::string message, std::string path = {}) {
+    IngestReply r;
+    r.refusal = Refusal{make_error(std::move(code), std::move(message), std::move(path)), false, {}};
+    return r;
+  };
   auto snapshot = mappings_.current();
   auto m = snapshot->find(caller.partner_name, feed);
   if (!m)
-    fail(ProblemKind::kNotFound, "ingest.unknown_feed",
+    return refuse("ingest.unknown_feed",
          "partner '" + caller.partner_name + "' has no feed '" + feed + "' (no mapping file mappings/partners/" +
              caller.partner_name + "/" + feed + ".yaml is loaded)",
          "feed");
   for (const auto& entity : m->entities())
     if (!has_scope(caller.scopes, "ingest:" + entity))
-      fail(ProblemKind::kForbidden, "auth.scope",
+      return refuse("auth.scope",
            "feed '" + feed + "' writes " + entity + " records; partner '" + caller.partner_name +
                "' lacks the scope 'ingest:" + entity + "'");
-  if (body.empty()) fail(ProblemKind::kBadRequest, "request.empty_body", "the body is empty; send the vendor document");
+  if (body.empty()) return refuse("request.empty_body", "the body is empty; send the vendor document");
   if (idempotency_key.size() > 255)
-    fail(ProblemKind::kBadRequest, "request.idempotency_key", "the Idempotency-Key is longer than 255 characters",
+    return refuse("request.idempotency_key", "the Idempotency-Key is longer than 255 characters",
          "Idempotency-Key");
   // Keys are compared byte for byte and stored as text: visible ASCII only, so a key never
   // fails to store (PostgreSQL refuses invalid UTF-8) nor differs from its copy by invisible bytes.
   for (unsigned char c : idempotency_key)
     if (c < 0x21 || c > 0x7e)
-      fail(ProblemKind::kBadRequest, "request.idempotency_key",
+      return refuse("request.idempotency_key",
            "the Idempotency-Key may hold visible ASCII characters only (letters, digits, punctuation)",
            "Idempotency-Key");
 
   // Identity cannot be resolved safely without the resolver's locks: refuse before storing,
   // so the partner retries later and nothing half-resolved exists.
-  if (auto ready = resolver_.ready(); !ready) {
-    Problem p{ProblemKind::kUnavailable, ready.error().code,
-              ready.error().message + "; nothing was stored, retry later", "", -1, {}};
-    p.headers["Retry-After"] = "5";
-    throw ProblemError(p);
-  }
+  if (auto ready = resolver_.ready(); !ready)
+    return refuse(ready.error().code, ready.error().message + "; nothing was stored, retry later");
 
   std::string hash = crypto::sha256(body);
+  bool key_conflict = false;  // the Idempotency-Key was used with another body
   // A retried push is answered before anything else, whatever its body holds.
   auto prior_batch = [&]() -> std::optional<long long> {
     if (idempotency_key.empty()) return std::nullopt;
@@ -129,23 +129,32 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
           "select id, body_sha256 = $3 from inbox_batch where partner_id = $1 and idempotency_key = $2",
           caller.partner_id, idempotency_key, pqxx::binarystring(hash));
       if (prior.empty()) return std::nullopt;
-      if (!prior[0][1].as<bool>())
-        fail(ProblemKind::kConflict, "idempotency.conflict",
-             "this Idempotency-Key was used with a different body; use a new key for new data",
-             "Idempotency-Key");
+      if (!prior[0][1].as<bool>()) {
+        key_conflict = true;
+        return std::nullopt;
+      }
       return prior[0][0].as<long long>();
     });
   };
+  auto conflict = [&] {
+    return refuse("idempotency.conflict",
+                  "this Idempotency-Key was used with a different body; use a new key for new data",
+                  "Idempotency-Key");
+  };
   std::optional<long long> replay_of = prior_batch();
+  if (key_conflict) return conflict();
 
   Payload payload;
   if (!replay_of)
-    if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, payload); !parsed)
-      refuse_json_body(parsed.error(), request_id);
+    if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, payload); !parsed) {
+      IngestReply r;
+      r.refusal = Refusal{parsed.error(), true, {}};
+      return r;
+    }
   if (!replay_of && payload.records.empty())
-    fail(ProblemKind::kUnprocessable, "ingest.no_records", no_records_message(*m, content_type), "$");
+    return refuse("ingest.no_records", no_records_message(*m, content_type), "$");
   if (!replay_of && payload.records.size() > static_cast<std::size_t>(config_.ingest.max_records))
-    fail(ProblemKind::kPayloadTooLarge, "ingest.too_many_records",
+    return refuse("ingest.too_many_records",
          "the push holds " + std::to_string(payload.records.size()) + " records, more than the " +
              std::to_string(config_.ingest.max_records) + " one push may hold (ingest.max_records); split it",
          "$");
@@ -170,6 +179,7 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   });
   // The same key raced in from a concurrent request: that one wins, this is its replay.
   if (!replay_of && batch_id == 0) replay_of = prior_batch();
+  if (key_conflict) return conflict();
 
   IngestReply reply;
   if (replay_of) {
@@ -203,14 +213,12 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
     // would read as "not accepted". Say which batch it is and how to get its answer.
     log::warn("batch stored but its answer not read", {{"batch", std::to_string(batch_id)},
                                                        {"error", safe_error_text(e)}});
-    Problem p{ProblemKind::kUnavailable, "dependency.postgres",
-              "the push is stored as batch " + std::to_string(batch_id) +
-                  ", but its answer could not be read from the database; send the same push again with the same"
-                  " Idempotency-Key to get it, or follow " + reply.location,
-              "", -1, {}};
-    p.headers["Retry-After"] = "5";
-    p.headers["Location"] = reply.location;
-    throw ProblemError(p);
+    IngestReply r = refuse("dependency.postgres",
+                           "the push is stored as batch " + std::to_string(batch_id) +
+                               ", but its answer could not be read from the database; send the same push again with"
+                               " the same Idempotency-Key to get it, or follow " + reply.location);
+    r.refusal->location = reply.location;
+    return r;
   }
   return reply;
 }

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,7 +20,7 @@
 #include "hub/common/config.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/resolve/identity_resolver.h"
-#include "hub/store/golden_store.h"
+#include "hub/ingest/golden_store.h"
 #include "hub/store/pg_pool.h"
 
 namespace hub {
@@ -31,7 +32,18 @@ struct IngestCaller {
   std::vector<std::string> units;
 };
 
+// A push or dry run the hub refuses, nothing of it processed: the error's stable code (the HTTP
+// edge maps codes to statuses, hub/http/problem.cpp), message and place. `of_body`: the body's
+// text could not be read (a parse error, whose offset is kept). `location`: the stored batch
+// the refusal concerns, if any.
+struct Refusal {
+  Error error;
+  bool of_body = false;
+  std::string location;
+};
+
 struct IngestReply {
+  std::optional<Refusal> refusal;  // set: refused, the fields below are not
   int status = 200;  // 200 processed now, 202 queued
   std::string body;  // JSON
   std::string location;
@@ -44,7 +56,9 @@ class IngestService {
                 const Config& config);
   ~IngestService();
 
-  // Throws ProblemError for refusals (unknown feed 404, scope 403, malformed 400, idempotency 409).
+  // Refusals come back as values (reply.refusal): ingest.unknown_feed, auth.scope, request.*
+  // (the body or the Idempotency-Key), idempotency.conflict, ingest.no_records,
+  // ingest.too_many_records, dependency.* (retry later).
   IngestReply submit(const IngestCaller& caller, const std::string& feed, const std::string& body,
                      const std::string& content_type, const std::string& idempotency_key,
                      const std::string& request_id);

@@ -19,7 +19,7 @@
 #include "hub/common/config.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/resolve/identity_resolver.h"
-#include "hub/store/golden_store.h"
+#include "hub/ingest/golden_store.h"
 #include "hub/store/pg_pool.h"
 
 namespace hub {

@@ -9,7 +9,7 @@
 #include "hub/common/json.h"
 #include "hub/resolve/identity_resolver.h"
 #include "hub/store/audit_log.h"
-#include "hub/store/golden_store.h"
+#include "hub/ingest/golden_store.h"
 
 namespace hub {
 namespace {

@@ -1369,16 +1369,6 @@ MappingOutput Mapping::run(const rapidjson::Value& document) const {
   return out;
 }
 
-const char* status_name(RecordStatus s) {
-  switch (s) {
-    case RecordStatus::kMapped: return "mapped";
-    case RecordStatus::kReview: return "review";
-    case RecordStatus::kRejected: return "rejected";
-    case RecordStatus::kPending: return "pending";
-  }
-  return "?";
-}
-
 void write_issue(json::JsonWriter& w, const FieldIssue& i) {
   w.begin_object().kv("code", i.code).kv("entity", i.entity).kv("field", i.field).kv("path", i.path);
   if (!i.value.empty()) w.kv("value", i.value);

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "hub/common/date.h"
+#include "hub/common/masking.h"
 #include "hub/common/result.h"
 
 namespace hub::validate {
@@ -100,10 +101,7 @@ Status personal_id_consistent(const PersonalIdInfo& info, std::optional<Date> bi
 // ("031*******45"); anything else is fully masked, one '*' per character (at most 20).
 std::string mask_personal_id(std::string_view id);
 
-// Masks, in free text, every run of exactly 12 ASCII digits that no other letter or digit
-// touches, as mask_personal_id does ("... 031214000123 ..." -> "... 031*******23 ..."): the
-// last safety net of the logs and of database error messages, whose text may hold row data.
-// A longer or shorter digit run, or one inside a word (hex ids), is left as it is.
-std::string mask_personal_ids_in_text(std::string_view text);
+// Masks personal IDs in free text (hub/common/masking.h).
+using hub::mask_personal_ids_in_text;
 
 }  // namespace hub::validate

@@ -322,4 +322,13 @@ Result<RuleSet> load_matching_rules(const std::string& dir) {
   return out;
 }
 
+int survivorship_rank(const RuleSet& rules, const std::string& entity, const std::string& field,
+                      const std::string& partner) {
+  auto r = rules.find(entity);
+  if (r == rules.end()) return 0;
+  auto f = r->second->survivorship.find(field);
+  if (f == r->second->survivorship.end()) return 0;
+  return static_cast<int>(std::find(f->second.begin(), f->second.end(), partner) - f->second.begin());
+}
+
 }  // namespace hub::resolve

@@ -132,4 +132,11 @@ Result<MatchingRules> parse_matching_rules(const std::string& yaml_text, const s
 using RuleSet = std::map<std::string, std::shared_ptr<const MatchingRules>>;
 Result<RuleSet> load_matching_rules(const std::string& dir);
 
+// Survivorship: the rank of a partner's values for one field of an entity (lower wins), from
+// the entity's `survivorship` list; a partner not listed, or a field or entity without a list,
+// ranks after the listed ones (0 when there is no list). The one rule the write pipeline and
+// review merges both apply.
+int survivorship_rank(const RuleSet& rules, const std::string& entity, const std::string& field,
+                      const std::string& partner);
+
 }  // namespace hub::resolve

@@ -11,7 +11,7 @@
 #include "hub/common/json.h"
 #include "hub/common/log.h"
 #include "hub/store/copy_rows.h"
-#include "hub/store/golden_store.h"
+#include "hub/model/ids.h"
 
 namespace hub::resolve {
 namespace {
@@ -97,12 +97,7 @@ Status ProbabilisticResolver::ready() {
 std::unique_ptr<ChunkScope> ProbabilisticResolver::begin_chunk() { return std::make_unique<Scope>(); }
 
 int ProbabilisticResolver::source_rank(const std::string& entity, const std::string& field, const std::string& partner) {
-  auto r = rules_.find(entity);
-  if (r == rules_.end()) return 0;
-  auto f = r->second->survivorship.find(field);
-  if (f == r->second->survivorship.end()) return 0;
-  auto pos = std::find(f->second.begin(), f->second.end(), partner);
-  return static_cast<int>(pos - f->second.begin());  // unlisted partners rank after the listed ones
+  return survivorship_rank(rules_, entity, field, partner);
 }
 
 const std::vector<VerifiedId>& ProbabilisticResolver::verified_ids(const std::string& entity) {

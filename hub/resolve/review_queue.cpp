@@ -9,6 +9,7 @@
 #include "hub/mapping/validators.h"
 #include "hub/resolve/scoring.h"
 #include "hub/resolve/survivorship.h"
+#include "hub/store/change_log.h"
 
 namespace hub::resolve {
 namespace {
@@ -63,18 +64,9 @@ void write_version(pqxx::work& tx, const std::string& id, const std::string& ent
       "insert into record_version(record_id, version, data, valid_from, valid_to)"
       " select id, version, data, valid_from, valid_to from golden_record where id = $1",
       id);
-  tx.exec_params("insert into change_log(entity, record_id, op, version) values ($1, $2, $3, $4)", entity, id, op,
-                 version);
-}
-
-// Rank of a partner for a field in the entity's survivorship list; unlisted: after the listed.
-std::size_t source_rank(const RuleSet& rules, const std::string& entity, const std::string& field,
-                        const std::string& partner) {
-  auto r = rules.find(entity);
-  if (r == rules.end()) return 0;
-  auto f = r->second->survivorship.find(field);
-  if (f == r->second->survivorship.end()) return 0;
-  return static_cast<std::size_t>(std::find(f->second.begin(), f->second.end(), partner) - f->second.begin());
+  ChangeLog log;
+  log.add(entity, id, op, version);
+  log.write(tx);
 }
 
 std::string lineage_text(const rapidjson::Value& lineage, const char* field, const char* key) {
@@ -114,8 +106,8 @@ std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, 
     if (v == IdVerdict::kKeepStored || v == IdVerdict::kReview) continue;
     if (mine != data.MemberEnd()) {
       if (mine->value == f->value) continue;
-      auto rs = source_rank(rules, s.entity, name, lineage_text(lineage, name, "partner"));
-      auto rm = source_rank(rules, s.entity, name, lineage_text(mlineage, name, "partner"));
+      auto rs = survivorship_rank(rules, s.entity, name, lineage_text(lineage, name, "partner"));
+      auto rm = survivorship_rank(rules, s.entity, name, lineage_text(mlineage, name, "partner"));
       bool take = v == IdVerdict::kTakeIncoming || rm < rs ||
                   (rm == rs && lineage_batch(mlineage, name) > lineage_batch(lineage, name));
       if (!take) continue;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "hub/common/json.h"
+#include "hub/mapping/mapping.h"
 #include "hub/mapping/messages.h"
 
 namespace hub::pending {
@@ -59,7 +60,7 @@ std::string issue_json(const std::string& code, const std::string& entity, const
 
 }  // namespace
 
-void park(pqxx::work& tx, const ChunkContext& ctx, const std::vector<Parked>& parked) {
+void park(pqxx::work& tx, const ChunkOrigin& ctx, const std::vector<Parked>& parked) {
   if (parked.empty()) return;
   json::JsonWriter w;
   w.begin_array();
@@ -93,7 +94,7 @@ void park(pqxx::work& tx, const ChunkContext& ctx, const std::vector<Parked>& pa
       w.str(), ctx.batch_id, ctx.partner_id, ctx.mapping_version, ctx.pending_ttl_days * 86400.0);
 }
 
-void supersede(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordOutcome>& outcomes) {
+void supersede(pqxx::work& tx, const ChunkOrigin& ctx, const std::vector<RecordOutcome>& outcomes) {
   json::JsonWriter ids;
   ids.begin_array();
   bool any = false;

@@ -13,22 +13,30 @@
 #include <string>
 #include <vector>
 
-#include "hub/store/golden_store.h"
+#include "hub/model/outcome.h"
 
 namespace hub::pending {
 
 struct Parked {
-  const mapping::RecordResult* result;
+  const model::RecordResult* result;
   const std::vector<WaitingRef>* waiting;
 };
 
+// The chunk whose records are parked or supersede parked ones.
+struct ChunkOrigin {
+  long long partner_id = 0;
+  long long batch_id = 0;
+  std::string mapping_version;
+  double pending_ttl_days = 30;  // a parked record is rejected (ref.unknown) after this long
+};
+
 // Stores the parked vendor records of a chunk (their batch_record rows are the store's).
-void park(pqxx::work& tx, const ChunkContext& ctx, const std::vector<Parked>& parked);
+void park(pqxx::work& tx, const ChunkOrigin& ctx, const std::vector<Parked>& parked);
 
 // A newer push of a source record settles it: an older parked version of it (same partner, feed
 // and source id) ends `rejected` with record.superseded naming the newer batch, so two versions
 // are never applied out of order. Rejected outcomes supersede nothing.
-void supersede(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordOutcome>& outcomes);
+void supersede(pqxx::work& tx, const ChunkOrigin& ctx, const std::vector<RecordOutcome>& outcomes);
 
 // Parked records whose references all exist now, in the order they were received.
 std::vector<long long> ready(pqxx::work& tx, int limit);
@@ -42,7 +50,7 @@ struct Entry {
   std::string partner_name;
   std::vector<std::string> units;  // the partner's unit scope now
   std::string mapping_version;
-  mapping::RecordResult result;  // status kMapped, records as mapped
+  model::RecordResult result;  // status kMapped, records as mapped
 };
 std::optional<Entry> take(pqxx::work& tx, long long id);
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <string_view>
 
-#include "hub/mapping/validators.h"
+#include "hub/common/masking.h"
 #include "hub/store/pg_pool.h"
 
 namespace hub {
@@ -84,7 +84,7 @@ DbErrorKind db_error_kind(const std::string& state) {
 }
 
 std::string safe_db_message(const std::string& what) {
-  return clip(validate::mask_personal_ids_in_text(mask_quoted_values(first_line(what))));
+  return clip(mask_personal_ids_in_text(mask_quoted_values(first_line(what))));
 }
 
 DbError describe_db_error(const std::exception& e) {
@@ -116,7 +116,7 @@ DbError describe_db_error(const std::exception& e) {
 
 std::string safe_error_text(const std::exception& e) {
   auto d = describe_db_error(e);
-  if (d.kind == DbErrorKind::kNone) return clip(validate::mask_personal_ids_in_text(first_line(e.what())));
+  if (d.kind == DbErrorKind::kNone) return clip(mask_personal_ids_in_text(first_line(e.what())));
   return d.sqlstate.empty() ? d.message : "SQLSTATE " + d.sqlstate + ": " + d.message;
 }
 

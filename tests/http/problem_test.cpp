@@ -101,3 +101,20 @@ TEST_CASE("problem answers carry message_vi from the table or a neutral text nam
   // A request error is not worded as a data error.
   CHECK(vi.find("Dữ liệu không hợp lệ") == std::string::npos);
 }
+
+// Guards the table of the codes ingest returns as values (hub/ingest: Refusal): each is
+// answered with the status it had when ingest threw problems itself, a dependency outage is a
+// 503 (which gets Retry-After), and a code nobody put in the table is a 500, not a 4xx blaming
+// the partner.
+TEST_CASE("codes ingest returns map to their HTTP status", "[http][problem]") {
+  CHECK(status_for(kind_for_code("ingest.unknown_feed")) == 404);
+  CHECK(status_for(kind_for_code("auth.scope")) == 403);
+  CHECK(status_for(kind_for_code("request.empty_body")) == 400);
+  CHECK(status_for(kind_for_code("request.idempotency_key")) == 400);
+  CHECK(status_for(kind_for_code("idempotency.conflict")) == 409);
+  CHECK(status_for(kind_for_code("ingest.no_records")) == 422);
+  CHECK(status_for(kind_for_code("ingest.too_many_records")) == 413);
+  CHECK(status_for(kind_for_code("dependency.redis")) == 503);
+  CHECK(status_for(kind_for_code("dependency.postgres")) == 503);
+  CHECK(status_for(kind_for_code("ingest.code_nobody_mapped")) == 500);
+}

@@ -124,3 +124,18 @@ TEST_CASE("matching rule errors say where", "[resolve]") {
   bad_part.replace(bad_part.find("part: given"), 11, "part: words");
   CHECK(error_of(bad_part).find("tokens") != std::string::npos);
 }
+
+// Guards the one survivorship rank the write pipeline and review merges share: a listed
+// partner ranks by its place in the list, an unlisted one after every listed one, and a field
+// or entity without a list ranks everyone equally (0), so the latest value wins there.
+TEST_CASE("survivorship ranks partners by the entity's list", "[resolve]") {
+  auto rules = parse_matching_rules(std::string(kMinimal) + "survivorship:\n  full_name: [moet, demo-admissions]\n",
+                                    "student.yaml");
+  REQUIRE(rules.ok());
+  RuleSet set{{"student", std::make_shared<const MatchingRules>(std::move(*rules))}};
+  CHECK(survivorship_rank(set, "student", "full_name", "moet") == 0);
+  CHECK(survivorship_rank(set, "student", "full_name", "demo-admissions") == 1);
+  CHECK(survivorship_rank(set, "student", "full_name", "demo-sis") == 2);
+  CHECK(survivorship_rank(set, "student", "birth_date", "demo-sis") == 0);
+  CHECK(survivorship_rank(set, "staff", "full_name", "demo-sis") == 0);
+}

@@ -1,4 +1,4 @@
-#include "hub/store/golden_store.h"
+#include "hub/ingest/golden_store.h"
 
 #include <algorithm>
 #include <map>
@@ -11,6 +11,7 @@
 #include "hub/mapping/messages.h"
 #include "hub/mapping/validators.h"
 #include "hub/resolve/survivorship.h"
+#include "hub/store/change_log.h"
 #include "hub/store/copy_rows.h"
 #include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
@@ -227,11 +228,12 @@ void check_stored_places(pqxx::work& tx, const ChunkContext& ctx, const std::vec
 // references are parked (pending_store.h).
 void settle_pending(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordResult>& results,
                     const std::vector<RecordOutcome>& out) {
-  pending::supersede(tx, ctx, out);
+  const pending::ChunkOrigin origin{ctx.partner_id, ctx.batch_id, ctx.mapping_version, ctx.pending_ttl_days};
+  pending::supersede(tx, origin, out);
   std::vector<pending::Parked> parked;
   for (std::size_t v = 0; v < out.size(); ++v)
     if (out[v].status == "pending") parked.push_back({&results[v], &out[v].waiting_for});
-  pending::park(tx, ctx, parked);
+  pending::park(tx, origin, parked);
 }
 
 // A record that would create a new record must carry the fields its schema requires for
@@ -367,30 +369,6 @@ void write_id_changes(pqxx::work& tx, const ChunkContext& ctx, const std::vector
 
 }  // namespace
 
-std::string new_uuid() {
-  std::string b = crypto::random_bytes(16);
-  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  std::string h = crypto::to_hex(b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
-
-void write_entities(json::JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& entities) {
-  std::map<std::string, std::vector<std::string>> grouped;
-  std::vector<std::string> order;
-  for (const auto& [e, id] : entities) {
-    if (!grouped.count(e)) order.push_back(e);
-    grouped[e].push_back(id);
-  }
-  w.begin_object();
-  for (const auto& e : order) {
-    w.key(e);
-    if (grouped[e].size() == 1) w.value(grouped[e][0]);
-    else w.strings(grouped[e]);
-  }
-  w.end_object();
-}
-
 resolve::Candidate resolver_candidate(const mapping::RecordResult& vendor, const mapping::MappedRecord& rec) {
   resolve::Candidate c{rec.entity, 0, rec.source_id, {}, "", &rec.fields, {}};
   for (const auto& other : vendor.records)
@@ -398,41 +376,51 @@ resolve::Candidate resolver_candidate(const mapping::RecordResult& vendor, const
   return c;
 }
 
-std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext& ctx,
-                                              std::vector<RecordResult>& results) {
-  const auto& snap = *ctx.snapshot;
-  std::unique_ptr<resolve::ChunkScope> own_scope;
-  resolve::ChunkScope* scope = ctx.scope;
-  if (!scope) {
-    own_scope = resolver_.begin_chunk();
-    scope = own_scope.get();
-  }
-  std::vector<VendorState> state(results.size());
-  std::vector<Item> items;
+namespace {
 
-  // 1. Collect the canonical records of the mapped vendor records, with their waves.
+using Resolution = resolve::Resolution;
+
+// The canonical records of a chunk and what is known of each vendor record, as the steps of
+// apply fill them in.
+struct Chunk {
+  std::vector<VendorState> state;  // per vendor record
+  std::vector<Item> items;         // per canonical record of a mapped vendor record
+};
+
+// A stored record a natural-key reference names, and the place it is in.
+struct Target {
+  std::string id;
+  UnitPath place;
+};
+using Targets = std::map<std::pair<std::string, std::string>, Target>;  // (entity, value) ->
+
+// Step 1: the canonical records of the mapped vendor records, with their waves.
+Chunk collect_records(std::vector<RecordResult>& results, const mapping::Snapshot& snap) {
+  Chunk c;
+  c.state.resize(results.size());
   for (std::size_t v = 0; v < results.size(); ++v) {
     auto& r = results[v];
     if (r.status != RecordStatus::kMapped) continue;
     std::map<std::string, int> wave_of;
     for (auto& rec : r.records) {
       if (!wave_of.count(rec.local_name)) wave_of[rec.local_name] = static_cast<int>(wave_of.size());
-      items.push_back(Item{v, &rec, snap.schemas->find(rec.entity), wave_of[rec.local_name], "", "", {}, {}, {}, false, false});
+      c.items.push_back(Item{v, &rec, snap.schemas->find(rec.entity), wave_of[rec.local_name], "", "", {}, {}, {}, false, false});
     }
   }
+  return c;
+}
 
-  // 2. References by natural key (e.g. a school code) -> record ids, and the places they are in.
+// Step 2: references by natural key (e.g. a school code) -> record ids, and the places they
+// are in. The vendor records naming one nobody holds wait for it (park_unknown_references).
+Targets find_reference_targets(pqxx::work& tx, std::vector<RecordResult>& results, const mapping::Snapshot& snap,
+                               Chunk& chunk) {
   const auto distinct_refs = referenced_keys(results, *snap.schemas);
-  struct Target {
-    std::string id;
-    UnitPath place;
-  };
-  std::map<std::pair<std::string, std::string>, Target> targets;
+  Targets targets;
   if (!distinct_refs.empty()) {
     // Each distinct value once, with every single-field natural key of the referenced entity
     // (school_code, then moet_school_id), so that each lookup is a primary-key probe of
-    // natural_key. (Matching on entity and value alone scanned the whole table per chunk: the
-    // cost grew with the store, 0.5 s per chunk at 400,000 keys.)
+    // natural_key. (Matching on entity and value alone scans the whole table per chunk: the
+    // cost grows with the store.)
     json::JsonWriter q;
     q.begin_array();
     for (const auto& [entity, value] : distinct_refs) {
@@ -455,56 +443,92 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
              q.str()))
       targets[{row[0].c_str(), row[1].c_str()}] = {row[2].c_str(), {row[3].c_str(), row[4].c_str(), row[5].c_str()}};
   }
-  park_unknown_references(results, *snap.schemas, targets, state);
+  park_unknown_references(results, *snap.schemas, targets, chunk.state);
+  return targets;
+}
 
+// Step 3a: an item's references replaced by record ids (of this vendor record's earlier waves,
+// given by the hub's own writers, or found by natural key), and the places it names collected
+// for the unit policy. False when a reference is unknown.
+bool bind_references(Item& it, VendorState& vs, const Targets& targets, const mapping::Snapshot& snap) {
   auto place_of_commune = [&](const std::string& commune) {
     return UnitPath{"", commune, snap.catalogs->province_of_commune(commune)};
   };
+  auto& f = it.rec->fields;
+  auto& a = f.GetAllocator();
+  bool ok = true;
+  for (const auto& fs : it.schema->fields) {
+    auto m = f.FindMember(fs.name.c_str());
+    if (m == f.MemberEnd()) continue;
+    if (fs.type == schema::FieldType::kRef) {
+      if (m->value.IsObject() && m->value.HasMember("$ref")) {
+        std::string local = m->value["$ref"].GetString();
+        m->value.SetString(vs.local_ids[local].c_str(), a);
+      } else if (m->value.IsObject() && m->value.HasMember("$id")) {
+        // A record id given by the hub's own writers (the school year rollover), which
+        // address records that may have no natural key a vendor would send.
+        std::string id = m->value["$id"].GetString();
+        m->value.SetString(id.c_str(), a);
+      } else if (m->value.IsString()) {
+        auto t = targets.find({fs.ref_entity, m->value.GetString()});
+        if (t == targets.end()) {  // found by park_unknown_references: not reached
+          vs.issues.push_back(make_issue("ref.unknown", it.rec->entity, fs.name, fs.ref_entity + " unknown"));
+          ok = false;
+          continue;
+        }
+        if (fs.ref_entity == "school") vs.places.push_back(t->second.place);
+        m->value.SetString(t->second.id.c_str(), a);
+      }
+    } else if (fs.type == schema::FieldType::kCode && fs.catalog == "commune" && m->value.IsString()) {
+      vs.places.push_back(place_of_commune(m->value.GetString()));
+    }
+  }
+  if (it.rec->entity == "school" && f.HasMember("school_code") && f["school_code"].IsString()) {
+    UnitPath p = f.HasMember("commune") && f["commune"].IsString() ? place_of_commune(f["commune"].GetString()) : UnitPath{};
+    p.school = f["school_code"].GetString();
+    vs.places.push_back(p);
+  }
+  return ok;
+}
 
-  // 3. Resolve identity wave by wave: a wave's references point to records of earlier waves.
+// Step 3b: which record each resolved item is. The same new record twice in one chunk (one
+// child in two vendor records) is created once: `created_keys` holds the keys of the records
+// this chunk creates.
+void settle_identity(Item& it, const Resolution& resolution,
+                     std::map<std::pair<std::string, std::string>, std::string>& created_keys) {
+  it.resolution = resolution;
+  if (it.resolution.kind == Resolution::Kind::kNew) {
+    for (const auto& k : it.keys) {
+      auto c = created_keys.find({it.rec->entity + "/" + k.first, k.second});
+      if (c != created_keys.end()) {
+        it.resolution = {Resolution::Kind::kNaturalKey, c->second, k.first, ""};
+        break;
+      }
+    }
+  }
+  if (it.resolution.kind == Resolution::Kind::kNew) {
+    it.id = it.resolution.record_id.empty() ? new_uuid() : it.resolution.record_id;
+    for (const auto& k : it.keys) created_keys[{it.rec->entity + "/" + k.first, k.second}] = it.id;
+  } else {
+    it.id = it.resolution.record_id;
+  }
+  it.unchanged = it.resolution.kind == Resolution::Kind::kSourceLink && it.resolution.content_hash == it.hash;
+  it.merged = it.resolution.kind == Resolution::Kind::kNaturalKey || it.resolution.kind == Resolution::Kind::kMatch;
+}
+
+// Step 3: identity, wave by wave: a wave's references point to records of earlier waves.
+void resolve_identities(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordResult>& results,
+                        const Targets& targets, resolve::IdentityResolver& resolver, resolve::ChunkScope& scope,
+                        Chunk& chunk) {
   int waves = 0;
-  for (const auto& it : items) waves = std::max(waves, it.wave + 1);
+  for (const auto& it : chunk.items) waves = std::max(waves, it.wave + 1);
   std::map<std::pair<std::string, std::string>, std::string> created_keys;  // in this chunk
   for (int wave = 0; wave < waves; ++wave) {
     std::vector<Item*> batch;
-    for (auto& it : items) {
-      if (it.wave != wave || state[it.vendor].failed) continue;
-      auto& vs = state[it.vendor];
-      auto& f = it.rec->fields;
-      auto& a = f.GetAllocator();
-      bool ok = true;
-      for (const auto& fs : it.schema->fields) {
-        auto m = f.FindMember(fs.name.c_str());
-        if (m == f.MemberEnd()) continue;
-        if (fs.type == schema::FieldType::kRef) {
-          if (m->value.IsObject() && m->value.HasMember("$ref")) {
-            std::string local = m->value["$ref"].GetString();
-            m->value.SetString(vs.local_ids[local].c_str(), a);
-          } else if (m->value.IsObject() && m->value.HasMember("$id")) {
-            // A record id given by the hub's own writers (the school year rollover), which
-            // address records that may have no natural key a vendor would send.
-            std::string id = m->value["$id"].GetString();
-            m->value.SetString(id.c_str(), a);
-          } else if (m->value.IsString()) {
-            auto t = targets.find({fs.ref_entity, m->value.GetString()});
-            if (t == targets.end()) {  // found by park_unknown_references: not reached
-              vs.issues.push_back(make_issue("ref.unknown", it.rec->entity, fs.name, fs.ref_entity + " unknown"));
-              ok = false;
-              continue;
-            }
-            if (fs.ref_entity == "school") vs.places.push_back(t->second.place);
-            m->value.SetString(t->second.id.c_str(), a);
-          }
-        } else if (fs.type == schema::FieldType::kCode && fs.catalog == "commune" && m->value.IsString()) {
-          vs.places.push_back(place_of_commune(m->value.GetString()));
-        }
-      }
-      if (it.rec->entity == "school" && f.HasMember("school_code") && f["school_code"].IsString()) {
-        UnitPath p = f.HasMember("commune") && f["commune"].IsString() ? place_of_commune(f["commune"].GetString()) : UnitPath{};
-        p.school = f["school_code"].GetString();
-        vs.places.push_back(p);
-      }
-      if (!ok) {
+    for (auto& it : chunk.items) {
+      auto& vs = chunk.state[it.vendor];
+      if (it.wave != wave || vs.failed) continue;
+      if (!bind_references(it, vs, targets, *ctx.snapshot)) {
         vs.failed = true;
         continue;
       }
@@ -520,105 +544,94 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       c.content_hash = it->hash;
       cands.push_back(std::move(c));
     }
-    auto resolutions = resolver_.resolve(tx, cands, *scope);
+    auto resolutions = resolver.resolve(tx, cands, scope);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Item& it = *batch[i];
-      it.resolution = resolutions[i];
-      if (it.resolution.kind == resolve::Resolution::Kind::kNew) {
-        // The same new record twice in one chunk (e.g. one child in two vendor records).
-        for (const auto& k : it.keys) {
-          auto c = created_keys.find({it.rec->entity + "/" + k.first, k.second});
-          if (c != created_keys.end()) {
-            it.resolution = {resolve::Resolution::Kind::kNaturalKey, c->second, k.first, ""};
-            break;
-          }
-        }
-      }
-      if (it.resolution.kind == resolve::Resolution::Kind::kNew) {
-        it.id = it.resolution.record_id.empty() ? new_uuid() : it.resolution.record_id;
-        for (const auto& k : it.keys) created_keys[{it.rec->entity + "/" + k.first, k.second}] = it.id;
-      } else {
-        it.id = it.resolution.record_id;
-      }
-      it.unchanged = it.resolution.kind == resolve::Resolution::Kind::kSourceLink && it.resolution.content_hash == it.hash;
-      it.merged = it.resolution.kind == resolve::Resolution::Kind::kNaturalKey ||
-                  it.resolution.kind == resolve::Resolution::Kind::kMatch;
-      state[it.vendor].local_ids[it.rec->local_name] = it.id;
+      settle_identity(it, resolutions[i], created_keys);
+      chunk.state[it.vendor].local_ids[it.rec->local_name] = it.id;
       it.candidate = std::move(cands[i]);
     }
   }
+}
 
-  // A record that would create a new one without a field needed for creation is rejected.
-  reject_incomplete_new(items, state);
-
-  // 4. Unit scope of the places the vendor records name (unit_policy.h, rules 1 and 2).
-  check_named_places(ctx, results, state);
-
-  // 5. Current data of the existing records, locked in id order (no deadlocks between chunks).
+// Step 4 (between the unit policy's rules): the current data of the existing records the chunk
+// changes, locked in id order (no deadlocks between chunks).
+std::map<std::string, Current> lock_current(pqxx::work& tx, const Chunk& chunk) {
   std::set<std::string> existing_ids;
-  for (const auto& it : items)
-    if (!state[it.vendor].failed && it.resolution.kind != resolve::Resolution::Kind::kNew && !it.unchanged)
+  for (const auto& it : chunk.items)
+    if (!chunk.state[it.vendor].failed && it.resolution.kind != Resolution::Kind::kNew && !it.unchanged)
       existing_ids.insert(it.id);
   std::map<std::string, Current> current;
-  if (!existing_ids.empty()) {
-    json::JsonWriter ids;
-    ids.begin_array();
-    for (const auto& id : existing_ids) ids.value(id);
-    ids.end_array();
-    for (const auto& row : tx.exec_params(
-             "select id::text, version, data::text, lineage::text from golden_record"
-             " where id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by id for update",
-             ids.str())) {
-      Current c{row[1].as<int>(), rapidjson::Document(), {}};
-      c.data.Parse(row[2].c_str());
-      rapidjson::Document lineage;
-      lineage.Parse(row[3].c_str());
-      if (lineage.IsObject())
-        for (auto l = lineage.MemberBegin(); l != lineage.MemberEnd(); ++l)
-          if (l->value.IsObject() && l->value.HasMember("partner") && l->value["partner"].IsString())
-            c.holder[l->name.GetString()] = l->value["partner"].GetString();
-      current.emplace(row[0].c_str(), std::move(c));
-    }
+  if (existing_ids.empty()) return current;
+  json::JsonWriter ids;
+  ids.begin_array();
+  for (const auto& id : existing_ids) ids.value(id);
+  ids.end_array();
+  for (const auto& row : tx.exec_params(
+           "select id::text, version, data::text, lineage::text from golden_record"
+           " where id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by id for update",
+           ids.str())) {
+    Current c{row[1].as<int>(), rapidjson::Document(), {}};
+    c.data.Parse(row[2].c_str());
+    rapidjson::Document lineage;
+    lineage.Parse(row[3].c_str());
+    if (lineage.IsObject())
+      for (auto l = lineage.MemberBegin(); l != lineage.MemberEnd(); ++l)
+        if (l->value.IsObject() && l->value.HasMember("partner") && l->value["partner"].IsString())
+          c.holder[l->name.GetString()] = l->value["partner"].GetString();
+    current.emplace(row[0].c_str(), std::move(c));
   }
+  return current;
+}
 
-  // The stored records they would change must be inside the partner's units too (rule 3).
-  check_stored_places(tx, ctx, items, current, state);
+// One golden record as the chunk leaves it: the stored values, then the chunk's records folded
+// in vendor order (survivorship).
+struct Merged {
+  bool is_new = false;
+  int version = 0;
+  const Item* last = nullptr;
+  rapidjson::Document data;
+  std::map<std::string, const Item*> supplier;  // field -> the item that supplied its value
+  const std::map<std::string, std::string>* holder = nullptr;  // stored values' partners
+  bool changed = false;
+};
 
-  // 6. Build the rows. Records are folded in vendor order, so when one record appears several
-  // times in a chunk (the same child in two vendor records) the later values win, once.
-  struct Pending {
-    bool is_new = false;
-    int version = 0;
-    const Item* last = nullptr;
-    rapidjson::Document data;
-    std::map<std::string, const Item*> supplier;  // field -> the item that supplied its value
-    const std::map<std::string, std::string>* holder = nullptr;  // stored values' partners
-    bool changed = false;
-  };
-  std::map<std::string, Pending> pending;
+// What survivorship decides for the chunk: the golden records, and the keys and source links
+// of its records. Keys and source links that cannot exist yet are copied (a conflict there is
+// a concurrent writer: the chunk is retried); the others are upserted. A new record's keys
+// cannot exist (the exact resolver found none, under the locks), unless it is kept apart for
+// review next to the record that holds them. A source link exists only for source-linked records.
+struct Survivors {
+  std::map<std::string, Merged> records;
   std::vector<std::string> order;  // ids in first-touch order
-  // Keys and source links that cannot exist yet are copied (a conflict there is a concurrent
-  // writer: the chunk is retried); the others are upserted. A new record's keys cannot exist
-  // (the exact resolver found none, under the locks), unless it is kept apart for review next to
-  // the record that holds them. A source link exists only for source-linked records.
   std::map<std::tuple<std::string, std::string, std::string>, std::string> new_keys;  // (e, n, v) -> id
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> new_links;  // (e, s) -> (id, hash)
-  json::JsonWriter keys, links;
-  keys.begin_array();
-  links.begin_array();
+  json::JsonWriter keys, links;  // upserted: [{e, n, v, r}], [{p, e, s, r, h}]
   std::vector<IdChange> id_changes;  // verified personal IDs a vendor would change: for review
-  for (const auto& it : items) {
-    if (state[it.vendor].failed || it.unchanged) continue;
+};
+
+// Step 5: survivorship. Records are folded in vendor order, so when one record appears several
+// times in a chunk (the same child in two vendor records) the later values win, once. Per
+// field: a verified personal ID is kept against an unverified one and replaced only by a person
+// (survivorship.h; a different one is held for review, and no natural key is made of it);
+// otherwise a value from a partner the matching rules rank higher for that field is kept, and
+// else the latest value wins (with its lineage).
+void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<std::string, Current>& current,
+                    resolve::IdentityResolver& resolver, Survivors& out) {
+  out.keys.begin_array();
+  out.links.begin_array();
+  for (const auto& it : chunk.items) {
+    if (chunk.state[it.vendor].failed || it.unchanged) continue;
     const auto& f = it.rec->fields;
-    if (it.resolution.kind == resolve::Resolution::Kind::kSourceLink)
-      links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
+    if (it.resolution.kind == Resolution::Kind::kSourceLink)
+      out.links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
           .kv("r", it.id).kv("h", it.hash).end_object();
     else  // the same vendor record twice in the chunk: the later one wins, as in the data
-      new_links[{it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
-    auto [pos, first] = pending.try_emplace(it.id);
-    Pending& p = pos->second;
+      out.new_links[{it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
+    auto [pos, first] = out.records.try_emplace(it.id);
+    Merged& p = pos->second;
     if (first) {
-      order.push_back(it.id);
+      out.order.push_back(it.id);
       auto cur = current.find(it.id);
       if (cur != current.end()) {
         p.version = cur->second.version;
@@ -630,17 +643,14 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       }
     }
     p.last = &it;
-    const IdVerdicts verdicts(resolver_.verified_ids(it.rec->entity), p.data, f);
-    if (!p.is_new) verdicts.hold_changes(it, p.data, id_changes);
-    const bool keys_are_new = it.resolution.kind == resolve::Resolution::Kind::kNew && it.resolution.review_candidate.empty();
+    const IdVerdicts verdicts(resolver.verified_ids(it.rec->entity), p.data, f);
+    if (!p.is_new) verdicts.hold_changes(it, p.data, out.id_changes);
+    const bool keys_are_new = it.resolution.kind == Resolution::Kind::kNew && it.resolution.review_candidate.empty();
     for (const auto& k : it.keys) {
       if (verdicts.held(k.first)) continue;  // an ID a person has not accepted yet finds nothing
-      if (keys_are_new) new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
-      else keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
+      if (keys_are_new) out.new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
+      else out.keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
     }
-    // Survivorship per field: a verified personal ID is kept against an unverified one and
-    // replaced only by a person (survivorship.h); otherwise a value from a partner the matching
-    // rules rank higher for that field is kept, and else the latest value wins (with its lineage).
     auto& a = p.data.GetAllocator();
     for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
       auto old = p.data.FindMember(m->name);
@@ -650,8 +660,8 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       if (id_verdict == resolve::IdVerdict::kNormal && old != p.data.MemberEnd() && p.holder &&
           !p.supplier.count(m->name.GetString())) {
         auto h = p.holder->find(m->name.GetString());
-        if (h != p.holder->end() && resolver_.source_rank(it.rec->entity, h->first, h->second) <
-                                        resolver_.source_rank(it.rec->entity, h->first, ctx.partner_name))
+        if (h != p.holder->end() && resolver.source_rank(it.rec->entity, h->first, h->second) <
+                                        resolver.source_rank(it.rec->entity, h->first, ctx.partner_name))
           continue;
       }
       if (old != p.data.MemberEnd()) old->value.CopyFrom(m->value, a);
@@ -660,17 +670,21 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       p.changed = true;
     }
   }
-  keys.end_array();
-  links.end_array();
+  out.keys.end_array();
+  out.links.end_array();
+}
 
+// Step 6a: the golden records and their versions. New rows are copied (copy_rows.h); changed
+// records and their versions go in one statement, so the version rows are the written rows
+// themselves (RETURNING). Each change is added to `changes`.
+void write_golden_records(pqxx::work& tx, const ChunkContext& ctx, Survivors& s, ChangeLog& changes) {
   CopyRows<7> new_records("golden_record", {"id", "entity", "version", "data", "lineage", "valid_from", "valid_to"});
   CopyRows<7> new_versions("record_version", {"record_id", "version", "data", "valid_from", "valid_to", "batch_id", "partner_id"});
-  CopyRows<5> changes("change_log", {"entity", "record_id", "op", "version", "batch_id"});
   const std::string batch_text = std::to_string(ctx.batch_id), partner_text = std::to_string(ctx.partner_id);
   json::JsonWriter updates;
   updates.begin_array();
-  for (const auto& id : order) {
-    Pending& p = pending[id];
+  for (const auto& id : s.order) {
+    Merged& p = s.records[id];
     if (!p.is_new && !p.changed) continue;  // same values from another source: nothing new
     const Item& it = *p.last;
     bool effective = it.schema->effective_dated;
@@ -694,13 +708,9 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       write_date(updates, "valid_to", vt);
       updates.end_object();
     }
-    changes.add({it.rec->entity, id, p.is_new ? "create" : "update", version_text, batch_text});
+    changes.add(it.rec->entity, id, p.is_new ? "create" : "update", version, ctx.batch_id);
   }
   updates.end_array();
-
-  // 7. Write. New rows are copied (copy_rows.h); rows that may exist are upserted from one JSON
-  // parameter per table. The changed golden records and their versions go in one statement, so
-  // the version rows are the written rows themselves (RETURNING).
   new_records.write(tx);
   new_versions.write(tx);
   if (updates.str() != "[]")
@@ -712,80 +722,97 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
         " insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
         " select id, version, data, valid_from, valid_to, $2::bigint, $3::bigint from upd",
         updates.str(), ctx.batch_id, ctx.partner_id);
-  // A new record's key that someone else took meanwhile would be a duplicate: the copy fails
-  // (unique violation) and the chunk is retried, which then finds that record. Keys of existing
-  // records that belong to another record are left as they are: an identity conflict for entity
-  // resolution, not for ingest.
+}
+
+// Step 6b: natural keys and source links. A new record's key that someone else took meanwhile
+// would be a duplicate: the copy fails (unique violation) and the chunk is retried, which then
+// finds that record. Keys of existing records that belong to another record are left as they
+// are: an identity conflict for entity resolution, not for ingest.
+void write_keys_and_links(pqxx::work& tx, const ChunkContext& ctx, const Survivors& s) {
   CopyRows<4> key_rows("natural_key", {"entity", "key_name", "key_value", "record_id"});
-  for (const auto& [k, id] : new_keys) key_rows.add({std::get<0>(k), std::get<1>(k), std::get<2>(k), id});
+  for (const auto& [k, id] : s.new_keys) key_rows.add({std::get<0>(k), std::get<1>(k), std::get<2>(k), id});
   key_rows.write(tx);
-  if (keys.str() != "[]")
+  if (s.keys.str() != "[]")
     tx.exec_params(
         "insert into natural_key(entity, key_name, key_value, record_id)"
         " select distinct on (r.e, r.n, r.v) r.e, r.n, r.v, r.r"
         " from jsonb_to_recordset($1::jsonb) as r(e text, n text, v text, r uuid)"
         " on conflict do nothing",
-        keys.str());
+        s.keys.str());
+  const std::string batch_text = std::to_string(ctx.batch_id), partner_text = std::to_string(ctx.partner_id);
   CopyRows<6> link_rows("source_link", {"partner_id", "entity", "source_id", "record_id", "content_hash", "batch_id"});
-  for (const auto& [l, target] : new_links)
+  for (const auto& [l, target] : s.new_links)
     link_rows.add({partner_text, l.first, l.second, target.first, "\\x" + target.second, batch_text});
   link_rows.write(tx);
-  if (links.str() != "[]")
+  if (s.links.str() != "[]")
     tx.exec_params(
         "insert into source_link(partner_id, entity, source_id, record_id, content_hash, batch_id)"
         " select distinct on (r.p, r.e, r.s) r.p, r.e, r.s, r.r, decode(r.h, 'hex'), $2"
         " from jsonb_to_recordset($1::jsonb) as r(p bigint, e text, s text, r uuid, h text)"
         " on conflict (partner_id, entity, source_id) do update set record_id = excluded.record_id,"
         " content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = now()",
-        links.str(), ctx.batch_id);
-  // What later resolutions compare these records with (profiles, blocking keys).
-  {
-    std::vector<resolve::Candidate> written;
-    std::vector<std::string> ids;
-    for (const auto& it : items) {
-      if (state[it.vendor].failed || it.unchanged || it.hash.empty()) continue;
-      written.push_back(it.candidate);
-      ids.push_back(it.id);
-    }
-    if (!written.empty()) resolver_.remember(tx, written, ids, *scope);
-  }
+        s.links.str(), ctx.batch_id);
+}
 
-  // 8. Outcomes, batch_record rows and review items.
-  std::vector<RecordOutcome> out(results.size());
+// Step 6c: what later resolutions compare these records with (profiles, blocking keys).
+void remember_written(pqxx::work& tx, const Chunk& chunk, resolve::IdentityResolver& resolver,
+                      resolve::ChunkScope& scope) {
+  std::vector<resolve::Candidate> written;
+  std::vector<std::string> ids;
+  for (const auto& it : chunk.items) {
+    if (chunk.state[it.vendor].failed || it.unchanged || it.hash.empty()) continue;
+    written.push_back(it.candidate);
+    ids.push_back(it.id);
+  }
+  if (!written.empty()) resolver.remember(tx, written, ids, scope);
+}
+
+// The outcomes of the chunk and the review items they propose.
+struct Outcomes {
+  std::vector<RecordOutcome> out;
+  json::JsonWriter reviews;  // [{i}]: mapping reviews, by batch_record index
+  json::JsonWriter matches;  // [{i, e, r, c, s, why}]: doubtful matches
+};
+
+// Step 7: each vendor record's outcome and its batch_record row; pending records parked.
+void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<RecordResult>& results, Chunk& chunk,
+                     const std::vector<IdChange>& id_changes, Outcomes& o) {
+  o.out.resize(results.size());
   CopyRows<7> rows("batch_record", {"batch_id", "index", "source_id", "status", "entities", "errors", "mapping_version"});
-  json::JsonWriter reviews, matches;
-  reviews.begin_array();
-  matches.begin_array();
+  const std::string batch_text = std::to_string(ctx.batch_id);
+  o.reviews.begin_array();
+  o.matches.begin_array();
   for (std::size_t v = 0; v < results.size(); ++v) {
     auto& r = results[v];
-    auto& o = out[v];
-    o.index = r.index;
-    o.source_id = r.source_id;
-    o.errors = r.issues;
-    if (r.status == RecordStatus::kMapped && !state[v].waiting.empty() && state[v].issues.empty()) {
-      o.status = "pending";  // parked below
-      o.waiting_for = state[v].waiting;
-    } else if (r.status == RecordStatus::kRejected || state[v].failed) {
-      o.status = "rejected";
-      for (auto& i : state[v].issues) {
+    auto& out = o.out[v];
+    auto& vs = chunk.state[v];
+    out.index = r.index;
+    out.source_id = r.source_id;
+    out.errors = r.issues;
+    if (r.status == RecordStatus::kMapped && !vs.waiting.empty() && vs.issues.empty()) {
+      out.status = "pending";  // parked below
+      out.waiting_for = vs.waiting;
+    } else if (r.status == RecordStatus::kRejected || vs.failed) {
+      out.status = "rejected";
+      for (auto& i : vs.issues) {
         i.path = r.path;
-        o.errors.push_back(i);
+        out.errors.push_back(i);
       }
     } else if (r.status == RecordStatus::kReview) {
-      o.status = "review";
+      out.status = "review";
       // The review item points at the batch_record row, which keeps the reasons.
-      reviews.begin_object().kv("i", static_cast<long long>(r.index)).end_object();
+      o.reviews.begin_object().kv("i", static_cast<long long>(r.index)).end_object();
     } else {
       bool all_unchanged = true, any_merged = false, any_review = false;
-      for (const auto& it : items) {
+      for (const auto& it : chunk.items) {
         if (it.vendor != v) continue;
-        o.entities.emplace_back(it.rec->entity, it.id);
+        out.entities.emplace_back(it.rec->entity, it.id);
         all_unchanged = all_unchanged && it.unchanged;
         any_merged = any_merged || it.merged;
         if (!it.resolution.review_candidate.empty()) {
           // Stored on its own; a person decides whether it is the candidate (review_item).
           any_review = true;
-          matches.begin_object().kv("i", static_cast<long long>(r.index)).kv("e", it.rec->entity).kv("r", it.id)
+          o.matches.begin_object().kv("i", static_cast<long long>(r.index)).kv("e", it.rec->entity).kv("r", it.id)
               .kv("c", it.resolution.review_candidate).kv("s", it.resolution.score)
               .key("why").raw(it.resolution.reasons.empty() ? "{}" : it.resolution.reasons).end_object();
         }
@@ -793,29 +820,35 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       for (const auto& c : id_changes) {
         if (c.vendor != v) continue;
         any_review = true;
-        o.errors.push_back(verified_change_issue(c, r.path));
+        out.errors.push_back(verified_change_issue(c, r.path));
       }
-      o.status = any_review ? "review" : all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
+      out.status = any_review ? "review" : all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
     }
     json::JsonWriter ents, errs;
-    write_entities(ents, o.entities);
+    write_entities(ents, out.entities);
     errs.begin_array();
-    for (const auto& i : o.errors) mapping::write_issue(errs, i);
+    for (const auto& i : out.errors) mapping::write_issue(errs, i);
     errs.end_array();
-    rows.add({batch_text, std::to_string(o.index), o.source_id, o.status, ents.str(), errs.str(), ctx.mapping_version});
+    rows.add({batch_text, std::to_string(out.index), out.source_id, out.status, ents.str(), errs.str(), ctx.mapping_version});
   }
-  reviews.end_array();
-  matches.end_array();
+  o.reviews.end_array();
+  o.matches.end_array();
   rows.write(tx);
-  settle_pending(tx, ctx, results, out);
-  if (reviews.str() != "[]")
+  settle_pending(tx, ctx, results, o.out);
+}
+
+// Step 8: review items, for records a mapping sent to review, for doubtful matches (a pair
+// already open for review, or decided "not a match", is not proposed again) and for changes of
+// verified personal IDs.
+void propose_reviews(pqxx::work& tx, const ChunkContext& ctx, const std::vector<RecordResult>& results,
+                     const Outcomes& o, const std::vector<IdChange>& id_changes) {
+  if (o.reviews.str() != "[]")
     tx.exec_params(
       "insert into review_item(kind, batch_id, index, reasons)"
       " select 'mapping', $2, b.index, b.errors from batch_record b"
       " join jsonb_to_recordset($1::jsonb) as r(i int) on b.batch_id = $2 and b.index = r.i",
-      reviews.str(), ctx.batch_id);
-  // A pair already open for review, or decided "not a match", is not proposed again.
-  if (matches.str() != "[]")
+      o.reviews.str(), ctx.batch_id);
+  if (o.matches.str() != "[]")
     tx.exec_params(
       "insert into review_item(kind, batch_id, index, entity, reasons, record_id, candidate_id, score)"
       " select 'match', $2, r.i, r.e, jsonb_build_array(r.why), r.r, r.c, r.s"
@@ -823,14 +856,43 @@ std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext
       " where not exists (select 1 from match_exclusion x where x.entity = r.e"
       "   and x.record_a = least(r.r, r.c) and x.record_b = greatest(r.r, r.c))"
       " on conflict (entity, record_id, candidate_id) where kind = 'match' and status = 'open' do nothing",
-      matches.str(), ctx.batch_id);
+      o.matches.str(), ctx.batch_id);
   write_id_changes(tx, ctx, results, id_changes);
-  // Last, because its trigger (migration 0005) takes the change-log lock that every writer
-  // waits for until this transaction commits: after the resolver's writes and the batch
-  // results it is held for the commit only, not for the rest of the chunk. Nothing here reads
-  // change_log, so the order of the writes changes nothing else.
+}
+
+}  // namespace
+
+// The write path of one chunk, step by step; each step is a function above, in this order.
+std::vector<RecordOutcome> GoldenStore::apply(pqxx::work& tx, const ChunkContext& ctx,
+                                              std::vector<RecordResult>& results) {
+  std::unique_ptr<resolve::ChunkScope> own_scope;
+  resolve::ChunkScope* scope = ctx.scope;
+  if (!scope) {
+    own_scope = resolver_.begin_chunk();
+    scope = own_scope.get();
+  }
+  Chunk chunk = collect_records(results, *ctx.snapshot);                          // 1
+  const Targets targets = find_reference_targets(tx, results, *ctx.snapshot, chunk);  // 2. bind references
+  resolve_identities(tx, ctx, results, targets, resolver_, *scope, chunk);        // 3. resolve
+  reject_incomplete_new(chunk.items, chunk.state);  // a new record lacking a field needed for creation
+  check_named_places(ctx, results, chunk.state);    // 4. unit policy, rules 1 and 2
+  const auto current = lock_current(tx, chunk);
+  check_stored_places(tx, ctx, chunk.items, current, chunk.state);  // unit policy, rule 3
+  Survivors survivors;
+  fold_survivors(ctx, chunk, current, resolver_, survivors);  // 5. survivorship
+  ChangeLog changes;
+  write_golden_records(tx, ctx, survivors, changes);  // 6. golden state
+  write_keys_and_links(tx, ctx, survivors);
+  remember_written(tx, chunk, resolver_, *scope);
+  Outcomes outcomes;
+  record_outcomes(tx, ctx, results, chunk, survivors.id_changes, outcomes);  // 7. outcomes (batch_record, pending)
+  propose_reviews(tx, ctx, results, outcomes, survivors.id_changes);         // 8. review proposals
+  // 9. The change log last, because its trigger (migration 0005) takes the change-log lock that
+  // every writer waits for until this transaction commits: after the resolver's writes and the
+  // batch results it is held for the commit only, not for the rest of the chunk. Nothing here
+  // reads change_log, so the order of the writes changes nothing else.
   changes.write(tx);  // no rows, no COPY: the trigger is not fired for nothing
-  return out;
+  return std::move(outcomes.out);
 }
 
 }  // namespace hub

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "hub/mapping/mapping_registry.h"
+#include "hub/model/ids.h"
+#include "hub/model/outcome.h"
 #include "hub/resolve/identity_resolver.h"
 
 namespace hub {
@@ -27,25 +29,6 @@ resolve::Candidate resolver_candidate(const mapping::RecordResult& vendor, const
 // Another transaction created or changed the same records meanwhile: roll back and retry.
 struct ChunkConflict : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-// A reference to a record the hub does not know yet (no record holds that natural key).
-struct WaitingRef {
-  std::string entity;                  // the referenced entity, e.g. school
-  std::string key;                     // the natural key reported, e.g. school_code
-  std::vector<std::string> key_names;  // every single-field natural key the value may match
-  std::string value;                   // as the vendor sent it
-  std::string field;                   // entity.field holding the reference, e.g. enrollment.school
-  std::string path;                    // normalized path of the vendor record
-};
-
-struct RecordOutcome {
-  std::size_t index = 0;
-  std::string source_id;
-  std::string status;  // accepted | merged | review | rejected | unchanged | pending
-  std::vector<std::pair<std::string, std::string>> entities;  // entity -> record id
-  std::vector<mapping::FieldIssue> errors;
-  std::vector<WaitingRef> waiting_for;  // pending: what the record waits for (pending_store.h)
 };
 
 struct ChunkContext {
@@ -79,9 +62,5 @@ class GoldenStore {
  private:
   resolve::IdentityResolver& resolver_;
 };
-
-std::string new_uuid();
-// Writes {"student": "id", "subject_result": ["id", "id"]} for an outcome's entities.
-void write_entities(json::JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& entities);
 
 }  // namespace hub

@@ -1,0 +1,3 @@
+#pragma once
+// Allowed: resolve may use store.
+#include "hub/store/writer.h"
