@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -30,7 +31,6 @@
 namespace {
 
 constexpr int kMigrationWaitSeconds = 30;
-constexpr int kDrainTimeoutMs = 30000;
 
 // PostgreSQL may still be starting (compose, system boot): retry for a while, then give up.
 void migrate_with_retry(const hub::Config& config) {
@@ -170,8 +170,21 @@ int main(int argc, char** argv) {
     }
     hub::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                                      {"in_flight", std::to_string(server.in_flight())}});
-    server.drain_and_stop(kDrainTimeoutMs);
-    ingest.stop_workers();  // a batch cut short resumes from its last committed chunk
+    // Readiness turns 503 and the workers stop claiming at once; what is in flight finishes.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.http.drain_timeout_ms);
+    server.begin_drain();
+    ingest.request_stop();
+    bool drained = server.drain_and_stop(deadline);
+    // A background batch finishes its chunk and leaves the rest to the next process to claim it.
+    drained = ingest.stop_workers(deadline) && drained;
+    if (!drained) {
+      // Past http.drain_timeout_ms: exit anyway. An uncommitted chunk rolls back with the
+      // connection and its batch is resumed from its last committed chunk, so nothing is lost.
+      hub::log::warn("drain timed out; exiting with work unfinished",
+                     {{"in_flight", std::to_string(server.in_flight())},
+                      {"drain_timeout_ms", std::to_string(config.http.drain_timeout_ms)}});
+      std::_Exit(0);
+    }
     pending_release.stop();  // a record is released in one transaction: none is half done
     if (outbox) outbox->stop();  // a batch in flight is sent again by the next run: never lost
     hub::log::info("stopped");

@@ -16,6 +16,7 @@
 #   HUB_EDGE_MAX_REQUEST_LINE_BYTES=8192  ... http.max_request_line_bytes
 #   HUB_EDGE_MAXCONN=2000                 client connections at once
 #   HUB_EDGE_SERVER_MAXCONN=8             requests at once per hub process
+#   HUB_EDGE_STATS_SOCKET=$HUB_RUN_DIR/haproxy/haproxy.sock   HAProxy's administration socket
 #   HUB_RUN_DIR=.run                      the rendered configuration, pid and log go to
 #                                         $HUB_RUN_DIR/haproxy/
 set -euo pipefail
@@ -34,6 +35,7 @@ export HUB_EDGE_MAX_HEADER_BYTES=${HUB_EDGE_MAX_HEADER_BYTES:-65536}
 export HUB_EDGE_MAX_REQUEST_LINE_BYTES=${HUB_EDGE_MAX_REQUEST_LINE_BYTES:-8192}
 export HUB_EDGE_MAXCONN=${HUB_EDGE_MAXCONN:-2000}
 export HUB_EDGE_SERVER_MAXCONN=${HUB_EDGE_SERVER_MAXCONN:-8}
+export HUB_EDGE_STATS_SOCKET=${HUB_EDGE_STATS_SOCKET:-$dir/haproxy.sock}
 backends=${HUB_EDGE_BACKENDS:-127.0.0.1:18080}
 
 running() { [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }

@@ -95,6 +95,8 @@ const std::vector<Setting>& settings() {
       make_int("http.workers", 1, 1024, [](Config& c, long long v) { c.http.workers = int(v); }),
       make_int("http.queue_depth", 0, 100000,
                [](Config& c, long long v) { c.http.queue_depth = int(v); }),
+      make_int("http.drain_timeout_ms", 0, 600000,
+               [](Config& c, long long v) { c.http.drain_timeout_ms = int(v); }),
       make_string("http.trusted_proxies", "comma-separated IP addresses, or empty",
                   [](Config& c, const std::string& v) {
                     for (char ch : v)
@@ -208,6 +210,8 @@ const std::vector<Setting>& settings() {
       make_int("reports.window_days", 1, 366, [](Config& c, long long v) { c.reports.window_days = int(v); }),
       make_int("reports.silent_days", 1, 366, [](Config& c, long long v) { c.reports.silent_days = int(v); }),
       make_int("reports.max_rows", 1, 100000, [](Config& c, long long v) { c.reports.max_rows = int(v); }),
+      make_int("retention.raw_payload_days", 1, 36500,
+               [](Config& c, long long v) { c.retention.raw_payload_days = int(v); }),
       make_string("metrics.token", "empty, or a secret of 16 to 256 printable characters",
                   [](Config& c, const std::string& v) {
                     if (!v.empty() && (v.size() < 16 || v.size() > 256)) return false;

@@ -40,6 +40,7 @@ struct Config {
     int workers = 8;                     // threads running requests that use PostgreSQL or Redis
     int queue_depth = 64;                // requests waiting for a worker before 503 server.overloaded
     std::string trusted_proxies;         // comma-separated peer addresses whose X-Forwarded-For is used
+    int drain_timeout_ms = 30000;        // SIGTERM: longest wait for requests and chunks in flight
   } http;
 
   struct Postgres {
@@ -136,6 +137,10 @@ struct Config {
   struct Metrics {
     std::string token;
   } metrics;
+
+  struct Retention {
+    int raw_payload_days = 90;  // raw vendor payloads kept this long (hubctl retention)
+  } retention;
 
   // Reads `path` (empty: $HUB_CONFIG, else ./config/hub.yaml, else the source tree's), then
   // applies the environment. `env` is injectable for tests; nullptr means the real environment.

@@ -138,17 +138,19 @@ void HttpServer::start() {
   listener_->runThreaded();
 }
 
-void HttpServer::drain_and_stop(int timeout_ms) {
+bool HttpServer::drain_and_stop(std::chrono::steady_clock::time_point deadline) {
   draining_ = true;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  bool drained = in_flight() == 0;
   if (listener_) {
     listener_->shutdown();
     listener_.reset();
   }
+  if (!drained) return false;  // a handler still runs: the process exits without joining it
   if (workers_) workers_->stop();
   if (probes_) probes_->stop();
+  return true;
 }
 
 std::string HttpServer::client_address(const std::string& peer_host, std::string_view forwarded_for) const {

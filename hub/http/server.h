@@ -6,12 +6,13 @@
 // error becomes RFC 9457 problem+json; one access-log line per request. Handlers that may wait
 // on PostgreSQL or Redis run on a bounded worker pool, so the I/O threads answer /healthz at
 // once whatever the load; when the pool's queue is full a request gets 503 server.overloaded
-// with Retry-After instead of waiting without bound. drain_and_stop() stops taking new work and
-// waits for requests in flight, for a graceful SIGTERM. Thread-safe; one instance per process.
+// with Retry-After instead of waiting without bound. begin_drain() and drain_and_stop() stop taking
+// new work and wait for requests in flight, for a graceful SIGTERM. Thread-safe; one instance per process.
 
 #include <rapidjson/document.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,8 +36,12 @@ class HttpServer : private EdgeDispatcher {
   ~HttpServer() override;
 
   void start();  // binds and serves on background threads; throws if the port is taken
-  // Refuses new requests (503), waits up to `timeout_ms` for those in flight, then stops.
-  void drain_and_stop(int timeout_ms);
+  // Refuses new requests from now on (503 server.shutting_down, /readyz included, so a
+  // balancer's health check takes the process out at once); requests in flight go on.
+  void begin_drain() { draining_ = true; }
+  // begin_drain(), waits until `deadline` for the requests in flight, then stops listening.
+  // False when some were still running at the deadline.
+  bool drain_and_stop(std::chrono::steady_clock::time_point deadline);
   int in_flight() const;
 
   // Lets authenticated routes accept a console session cookie (hub/http/console_handlers.h)

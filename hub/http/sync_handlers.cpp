@@ -121,6 +121,13 @@ void register_sync_routes(Router& router, Components& c) {
                 long long after = seq_param(req, "after");
                 int limit = limit_param(req);
                 auto rows = c.pg.with_transaction([&](pqxx::work& tx) {
+                  if (auto last = sync::cursor_ahead(tx, after))
+                    fail(ProblemKind::kConflict, "sync.cursor_ahead",
+                         "after=" + std::to_string(after) + " is past the change log, whose last change kept is " +
+                             std::to_string(*last) +
+                             ": the hub's database was restored to an earlier point, so changes you read may be "
+                             "gone; replay from a snapshot (or after=0) instead of going on from this cursor",
+                         "after");
                   return sync::read_changes(tx, {entity}, after, limit + 1);
                 });
                 bool more = static_cast<int>(rows.size()) > limit;

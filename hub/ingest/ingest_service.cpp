@@ -329,8 +329,9 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   std::size_t one_by_one = 0;
   try {
     while (!pending.empty()) {
-      if (stopping_) {
-        // Shutting down: hand the rest of the batch to whichever process claims it next.
+      if (stopping_ && parsed == nullptr) {
+        // Shutting down: hand the rest of the batch to whichever process claims it next. A
+        // synchronous push (parsed) is a request in flight: it is bounded and finishes here.
         pg_.with_transaction([&](pqxx::work& tx) {
           tx.exec_params("update inbox_batch set lease_until = now() where id = $1 and lease_owner = $2",
                          batch_id, worker_id_);
@@ -561,8 +562,20 @@ bool IngestService::process_next() {
 }
 
 void IngestService::start_workers(int count) {
+  {
+    std::lock_guard lock(workers_mutex_);
+    workers_running_ += count;
+  }
   for (int i = 0; i < count; ++i) {
     workers_.emplace_back([this] {
+      struct Done {
+        IngestService* s;
+        ~Done() {
+          std::lock_guard lock(s->workers_mutex_);
+          --s->workers_running_;
+          s->workers_cv_.notify_all();
+        }
+      } done{this};
       while (!stopping_) {
         bool worked = false;
         try {
@@ -576,6 +589,15 @@ void IngestService::start_workers(int count) {
       }
     });
   }
+}
+
+bool IngestService::stop_workers(std::chrono::steady_clock::time_point deadline) {
+  stopping_ = true;
+  std::unique_lock lock(workers_mutex_);
+  if (!workers_cv_.wait_until(lock, deadline, [this] { return workers_running_ == 0; })) return false;
+  lock.unlock();
+  stop_workers();
+  return true;
 }
 
 void IngestService::stop_workers() {

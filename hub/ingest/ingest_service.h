@@ -11,6 +11,9 @@
 // recently first), so no partner's queue holds up another's. Thread-safe.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <optional>
 #include <string>
@@ -71,6 +74,12 @@ class IngestService {
 
   // Background processing of queued batches (and of batches whose process died).
   void start_workers(int count);
+  // Stops claiming batches; a background batch finishes the chunk in progress and leaves the
+  // rest to whichever process claims it next. Synchronous pushes in flight run to their end.
+  void request_stop() { stopping_ = true; }
+  // request_stop(), then waits for the workers until `deadline`; false when one is still inside
+  // a chunk then (its transaction rolls back when the process exits: the chunk is redone).
+  bool stop_workers(std::chrono::steady_clock::time_point deadline);
   void stop_workers();
   // Claims one pending batch and processes it; false when there was none. (Tests and workers.)
   bool process_next();
@@ -101,6 +110,9 @@ class IngestService {
   std::string worker_id_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
+  std::mutex workers_mutex_;
+  std::condition_variable workers_cv_;
+  int workers_running_ = 0;
   std::function<void()> after_chunk_;
 };
 

@@ -12,6 +12,18 @@ std::string text_array(const std::vector<std::string>& v) {
 
 }  // namespace
 
+std::optional<long long> cursor_ahead(pqxx::transaction_base& tx, long long after) {
+  if (after <= 0) return std::nullopt;
+  auto r = tx.exec_params1(
+      "select coalesce((select max(seq) from change_log), 0),"
+      " (select max(last_seq) from change_log_restore where $1 > last_seq and $1 < resumes_at)",
+      after);
+  long long last = r[0].as<long long>();
+  if (!r[1].is_null()) return r[1].as<long long>();  // inside a stretch lost by a restore
+  if (after > last) return last;
+  return std::nullopt;
+}
+
 std::vector<ChangeRow> read_changes(pqxx::transaction_base& tx, const std::vector<std::string>& entities,
                                     long long after, int limit) {
   // The data of the version the change made; the current data when that version is not kept

@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ struct ChangeRow {
   std::string valid_from, valid_to;  // effective-dated entities, "" when none
   bool tombstone() const { return op == "delete" || op == "merge"; }
 };
+
+// When a consumer's cursor (`after`) cannot be served without skipping changes silently: it is
+// past the newest change (the database was restored to an earlier point), or inside a stretch a
+// restore lost (change_log_restore, hubctl sync restored). Then the newest valid seq (the
+// consumer must replay), else nullopt.
+std::optional<long long> cursor_ahead(pqxx::transaction_base& tx, long long after);
 
 // Changes with seq > after of the given entities (all when empty), in seq order, at most limit.
 std::vector<ChangeRow> read_changes(pqxx::transaction_base& tx, const std::vector<std::string>& entities,

@@ -74,7 +74,8 @@ void add_batch_commands(CLI::App& app, CliContext& ctx) {
         auto row = tx.exec_params(
             "update inbox_batch set status = 'received', attempts = 0, retry_at = null, error = null,"
             " finished_at = null, lease_owner = null, lease_until = null"
-            " where id = $1 and status = 'failed' returning coalesce(record_count, 0) - next_index",
+            " where id = $1 and status = 'failed' and body_purged_at is null"
+            " returning coalesce(record_count, 0) - next_index",
             *id);
         if (row.empty()) return -1;
         json::JsonWriter d;
@@ -84,9 +85,14 @@ void add_batch_commands(CLI::App& app, CliContext& ctx) {
       });
       if (pending < 0) {
         auto status = ctx.pg().with_transaction([&](pqxx::work& tx) {
-          auto r = tx.exec_params("select status from inbox_batch where id = $1", *id);
+          auto r = tx.exec_params("select status, body_purged_at is not null from inbox_batch where id = $1", *id);
+          if (!r.empty() && r[0][1].as<bool>()) return std::string("purged");
           return r.empty() ? std::string() : std::string(r[0][0].c_str());
         });
+        if (status == "purged")
+          throw CommandFailed(kExitFailed, "batch " + std::to_string(*id) +
+                                               ": its payload was purged by retention (hubctl retention); the"
+                                               " partner must send the records again");
         throw CommandFailed(kExitFailed, status.empty() ? "no batch " + std::to_string(*id)
                                                         : "batch " + std::to_string(*id) + " is " + status +
                                                               ", not failed: nothing to retry");

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   hub::cli::add_report_commands(app, ctx);
   hub::cli::add_pending_commands(app, ctx);
   hub::cli::add_user_commands(app, ctx);
+  hub::cli::add_retention_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,4 +1,4 @@
-// hubctl sync status|pause|resume|replay|dead-letters, and hubctl export snapshot.
+// hubctl sync status|pause|resume|replay|dead-letters|restored, and hubctl export snapshot.
 //
 // The sync commands act on the push connectors' durable state in PostgreSQL (sync_consumer,
 // sync_dead_letter); a running hub sees a pause, resume or replay on its next round (within
@@ -13,6 +13,9 @@
 #include "hub/tools/cli_context.h"
 
 namespace hub::cli {
+
+void add_sync_restored_command(CLI::App* sync, CliContext& ctx);
+
 namespace {
 
 // The profiles, validated against the schemas; a failure ends the command.
@@ -154,6 +157,7 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
       std::cout << "consumer '" << *consumer << "' will receive every change from seq " << *from << " again\n";
     });
   }
+  add_sync_restored_command(sync, ctx);
   {
     auto* cmd = sync->add_subcommand("dead-letters", "batches given up on (replay them with sync replay --from)");
     auto consumer = std::make_shared<std::string>();
@@ -189,6 +193,33 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
       }
     });
   }
+}
+
+// Changes a restore can have lost and consumers read: the change log numbers new changes past
+// them, so any cursor a consumer holds from before the restore is recognised (sync.cursor_ahead).
+constexpr long long kRestoreGap = 1000000000LL;
+
+void add_sync_restored_command(CLI::App* sync, CliContext& ctx) {
+  auto* cmd = sync->add_subcommand(
+      "restored", "after a point-in-time restore, before the hubs take traffic: consumers whose cursor is past "
+                  "the restored change log are told to replay (409 sync.cursor_ahead)");
+  cmd->callback([&ctx] {
+    auto [last, resumes] = ctx.pg().with_transaction([&](pqxx::work& tx) {
+      auto r = tx.exec1(
+          "select coalesce((select max(seq) from change_log), 0),"
+          " (select last_value from change_log_seq_seq)");
+      long long last_seq = r[0].as<long long>();
+      long long resumes_at = std::max(last_seq, r[1].as<long long>()) + kRestoreGap;
+      tx.exec_params("select setval('change_log_seq_seq', $1)", resumes_at - 1);
+      tx.exec_params("insert into change_log_restore(last_seq, resumes_at) values ($1, $2)", last_seq, resumes_at);
+      json::JsonWriter d;
+      d.begin_object().kv("last_seq", last_seq).kv("resumes_at", resumes_at).end_object();
+      AuditLog::record(tx, ctx.actor_name(), "sync.restored", "change_log", ctx.host(), d.str());
+      return std::pair{last_seq, resumes_at};
+    });
+    std::cout << "change log restored up to seq " << last << "; new changes are numbered from " << resumes
+              << "; a pull consumer whose cursor is in between gets 409 sync.cursor_ahead and must replay\n";
+  });
 }
 
 void add_export_commands(CLI::App& app, CliContext& ctx) {

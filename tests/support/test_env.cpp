@@ -334,6 +334,24 @@ std::string admissions_payload(const std::string& prefix, int records) {
   return w.str();
 }
 
+std::string valid_admissions_payload(const std::string& prefix, int records, int first_id) {
+  json::JsonWriter w;
+  w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array();
+  for (int i = 0; i < records; ++i) {
+    int n = first_id + i;
+    char id[16];
+    std::snprintf(id, sizeof id, "%06d", n);
+    w.begin_object().kv("maHoSo", prefix + id).kv("hoTen", "Nguyễn Văn " + spelled(id))
+        .kv("ngaySinh", std::to_string(1 + n % 28) + "/" + std::to_string(1 + n % 12) + "/2014")
+        .kv("gioiTinh", "Nam").kv("danToc", "Kinh").kv("soDinhDanh", std::string("031214") + id)
+        .key("diaChi").begin_object().kv("soNha", "1 Lê Lợi").kv("maXa", "11329").end_object()
+        .kv("dienThoaiPhuHuynh", "0912345678").kv("truongDangKy", "HP-THCS-0012").kv("nguyenVong", 1)
+        .kv("ngayNopHoSo", "02/06/2025").kv("diemXetTuyen", "25").kv("ketQua", "Trúng tuyển").end_object();
+  }
+  w.end_array().end_object();
+  return w.str();
+}
+
 long resident_kib(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);)

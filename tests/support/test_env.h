@@ -119,6 +119,9 @@ std::string dangling_rows();
 // A push for the demo admissions portal (mappings/partners/demo-admissions) of `records`
 // valid applicants of the demo school list, with source ids prefix + a number.
 std::string admissions_payload(const std::string& prefix, int records);
+// The same with names of letters only (digits spelled), so every record is accepted, and
+// personal IDs numbered from `first_id`, so pushes with other ranges are other children.
+std::string valid_admissions_payload(const std::string& prefix, int records, int first_id = 0);
 // POST /v1/ingest/<feed> as the token's partner, with a minute's patience for big batches.
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
                      const std::string& body, const std::string& content_type = "application/json");

@@ -273,3 +273,40 @@ TEST_CASE("change_log seq order is commit order: a second writer waits for the f
   REQUIRE(second.wait_for(10s) == std::future_status::ready);
   CHECK(second.get() > s1);
 }
+
+// Guards consumers after a point-in-time restore of the hub's database: a cursor past the
+// restored change log must get 409 sync.cursor_ahead (replay), never an empty page that makes the
+// consumer skip the changes made since the restore.
+TEST_CASE("a cursor past the restored change log gets 409 sync.cursor_ahead and never skips changes", "[db][sync][restore]") {
+  reset_database();
+  HubProcess hub(hub_env());
+  REQUIRE(hub.start());
+  auto l = load_demo(hub);
+  auto all = get_as(hub, "/v1/changes/student?after=0&limit=1000", l.warehouse);
+  REQUIRE(all.status == 200);
+  long long cursor = parse_json(all.body)["next_after"].GetInt64();
+  REQUIRE(cursor > 2);
+
+  // The database comes back from a backup taken before the last changes the consumer read:
+  // those changes are gone from the log.
+  long long restored = std::stoll(sql_value("select max(seq) from change_log where seq < " + std::to_string(cursor - 1)));
+  sql_exec("delete from change_log where seq > " + std::to_string(restored));
+  auto ahead = get_as(hub, "/v1/changes/student?after=" + std::to_string(cursor), l.warehouse);
+  CHECK(ahead.status == 409);
+  CHECK(code_of(ahead) == "sync.cursor_ahead");
+  CHECK(path_of(ahead) == "after");
+  CHECK(ahead.body.find(std::to_string(restored)) != std::string::npos);  // where the log ends now
+  CHECK(parse_json(ahead.body)["message_vi"].GetStringLength() > 0);
+
+  // The operator marks the restore; changes made afterwards are numbered past every old cursor,
+  // and the old cursor keeps being refused rather than silently skipping them.
+  auto marked = hubctl({"sync", "restored"});
+  REQUIRE(marked.exit_code == 0);
+  CHECK(count_rows("audit_log where action = 'sync.restored'") == "1");
+  REQUIRE(push_feed(hub, l.admissions, "admissions", valid_admissions_payload("R-", 3, 500)).status == 200);
+  CHECK(get_as(hub, "/v1/changes/student?after=" + std::to_string(cursor), l.warehouse).status == 409);
+  auto replay = get_as(hub, "/v1/changes/student?after=" + std::to_string(restored) + "&limit=1000", l.warehouse);
+  REQUIRE(replay.status == 200);
+  CHECK(parse_json(replay.body)["changes"].Size() == 3);  // the three new students, none skipped
+  CHECK(get_as(hub, "/v1/changes/student?after=0&limit=1000", l.warehouse).status == 200);
+}
