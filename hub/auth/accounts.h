@@ -31,25 +31,21 @@ namespace hub::auth {
 inline constexpr const char* kSessionCookie = "hub_session";
 inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
-struct User {
-  long long id = 0;
-  std::string login;
-  std::string name;
-  std::string email;
-  std::string role;
-  std::vector<std::string> units;
-  std::vector<std::string> levels;
-  bool disabled = false;
-  std::string created_at;
-};
-
+// What a person is given when an account is made (hubctl user add, the console).
 struct NewUser {
   std::string login;
   std::string name;
   std::string email;
   std::string role;
-  std::vector<std::string> units;
-  std::vector<std::string> levels;
+  std::vector<std::string> units;   // the units the role is limited to (empty: every unit)
+  std::vector<std::string> levels;  // school levels the role is limited to (empty: every level)
+};
+
+// A stored account: what it was given, and what the hub keeps about it.
+struct User : NewUser {
+  long long id = 0;
+  bool disabled = false;
+  std::string created_at;
 };
 
 // A session just made: `id` is the secret for the cookie (never log it).

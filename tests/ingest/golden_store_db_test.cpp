@@ -18,14 +18,6 @@ using namespace hub::test;
 
 namespace {
 
-HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
-                const std::string& body = "") {
-  return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
-const char* kSchools = R"({"truong": [
-  {"maTruong": "HP-THCS-0012", "tenTruong": "Trường THCS Lê Chân", "capHoc": "Trung học cơ sở", "loaiHinh": "Công lập", "maTinh": "31", "maXa": "11383"}]})";
-
 // One student of the transcript platform, with its answer of the population database check
 // (MATCHED | NOT_MATCHED | UNCHECKED, or none).
 std::string transcript(const std::string& id, const std::string& name, const std::string& pid, const std::string& check,
@@ -58,7 +50,7 @@ TEST_CASE("verified personal ID: a different ID is held for review - not checked
   auto trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                               "--scope", "ingest:subject_result", "--scope", "ingest:term_summary",
                                               "--scope", "pull:student"});
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kSchools).status == 200);
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kOneSchool).status == 200);
 
   auto first = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-1", "Lê Hoàng Nam", "031214000303", "MATCHED"));
   REQUIRE(first.status == 200);
@@ -128,7 +120,7 @@ TEST_CASE("verified personal ID: keep leaves the record - an ID another record h
   auto ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
   auto trn = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment",
                                               "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"});
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kSchools).status == 200);
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, kOneSchool).status == 200);
   auto a = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-1", "Lê Hoàng Nam", "031214000303", "MATCHED"));
   auto b = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-2", "Phạm Thu Hà", "031214000555", ""));
   REQUIRE(a.status == 200);

@@ -39,9 +39,6 @@ HttpResult push(HubProcess& hub, const std::string& token, const std::string& fe
               {"Authorization: Bearer " + token, "Content-Type: application/json"}, 120000);
 }
 
-const char* kSchools = R"({"truong": [
-  {"maTruong": "HP-THCS-0012", "tenTruong": "Trường THCS Lê Chân", "capHoc": "Trung học cơ sở", "loaiHinh": "Công lập", "maTinh": "31", "maXa": "11383"}]})";
-
 const std::vector<std::string> kFamily = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"};
 const std::vector<std::string> kMiddle = {"Văn", "Thị", "Minh", "Ngọc", "Đức", "Thu", "Quang", "Thanh"};
 const std::vector<std::string> kGiven = {"An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hương", "Khoa", "Lan",
@@ -120,7 +117,7 @@ TEST_CASE("three processes - two partners - the same children at once: no duplic
   REQUIRE(b.start());
   REQUIRE(c.start());
   auto t = partners();
-  REQUIRE(push(a, t.ops, "schools", kSchools).status == 200);
+  REQUIRE(push(a, t.ops, "schools", kOneSchool).status == 200);
 
   constexpr int kChildren = 240, kPart = 60;
   auto kids = children(kChildren);
@@ -174,7 +171,7 @@ TEST_CASE("a process holding block locks is stopped or killed: the lock expires 
   HubProcess other(quick);
   REQUIRE(other.start());
   auto t = partners();
-  REQUIRE(push(other, t.ops, "schools", kSchools).status == 200);
+  REQUIRE(push(other, t.ops, "schools", kOneSchool).status == 200);
   auto kids = children(2);
 
   SECTION("killed: its batch is finished by the other process, once") {
@@ -236,7 +233,7 @@ TEST_CASE("records whose block lock another chunk holds wait - the rest of the c
   HubProcess hub;
   REQUIRE(hub.start());
   auto t = partners();
-  REQUIRE(push(hub, t.ops, "schools", kSchools).status == 200);
+  REQUIRE(push(hub, t.ops, "schools", kOneSchool).status == 200);
   hub::RedisPool redis(redis_url(), 1, std::chrono::milliseconds(1000));
 
   // Child 0 twice (the second time with another score: the later record must win), children 1-5 once.

@@ -13,14 +13,6 @@ using namespace hub::test;
 
 namespace {
 
-HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
-                const std::string& body = "") {
-  return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
-const char* kSchools = R"({"truong": [
-  {"maTruong": "HP-THCS-0012", "tenTruong": "Trường THCS Lê Chân", "capHoc": "Trung học cơ sở", "loaiHinh": "Công lập", "maTinh": "31", "maXa": "11383"}]})";
-
 std::string admission(const std::string& id, const std::string& name, const std::string& dmy, const std::string& pid) {
   hub::json::JsonWriter w;
   w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array().begin_object().kv("maHoSo", id)
@@ -61,7 +53,7 @@ Partners demo_partners(HubProcess& hub, std::vector<std::string> extra = {}) {
                                   "--scope", "ingest:subject_result", "--scope", "ingest:term_summary"};
   trn.insert(trn.end(), extra.begin(), extra.end());
   p.transcripts = add_partner("demo-transcripts", trn);
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", p.ops, kSchools).status == 200);
+  REQUIRE(call(hub, "POST", "/v1/ingest/schools", p.ops, kOneSchool).status == 200);
   return p;
 }
 

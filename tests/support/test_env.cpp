@@ -228,6 +228,14 @@ CommandResult hubctl(const std::vector<std::string>& args,
   return run_process(argv, e);
 }
 
+HttpResult call(const HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
+                const std::string& body) {
+  return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
+}
+
+const char* const kOneSchool = R"({"truong": [
+  {"maTruong": "HP-THCS-0012", "tenTruong": "Trường THCS Lê Chân", "capHoc": "Trung học cơ sở", "loaiHinh": "Công lập", "maTinh": "31", "maXa": "11383"}]})";
+
 std::string add_partner(const std::string& name, const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {"partner", "add", name};
   args.insert(args.end(), extra_args.begin(), extra_args.end());

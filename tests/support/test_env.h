@@ -79,6 +79,14 @@ class HubProcess {
   std::string log_path_;
 };
 
+// An authorised JSON request to a hub; 60 s, since some tests push large documents.
+HttpResult call(const HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
+                const std::string& body = "");
+
+// The ops partner's school list with the one demo school most tests enrol students in
+// (HP-THCS-0012, Trường THCS Lê Chân, commune 11383).
+extern const char* const kOneSchool;
+
 // Resident memory of a process in KiB (VmRSS), 0 if it cannot be read.
 long resident_kib(int pid);
 
