@@ -84,6 +84,318 @@ void set_review(Resolution& r, const MatchingRules& rules, const Scored& s, cons
 
 std::string pair_key(const std::string& a, const std::string& b) { return a < b ? a + "|" + b : b + "|" + a; }
 
+using ByScore = std::map<std::string, std::vector<std::pair<std::size_t, Scored>>>;  // matched record -> (work, score)
+
+// The records of one resolve() call that the matching rules cover, with their profiles and
+// blocking keys (reused from claim() when the profile came out the same).
+std::vector<Work> profile_records(const RuleSet& rules, const std::vector<Candidate>& cands, Scope& scope) {
+  std::vector<Work> work;
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    auto it = rules.find(cands[i].entity);
+    if (it == rules.end() || !cands[i].fields) continue;
+    Work w{i, it->second.get(), make_profile(*it->second, *cands[i].fields, cands[i].related), {}};
+    auto pre = scope.claimed.find(source_key(cands[i]));
+    w.blocks = pre != scope.claimed.end() && pre->second.profile.values == w.profile.values
+                   ? pre->second.blocks
+                   : blocking_keys(*w.rules, w.profile);
+    scope.profiles[cands[i].fields] = Profiled{w.profile, w.blocks};
+    work.push_back(std::move(w));
+  }
+  return work;
+}
+
+// 1. Locks on every blocking key not yet held by this chunk (waves of one chunk share them),
+//    ascending per entity. Keys taken by claim() are held already.
+void lock_blocks(BlockLocks& locks, const std::vector<Work>& work, Scope& scope) {
+  std::map<std::string, std::vector<std::int64_t>> wanted;
+  for (const auto& w : work)
+    for (auto b : w.blocks)
+      if (!scope.locked.count(b)) wanted[w.rules->entity].push_back(b);
+  // Waiting for a key while holding others is deadlock-free only in the global order. Keys
+  // claim() took are out of that order, so a key it did not foresee (a profile value that a
+  // reference rewrite changed) is taken only if free; otherwise the chunk is retried.
+  const bool holding = !scope.locks.empty();
+  for (auto& [entity, blocks] : wanted) {
+    std::unique_ptr<LockSet> set;
+    if (holding) {
+      std::vector<std::string> keys;
+      for (auto b : blocks) keys.push_back(BlockLocks::key_name(entity, b));
+      auto got = locks.try_acquire(keys, set);
+      scope.locks.push_back(std::move(set));  // released with the scope, whatever happens next
+      if (std::find(got.begin(), got.end(), false) != got.end())
+        throw ResolveRetry("a block lock of " + entity + " records is held by another chunk");
+    } else {
+      if (locks.acquire(entity, blocks, set) == BlockLocks::Outcome::kTimedOut)
+        throw ResolveRetry("timed out waiting for the block locks of " + entity + " records");
+      scope.locks.push_back(std::move(set));
+    }
+    for (auto b : blocks) scope.locked.insert(b);
+  }
+}
+
+// 2. The fencing token, then a check that the locks are still ours (anyone who takes them after
+//    that check draws a larger token), then every key's token must be older than ours. The row
+//    locks taken here also serialise, in PostgreSQL, any two chunks resolving the same key,
+//    whatever Redis says. One row per block hash (the entity is in the hash), in block order.
+void fence_blocks(pqxx::work& tx, const ResolverOptions& options, const std::vector<Work>& work, Scope& scope) {
+  std::map<std::int64_t, const std::string*> unique;
+  for (const auto& w : work)
+    for (auto b : w.blocks)
+      if (!scope.fenced.count(b)) unique.try_emplace(b, &w.rules->entity);
+  if (unique.empty()) return;
+  auto drawn = std::chrono::steady_clock::now();
+  long long token = tx.exec1("select nextval('resolve_fence_token')")[0].as<long long>();
+  for (auto& set : scope.locks)
+    if (!set->renew()) throw ResolveRetry("block locks expired before the fencing token was drawn");
+  if (options.hold_after_lock.count() > 0) {
+    // Fault injection (resolve.hold_after_lock_ms): the line tells a test the token is drawn.
+    log::info("holding block locks after drawing the fencing token",
+              {{"token", std::to_string(token)}, {"ms", std::to_string(options.hold_after_lock.count())}});
+    std::this_thread::sleep_for(options.hold_after_lock);
+  }
+  json::JsonWriter keys;
+  keys.begin_array();
+  for (const auto& [b, entity] : unique) {
+    keys.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).end_object();
+    scope.fenced.insert(b);
+  }
+  keys.end_array();
+  auto fenced = tx.exec_params(
+      "insert into resolve_fence(entity, block, token)"
+      " select r.e, r.b, $2 from jsonb_to_recordset($1::jsonb) as r(e text, b bigint) order by r.b"
+      " on conflict (block) do update set token = excluded.token, written_at = clock_timestamp()"
+      " where resolve_fence.token < excluded.token returning 1",
+      keys.str(), token);
+  // A row deleted by clean_fences was written more than fence_horizon ago, after any older
+  // token was drawn: a write this late could have slipped past a deleted row.
+  if (std::chrono::steady_clock::now() - drawn > options.fence_horizon)
+    throw ResolveRetry("fencing write came too late after the token was drawn");
+  if (fenced.size() != unique.size()) {
+    log::warn("fencing token refused: a newer lock holder resolved these records; the chunk is retried",
+              {{"token", std::to_string(token)}, {"keys", std::to_string(unique.size())},
+               {"refused", std::to_string(unique.size() - fenced.size())}});
+    throw ResolveRetry("fencing token " + std::to_string(token) + " is older than the last writer's");
+  }
+  if (options.fence_clean_every > 0 && token % options.fence_clean_every == 0)
+    ProbabilisticResolver::clean_fences(tx, options.fence_horizon);
+}
+
+// What step 3 read: stored candidates by id, the ids found per record of `work`, and the pairs
+// a person said are not a match.
+struct Stores {
+  std::map<std::string, Stored> stored;
+  std::vector<std::set<std::string>> found;
+  std::set<std::string> excluded;
+};
+
+// 3. Candidates: stored records sharing a blocking key (a bounded number per key), plus the
+//    records the exact resolver found, and the record itself for source-linked updates.
+Stores load_candidates(pqxx::work& tx, const std::vector<Work>& work, const std::vector<Candidate>& cands,
+                       const std::vector<Resolution>& out, ProbabilisticResolver::Counters& counters) {
+  Stores c;
+  c.found.resize(work.size());
+  long long partner = cands[work.front().index].partner_id;
+  json::JsonWriter q;
+  q.begin_array();
+  for (std::size_t k = 0; k < work.size(); ++k)
+    for (auto b : work[k].blocks)
+      q.begin_object().kv("i", static_cast<long long>(k)).kv("e", work[k].rules->entity)
+          .kv("b", static_cast<long long>(b)).kv("n", work[k].rules->max_candidates_per_key).end_object();
+  q.end_array();
+  // Records shared by many keys of the chunk come back once with their profile (first part),
+  // then every (record in the chunk, candidate) pair without it (second part).
+  // Whether the partner links a candidate is asked by record id only (the partner is compared,
+  // not searched): with the partner as a condition, statistics taken while only the school
+  // list was loaded made the planner read every link of the partner through the primary key
+  // (partner, entity, source id), once per candidate: chunks of 5-10 s as the store grew.
+  for (const auto& row : tx.exec_params(
+           "with q as (select * from jsonb_to_recordset($1::jsonb) as q(i int, e text, b bigint, n int)),"
+           " c as materialized (select q.i, q.e, m.record_id from q cross join lateral"
+           "   (select m.record_id from match_block m where m.block = q.b"
+           "    order by m.added_at desc limit q.n) m),"
+           " d as (select distinct record_id, e from c)"
+           " select -1, d.record_id::text, p.profile::text,"
+           "   coalesce((select bool_or(l.partner_id = $2) from source_link l where l.record_id = d.record_id and l.entity = d.e), false)"
+           " from d join match_profile p on p.record_id = d.record_id"
+           " union all select c.i, c.record_id::text, null, null from c",
+           q.str(), partner)) {
+    int i = row[0].as<int>();
+    if (i < 0) {
+      std::string id = row[1].c_str();
+      c.stored[id] = Stored{id, Profile::from_json(row[2].c_str()), row[3].as<bool>()};
+    } else {
+      c.found[i].insert(row[1].c_str());
+      counters.candidate_pairs.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  counters.records.fetch_add(static_cast<long long>(work.size()), std::memory_order_relaxed);
+  json::JsonWriter exact_ids, linked_ids;
+  exact_ids.begin_array();
+  linked_ids.begin_array();
+  bool any_exact = false;
+  for (const auto& w : work) {
+    const Resolution& r = out[w.index];
+    if (!r.record_id.empty() && !c.stored.count(r.record_id)) {
+      exact_ids.value(r.record_id);
+      any_exact = true;
+    }
+    if (r.kind == Resolution::Kind::kSourceLink) linked_ids.value(r.record_id);
+  }
+  exact_ids.end_array();
+  linked_ids.end_array();
+  if (any_exact)
+    for (const auto& row : tx.exec_params(
+             "select p.record_id::text, p.profile::text,"
+             " coalesce((select bool_or(l.partner_id = $2) from source_link l where l.record_id = p.record_id), false)"
+             " from match_profile p where p.record_id in (select jsonb_array_elements_text($1::jsonb)::uuid)",
+             exact_ids.str(), partner))
+      c.stored[row[0].c_str()] = Stored{row[0].c_str(), Profile::from_json(row[1].c_str()), row[2].as<bool>()};
+  // "Not a match" decisions about the records already identified (source-linked updates).
+  for (const auto& row : tx.exec_params(
+           "select record_a::text, record_b::text from match_exclusion"
+           " where record_a in (select jsonb_array_elements_text($1::jsonb)::uuid)"
+           "    or record_b in (select jsonb_array_elements_text($1::jsonb)::uuid)",
+           linked_ids.str()))
+    c.excluded.insert(pair_key(row[0].c_str(), row[1].c_str()));
+  return c;
+}
+
+// A record's candidates, best first: stored ones and this chunk's new records sharing a key
+// (`local` owns the latter; `scored` points into `local` and Stores::stored).
+struct Ranked {
+  std::vector<Stored> local;
+  std::vector<Scored> scored;
+};
+
+void rank_candidates(const Work& w, std::size_t k, const Stores& stores, const Resolution& res, const Scope& scope,
+                     Ranked& ranked) {
+  const MatchingRules& rules = *w.rules;
+  const std::string self = res.kind == Resolution::Kind::kSourceLink ? res.record_id : "";
+  std::set<std::size_t> sharing;
+  for (auto b : w.blocks)
+    if (auto at = scope.pending_by_block.find(b); at != scope.pending_by_block.end())
+      sharing.insert(at->second.begin(), at->second.end());
+  for (auto i : sharing)
+    if (scope.pending[i].entity == rules.entity)
+      ranked.local.push_back(Stored{scope.pending[i].id, scope.pending[i].profile, true});
+  auto consider = [&](const Stored& c) {
+    if (c.id == self || stores.excluded.count(pair_key(self, c.id))) return;
+    ranked.scored.push_back({&c, score(rules, w.profile, c.profile), deterministic_agreement(rules, w.profile, c.profile),
+                             distinct_conflict(rules, w.profile, c.profile)});
+  };
+  for (const auto& id : stores.found[k])
+    if (auto st = stores.stored.find(id); st != stores.stored.end()) consider(st->second);
+  for (const auto& c : ranked.local) consider(c);
+  std::sort(ranked.scored.begin(), ranked.scored.end(), [](const Scored& a, const Scored& b) { return a.s.total > b.s.total; });
+}
+
+// The partner's own record again. It stays what it is; a changed record that now looks like
+// another one is proposed to a person, never merged here.
+void decide_source_link(const Work& w, const Candidate& cand, const std::vector<Scored>& scored, Resolution& res) {
+  if (res.content_hash == cand.content_hash) return;
+  const MatchingRules& rules = *w.rules;
+  for (const auto& s : scored)
+    if (!s.conflict && s.s.total >= rules.review_threshold && meets_requirements(rules.review_requires, s.s)) {
+      set_review(res, rules, s, "possible_duplicate");
+      return;
+    }
+}
+
+// Found by a natural key: deterministic, unless the rest disagrees so badly that an ID was typed
+// into another child's record, or another valid ID contradicts it.
+void decide_natural_key(const Work& w, const Stores& stores, Scope& scope, Resolution& res) {
+  const MatchingRules& rules = *w.rules;
+  auto st = stores.stored.find(res.record_id);
+  if (st == stores.stored.end()) return;  // stored before profiles existed: trust the key
+  Scored s{&st->second, score(rules, w.profile, st->second.profile), res.matched_key,
+           distinct_conflict(rules, w.profile, st->second.profile)};
+  if (s.conflict || s.s.rest < rules.deterministic_veto) {
+    res = Resolution{};
+    res.record_id = new_uuid();
+    set_review(res, rules, s, s.conflict ? "identifier_conflict" : "identifier_veto");
+  }
+  if (res.kind == Resolution::Kind::kNew) scope.add_pending({rules.entity, res.record_id, w.profile, w.blocks});
+}
+
+// New to the exact resolver: deterministic agreement with a candidate's profile first, then the
+// score against the thresholds; a doubtful one goes to a person, the rest is a new record.
+void decide_new(const Work& w, std::size_t k, const std::vector<Scored>& scored, Scope& scope, Resolution& res,
+                ByScore& by_score) {
+  const MatchingRules& rules = *w.rules;
+  const Scored* det = nullptr;
+  for (const auto& s : scored)
+    if (!s.deterministic.empty() && !s.conflict && s.s.rest >= rules.deterministic_veto) {
+      det = &s;
+      break;
+    }
+  const Scored* review_conflict = nullptr;
+  std::vector<const Scored*> eligible;
+  for (const auto& s : scored) {
+    if (!s.conflict) eligible.push_back(&s);
+    else if (!review_conflict && s.conflict->review_at && s.s.rest >= *s.conflict->review_at &&
+             meets_requirements(rules, s.s) && meets_requirements(s.conflict->review_requires, s.s))
+      review_conflict = &s;
+  }
+  res = Resolution{};
+  if (det) {
+    res.kind = Resolution::Kind::kMatch;
+    res.record_id = det->c->id;
+    res.matched_key = det->deterministic;
+    res.score = det->s.total;
+    return;
+  }
+  // Below review_requires (a clearly different given name: a twin) nobody is asked.
+  bool doubtful = !eligible.empty() && meets_requirements(rules.review_requires, eligible[0]->s);
+  if (!eligible.empty() && eligible[0]->s.total >= rules.match_threshold) {
+    const Scored& best = *eligible[0];
+    bool ambiguous = eligible.size() > 1 &&
+                     eligible[1]->s.total >= std::max(rules.review_threshold, best.s.total - rules.ambiguity_margin);
+    if (!doubtful && !meets_requirements(rules, best.s)) {
+    } else if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
+    else if (ambiguous) set_review(res, rules, best, "ambiguous");
+    else if (!meets_requirements(rules, best.s)) set_review(res, rules, best, "requirement_not_met");
+    else {
+      res.kind = Resolution::Kind::kMatch;
+      res.record_id = best.c->id;
+      res.score = best.s.total;
+      by_score[best.c->id].push_back({k, Scored{nullptr, best.s, "", nullptr}});
+      return;
+    }
+  } else if (doubtful && eligible[0]->s.total >= rules.review_threshold) {
+    set_review(res, rules, *eligible[0], "possible_duplicate");
+  } else if (review_conflict) {
+    set_review(res, rules, *review_conflict, "identifier_conflict");
+  }
+  res.record_id = new_uuid();
+  scope.add_pending({rules.entity, res.record_id, w.profile, w.blocks});
+}
+
+// A record that scores its way onto a stored record another record of this chunk is (the
+// partner keeps them apart) is a namesake (two children of one name and birth date in one
+// school): no score-based merge onto it. ID-based ones stand.
+void demote_namesakes(const std::vector<Work>& work, const std::vector<Candidate>& cands, ByScore& by_score,
+                      Scope& scope, std::vector<Resolution>& out) {
+  // Whoever else in this chunk was found to be each record (by ID or by score).
+  std::map<std::string, std::set<std::string>> claimed;
+  for (const auto& w : work) {
+    const Resolution& r = out[w.index];
+    if ((r.kind == Resolution::Kind::kNaturalKey || r.kind == Resolution::Kind::kMatch) && r.review_candidate.empty())
+      claimed[r.record_id].insert(cands[w.index].source_id);
+  }
+  for (auto& [target, matched] : by_score) {
+    if (claimed[target].size() < 2) continue;
+    for (auto& [k, sc] : matched) {
+      Resolution& res = out[work[k].index];
+      Stored candidate{target, {}, true};
+      sc.c = &candidate;
+      res = Resolution{};
+      set_review(res, *work[k].rules, sc, "same_source_namesake");
+      res.record_id = new_uuid();
+      scope.add_pending({work[k].rules->entity, res.record_id, work[k].profile, work[k].blocks});
+    }
+  }
+}
+
 }  // namespace
 
 ProbabilisticResolver::ProbabilisticResolver(RuleSet rules, RedisPool& redis, ResolverOptions options)
@@ -158,299 +470,29 @@ std::vector<bool> ProbabilisticResolver::claim(const std::vector<std::vector<Can
 std::vector<Resolution> ProbabilisticResolver::resolve(pqxx::work& tx, const std::vector<Candidate>& cands,
                                                        ChunkScope& scope_base) {
   auto& scope = static_cast<Scope&>(scope_base);
-
-  std::vector<Work> work;
-  for (std::size_t i = 0; i < cands.size(); ++i) {
-    auto it = rules_.find(cands[i].entity);
-    if (it == rules_.end() || !cands[i].fields) continue;
-    Work w{i, it->second.get(), make_profile(*it->second, *cands[i].fields, cands[i].related), {}};
-    auto pre = scope.claimed.find(source_key(cands[i]));
-    w.blocks = pre != scope.claimed.end() && pre->second.profile.values == w.profile.values
-                   ? pre->second.blocks
-                   : blocking_keys(*w.rules, w.profile);
-    scope.profiles[cands[i].fields] = Profiled{w.profile, w.blocks};
-    work.push_back(std::move(w));
-  }
+  std::vector<Work> work = profile_records(rules_, cands, scope);
   if (work.empty()) return exact_.resolve(tx, cands, scope_base);
 
-  // 1. Locks on every blocking key not yet held by this chunk (waves of one chunk share them),
-  //    ascending per entity; then the fencing token, then a check that the locks are still ours:
-  //    anyone who takes them after that check draws a larger token.
-  //    (Keys taken by claim() are held already.)
-  std::map<std::string, std::vector<std::int64_t>> wanted, unfenced;
-  for (const auto& w : work)
-    for (auto b : w.blocks) {
-      if (!scope.locked.count(b)) wanted[w.rules->entity].push_back(b);
-      if (!scope.fenced.count(b)) unfenced[w.rules->entity].push_back(b);
-    }
-  // Waiting for a key while holding others is deadlock-free only in the global order. Keys
-  // claim() took are out of that order, so a key it did not foresee (a profile value that a
-  // reference rewrite changed) is taken only if free; otherwise the chunk is retried.
-  const bool holding = !scope.locks.empty();
-  for (auto& [entity, blocks] : wanted) {
-    std::unique_ptr<LockSet> set;
-    if (holding) {
-      std::vector<std::string> keys;
-      for (auto b : blocks) keys.push_back(BlockLocks::key_name(entity, b));
-      auto got = locks_.try_acquire(keys, set);
-      scope.locks.push_back(std::move(set));  // released with the scope, whatever happens next
-      if (std::find(got.begin(), got.end(), false) != got.end())
-        throw ResolveRetry("a block lock of " + entity + " records is held by another chunk");
-    } else {
-      if (locks_.acquire(entity, blocks, set) == BlockLocks::Outcome::kTimedOut)
-        throw ResolveRetry("timed out waiting for the block locks of " + entity + " records");
-      scope.locks.push_back(std::move(set));
-    }
-    for (auto b : blocks) scope.locked.insert(b);
-  }
-  if (!unfenced.empty()) {
-    auto drawn = std::chrono::steady_clock::now();
-    long long token = tx.exec1("select nextval('resolve_fence_token')")[0].as<long long>();
-    for (auto& set : scope.locks)
-      if (!set->renew()) throw ResolveRetry("block locks expired before the fencing token was drawn");
-    if (options_.hold_after_lock.count() > 0) {
-      // Fault injection (resolve.hold_after_lock_ms): the line tells a test the token is drawn.
-      log::info("holding block locks after drawing the fencing token",
-                {{"token", std::to_string(token)}, {"ms", std::to_string(options_.hold_after_lock.count())}});
-      std::this_thread::sleep_for(options_.hold_after_lock);
-    }
-
-    // 2. Fencing: every key's token must be older than ours. The row locks taken here also
-    //    serialise, in PostgreSQL, any two chunks resolving the same key, whatever Redis says.
-    //    One row per block hash (the entity is in the hash), taken in block order.
-    std::map<std::int64_t, const std::string*> unique;
-    for (const auto& [entity, blocks] : unfenced)
-      for (auto b : blocks) {
-        unique.try_emplace(b, &entity);
-        scope.fenced.insert(b);
-      }
-    json::JsonWriter keys;
-    keys.begin_array();
-    for (const auto& [b, entity] : unique) keys.begin_object().kv("e", *entity).kv("b", static_cast<long long>(b)).end_object();
-    keys.end_array();
-    const std::size_t n = unique.size();
-    auto fenced = tx.exec_params(
-        "insert into resolve_fence(entity, block, token)"
-        " select r.e, r.b, $2 from jsonb_to_recordset($1::jsonb) as r(e text, b bigint) order by r.b"
-        " on conflict (block) do update set token = excluded.token, written_at = clock_timestamp()"
-        " where resolve_fence.token < excluded.token returning 1",
-        keys.str(), token);
-    // A row deleted by clean_fences was written more than fence_horizon ago, after any older
-    // token was drawn: a write this late could have slipped past a deleted row.
-    if (std::chrono::steady_clock::now() - drawn > options_.fence_horizon)
-      throw ResolveRetry("fencing write came too late after the token was drawn");
-    if (fenced.size() != n) {
-      log::warn("fencing token refused: a newer lock holder resolved these records; the chunk is retried",
-                {{"token", std::to_string(token)}, {"keys", std::to_string(n)}, {"refused", std::to_string(n - fenced.size())}});
-      throw ResolveRetry("fencing token " + std::to_string(token) + " is older than the last writer's");
-    }
-    if (options_.fence_clean_every > 0 && token % options_.fence_clean_every == 0)
-      clean_fences(tx, options_.fence_horizon);
-  }
-
+  lock_blocks(locks_, work, scope);
+  fence_blocks(tx, options_, work, scope);
   // The exact resolver (source links, natural keys) runs only now, under the locks: another
   // process may have just stored this very vendor record (the same push sent twice at once),
   // and read before the locks that would look like a namesake from the same partner.
   auto out = exact_.resolve(tx, cands, scope_base);
-
-  // 3. Candidates: stored records sharing a blocking key (a bounded number per key), plus the
-  //    records the exact resolver found, and the record itself for source-linked updates.
-  long long partner = cands[work.front().index].partner_id;
-  json::JsonWriter q;
-  q.begin_array();
-  for (std::size_t k = 0; k < work.size(); ++k)
-    for (auto b : work[k].blocks)
-      q.begin_object().kv("i", static_cast<long long>(k)).kv("e", work[k].rules->entity)
-          .kv("b", static_cast<long long>(b)).kv("n", work[k].rules->max_candidates_per_key).end_object();
-  q.end_array();
-  std::map<std::string, Stored> stored;
-  std::vector<std::set<std::string>> found(work.size());
-  // Records shared by many keys of the chunk come back once with their profile (first part),
-  // then every (record in the chunk, candidate) pair without it (second part).
-  // Whether the partner links a candidate is asked by record id only (the partner is compared,
-  // not searched): with the partner as a condition, statistics taken while only the school
-  // list was loaded made the planner read every link of the partner through the primary key
-  // (partner, entity, source id), once per candidate: chunks of 5-10 s as the store grew.
-  for (const auto& row : tx.exec_params(
-           "with q as (select * from jsonb_to_recordset($1::jsonb) as q(i int, e text, b bigint, n int)),"
-           " c as materialized (select q.i, q.e, m.record_id from q cross join lateral"
-           "   (select m.record_id from match_block m where m.block = q.b"
-           "    order by m.added_at desc limit q.n) m),"
-           " d as (select distinct record_id, e from c)"
-           " select -1, d.record_id::text, p.profile::text,"
-           "   coalesce((select bool_or(l.partner_id = $2) from source_link l where l.record_id = d.record_id and l.entity = d.e), false)"
-           " from d join match_profile p on p.record_id = d.record_id"
-           " union all select c.i, c.record_id::text, null, null from c",
-           q.str(), partner)) {
-    int i = row[0].as<int>();
-    if (i < 0) {
-      std::string id = row[1].c_str();
-      stored[id] = Stored{id, Profile::from_json(row[2].c_str()), row[3].as<bool>()};
-    } else {
-      found[i].insert(row[1].c_str());
-      counters_.candidate_pairs.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-  counters_.records.fetch_add(static_cast<long long>(work.size()), std::memory_order_relaxed);
-  std::set<std::string> exact_ids;
-  for (const auto& w : work)
-    if (!out[w.index].record_id.empty() && !stored.count(out[w.index].record_id)) exact_ids.insert(out[w.index].record_id);
-  if (!exact_ids.empty()) {
-    json::JsonWriter ids;
-    ids.begin_array();
-    for (const auto& id : exact_ids) ids.value(id);
-    ids.end_array();
-    for (const auto& row : tx.exec_params(
-             "select p.record_id::text, p.profile::text,"
-             " coalesce((select bool_or(l.partner_id = $2) from source_link l where l.record_id = p.record_id), false)"
-             " from match_profile p where p.record_id in (select jsonb_array_elements_text($1::jsonb)::uuid)",
-             ids.str(), partner))
-      stored[row[0].c_str()] = Stored{row[0].c_str(), Profile::from_json(row[1].c_str()), row[2].as<bool>()};
-  }
-  // "Not a match" decisions about the records already identified (source-linked updates).
-  std::set<std::string> excluded;
-  {
-    json::JsonWriter ids;
-    ids.begin_array();
-    for (const auto& w : work)
-      if (out[w.index].kind == Resolution::Kind::kSourceLink) ids.value(out[w.index].record_id);
-    ids.end_array();
-    for (const auto& row : tx.exec_params(
-             "select record_a::text, record_b::text from match_exclusion"
-             " where record_a in (select jsonb_array_elements_text($1::jsonb)::uuid)"
-             "    or record_b in (select jsonb_array_elements_text($1::jsonb)::uuid)",
-             ids.str()))
-      excluded.insert(pair_key(row[0].c_str(), row[1].c_str()));
-  }
+  Stores candidates = load_candidates(tx, work, cands, out, counters_);
 
   // 4. Decide, record by record, in chunk order.
-  std::map<std::string, std::vector<std::pair<std::size_t, Scored>>> by_score;  // matched record -> (work, score)
+  ByScore by_score;
   for (std::size_t k = 0; k < work.size(); ++k) {
     const Work& w = work[k];
-    const MatchingRules& rules = *w.rules;
     Resolution& res = out[w.index];
-    const std::string self = res.kind == Resolution::Kind::kSourceLink ? res.record_id : "";
-
-    std::vector<Stored> local;  // this chunk's new records sharing a key (same partner), in chunk order
-    std::set<std::size_t> sharing;
-    for (auto b : w.blocks)
-      if (auto at = scope.pending_by_block.find(b); at != scope.pending_by_block.end())
-        sharing.insert(at->second.begin(), at->second.end());
-    for (auto i : sharing)
-      if (scope.pending[i].entity == rules.entity)
-        local.push_back(Stored{scope.pending[i].id, scope.pending[i].profile, true});
-    std::vector<Scored> scored;
-    auto consider = [&](const Stored& c) {
-      if (c.id == self || excluded.count(pair_key(self, c.id))) return;
-      scored.push_back({&c, score(rules, w.profile, c.profile), deterministic_agreement(rules, w.profile, c.profile),
-                        distinct_conflict(rules, w.profile, c.profile)});
-    };
-    for (const auto& id : found[k])
-      if (auto st = stored.find(id); st != stored.end()) consider(st->second);
-    for (const auto& c : local) consider(c);
-    std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) { return a.s.total > b.s.total; });
-
-    if (res.kind == Resolution::Kind::kSourceLink) {
-      // The partner's own record again. It stays what it is; a changed record that now looks
-      // like another one is proposed to a person, never merged here.
-      if (res.content_hash == cands[w.index].content_hash) continue;
-      for (const auto& s : scored)
-        if (!s.conflict && s.s.total >= rules.review_threshold && meets_requirements(rules.review_requires, s.s)) {
-          set_review(res, rules, s, "possible_duplicate");
-          break;
-        }
-      continue;
-    }
-
-    if (res.kind == Resolution::Kind::kNaturalKey) {
-      // Deterministic, unless the rest disagrees so badly that an ID was typed into another
-      // child's record, or another valid ID contradicts it.
-      auto st = stored.find(res.record_id);
-      if (st == stored.end()) continue;  // stored before profiles existed: trust the key
-      Scored s{&st->second, score(rules, w.profile, st->second.profile), res.matched_key,
-               distinct_conflict(rules, w.profile, st->second.profile)};
-      if (s.conflict || s.s.rest < rules.deterministic_veto) {
-        res = Resolution{};
-        res.record_id = new_uuid();
-        set_review(res, rules, s, s.conflict ? "identifier_conflict" : "identifier_veto");
-      }
-      if (res.kind == Resolution::Kind::kNew)
-        scope.add_pending({rules.entity, res.record_id, w.profile, w.blocks});
-      continue;
-    }
-
-    // kNew by the exact resolver: deterministic agreement with a candidate's profile first.
-    const Scored* det = nullptr;
-    for (const auto& s : scored)
-      if (!s.deterministic.empty() && !s.conflict && s.s.rest >= rules.deterministic_veto) {
-        det = &s;
-        break;
-      }
-    const Scored* review_conflict = nullptr;
-    std::vector<const Scored*> eligible;
-    for (const auto& s : scored) {
-      if (!s.conflict) eligible.push_back(&s);
-      else if (!review_conflict && s.conflict->review_at && s.s.rest >= *s.conflict->review_at &&
-               meets_requirements(rules, s.s) && meets_requirements(s.conflict->review_requires, s.s))
-        review_conflict = &s;
-    }
-    res = Resolution{};
-    if (det) {
-      res.kind = Resolution::Kind::kMatch;
-      res.record_id = det->c->id;
-      res.matched_key = det->deterministic;
-      res.score = det->s.total;
-      continue;
-    }
-    // Below review_requires (a clearly different given name: a twin) nobody is asked.
-    bool doubtful = !eligible.empty() && meets_requirements(rules.review_requires, eligible[0]->s);
-    if (!eligible.empty() && eligible[0]->s.total >= rules.match_threshold) {
-      const Scored& best = *eligible[0];
-      bool ambiguous = eligible.size() > 1 &&
-                       eligible[1]->s.total >= std::max(rules.review_threshold, best.s.total - rules.ambiguity_margin);
-      if (!doubtful && !meets_requirements(rules, best.s)) {
-      } else if (best.c->same_partner) set_review(res, rules, best, "same_source_namesake");
-      else if (ambiguous) set_review(res, rules, best, "ambiguous");
-      else if (!meets_requirements(rules, best.s)) set_review(res, rules, best, "requirement_not_met");
-      else {
-        res.kind = Resolution::Kind::kMatch;
-        res.record_id = best.c->id;
-        res.score = best.s.total;
-        by_score[best.c->id].push_back({k, Scored{nullptr, best.s, "", nullptr}});
-        continue;
-      }
-    } else if (doubtful && eligible[0]->s.total >= rules.review_threshold) {
-      set_review(res, rules, *eligible[0], "possible_duplicate");
-    } else if (review_conflict) {
-      set_review(res, rules, *review_conflict, "identifier_conflict");
-    }
-    res.record_id = new_uuid();
-    scope.add_pending({rules.entity, res.record_id, w.profile, w.blocks});
+    Ranked ranked;
+    rank_candidates(w, k, candidates, res, scope, ranked);
+    if (res.kind == Resolution::Kind::kSourceLink) decide_source_link(w, cands[w.index], ranked.scored, res);
+    else if (res.kind == Resolution::Kind::kNaturalKey) decide_natural_key(w, candidates, scope, res);
+    else decide_new(w, k, ranked.scored, scope, res, by_score);
   }
-
-  // A record that scores its way onto a stored record another record of this chunk is (the
-  // partner keeps them apart) is a namesake (two children of one name and birth date in one
-  // school): no score-based merge onto it. ID-based ones stand.
-  // Whoever else in this chunk was found to be each record (by ID or by score).
-  std::map<std::string, std::set<std::string>> claimed;
-  for (const auto& w : work) {
-    const Resolution& r = out[w.index];
-    if ((r.kind == Resolution::Kind::kNaturalKey || r.kind == Resolution::Kind::kMatch) && r.review_candidate.empty())
-      claimed[r.record_id].insert(cands[w.index].source_id);
-  }
-  for (auto& [target, matched] : by_score) {
-    const auto& sources = claimed[target];
-    if (sources.size() < 2) continue;
-    for (auto& [k, sc] : matched) {
-      Resolution& res = out[work[k].index];
-      Stored candidate{target, {}, true};
-      sc.c = &candidate;
-      res = Resolution{};
-      set_review(res, *work[k].rules, sc, "same_source_namesake");
-      res.record_id = new_uuid();
-      scope.add_pending({work[k].rules->entity, res.record_id, work[k].profile, work[k].blocks});
-    }
-  }
+  demote_namesakes(work, cands, by_score, scope, out);
   return out;
 }
 
