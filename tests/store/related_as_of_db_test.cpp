@@ -19,12 +19,15 @@ namespace {
 
 const std::string kSecret = "related-as-of-test-secret-0123";
 
-std::string transcript(const std::string& school, const std::string& from, const std::string& to,
-                       const std::string& status) {
+// Each school's platform account numbers its own students: the new school's record of her has
+// another id, and she is the same person by her personal ID.
+std::string transcript(const std::string& school, const std::string& student_id, const std::string& from,
+                       const std::string& to, const std::string& status) {
   hub::json::JsonWriter w;
   w.begin_object().kv("schoolYear", "2025-2026").key("school").begin_object().kv("code", school).end_object()
-      .key("students").begin_array().begin_object().kv("studentId", "HB-T-1").kv("fullName", "Nguyen Thi Hoa")
-      .kv("dob", "2014-02-03").kv("sex", "F").kv("ethnicCode", "01").kv("grade", "6").kv("enrolledOn", from);
+      .key("students").begin_array().begin_object().kv("studentId", student_id).kv("fullName", "Nguyen Thi Hoa")
+      .kv("dob", "2014-02-03").kv("sex", "F").kv("ethnicCode", "01").kv("citizenId", "031314007777")
+      .kv("grade", "6").kv("enrolledOn", from);
   if (!to.empty()) w.kv("leftOn", to);
   w.kv("status", status).key("results").begin_array().end_array().end_object().end_array().end_object();
   return w.str();
@@ -59,14 +62,14 @@ TEST_CASE("a student who transferred on 3 March is in school A on 30 Sept and in
   std::string tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
                                                     "ingest:subject_result", "--scope", "ingest:term_summary"});
   REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  auto a = push_feed(hub, tr, "transcripts", transcript("HP-THCS-0012", "2025-09-05", "2026-03-02", "chuyen_di"));
+  auto a = push_feed(hub, tr, "transcripts", transcript("HP-THCS-0012", "HB-A-1", "2025-09-05", "2026-03-02", "chuyen_di"));
   REQUIRE(a.status == 200);
   auto ad = parse_json(a.body);
   REQUIRE(std::string(ad["results"][0]["status"].GetString()) == "accepted");
-  auto b = push_feed(hub, tr, "transcripts", transcript("HP-THCS-0007", "2026-03-03", "", "chuyen_den"));
+  auto b = push_feed(hub, tr, "transcripts", transcript("HP-THCS-0007", "HB-B-7", "2026-03-03", "", "chuyen_den"));
   REQUIRE(b.status == 200);
   auto bd = parse_json(b.body);
-  REQUIRE(std::string(bd["results"][0]["status"].GetString()) == "accepted");
+  REQUIRE(std::string(bd["results"][0]["status"].GetString()) == "merged");  // the student was known
   const std::string student = ad["results"][0]["entities"]["student"].GetString();
   REQUIRE(std::string(bd["results"][0]["entities"]["student"].GetString()) == student);
   const std::string school_a = school_id("HP-THCS-0012"), school_b = school_id("HP-THCS-0007");
