@@ -15,6 +15,7 @@
 #include "hub/http/review_handlers.h"
 #include "hub/http/routes.h"
 #include "hub/http/server.h"
+#include "hub/ingest/commune_decision.h"
 #include "hub/ingest/ingest_service.h"
 #include "hub/ingest/pending_release.h"
 #include "hub/mapping/mapping_registry.h"
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
   hub::Components components{config, pg, redis, audit, partners, mappings, ingest, records, publication};
   hub::Router router;
   hub::resolve::ReviewQueue review(pg, resolver.rules());
+  hub::CommuneDecision communes(pg, mappings, resolver, config);
+  review.set_commune_decider([&communes](long long id, const std::string& commune, const std::string& actor) {
+    return communes.decide(id, commune, actor);
+  });
   hub::auth::Accounts accounts(pg, redis, config.auth.session_seconds,
                                {config.auth.login_account_limit, config.auth.login_address_limit,
                                 config.auth.login_window_seconds});

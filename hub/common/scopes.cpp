@@ -8,7 +8,8 @@ namespace hub {
 const std::vector<std::string>& canonical_entities() {
   static const std::vector<std::string> kEntities = {
       "school",     "class",  "student",        "staff",
-      "enrollment", "admission_application", "subject_result", "term_summary", "teaching_assignment"};
+      "enrollment", "admission_application", "subject_result", "term_summary", "teaching_assignment",
+      "staff_assignment"};
   return kEntities;
 }
 

@@ -16,8 +16,10 @@ namespace {
 [[noreturn]] void fail_with(const Error& e) {
   ProblemKind kind = ProblemKind::kUnprocessable;
   if (e.code == "review.not_found" || e.code == "merge.not_found") kind = ProblemKind::kNotFound;
+  if (e.code == "review.payload_purged") kind = ProblemKind::kConflict;  // the record must be sent again
   if (e.code == "review.decided" || e.code == "merge.already_merged" || e.code == "merge.not_merged" ||
-      e.code == "merge.survivor_merged" || e.code == "review.id_taken" || e.code == "review.record_merged")
+      e.code == "merge.survivor_merged" || e.code == "review.id_taken" || e.code == "review.record_merged" ||
+      e.code == "review.stale")
     kind = ProblemKind::kConflict;
   fail(kind, e.code, e.message, e.path);
 }
@@ -90,7 +92,9 @@ void register_review_routes(Router& router, resolve::ReviewQueue& review) {
                 auto body = parse_json_body(req);
                 std::string decision = string_field(body, "decision");
                 if (decision == "not-a-match") decision = "not_a_match";
-                auto r = review.decide(id, decision, actor_of(req));
+                // A split commune's review item: {"decision": "commune", "commune": "<new code>"}.
+                auto r = decision == "commune" ? review.decide_commune(id, string_field(body, "commune"), actor_of(req))
+                                               : review.decide(id, decision, actor_of(req));
                 if (!r) fail_with(r.error());
                 return ok(r.value());
               }});

@@ -369,7 +369,10 @@ Result<std::string> ReviewQueue::decide(long long id, const std::string& decisio
     }
     if (kind != "match" || record.empty())
       return Error{"review.not_a_match_item", "review item " + std::to_string(id) + " is a " + kind +
-                                                  " review; it is resolved by correcting the data",
+                                                  " review; it is resolved by correcting the data" +
+                                                  (kind == "mapping" ? " or, for a split commune, with the decision"
+                                                                       " 'commune' and the new commune's code"
+                                                                     : ""),
                    "", 0};
     if (decision != "match" && decision != "not_a_match")
       return Error{"review.bad_decision", "decision must be 'match' or 'not_a_match', not '" + decision + "'", "decision", 0};
@@ -396,6 +399,12 @@ Result<std::string> ReviewQueue::decide(long long id, const std::string& decisio
     out.end_object();
     return out.str();
   });
+}
+
+Result<std::string> ReviewQueue::decide_commune(long long id, const std::string& commune, const std::string& actor) {
+  if (!commune_decider_)
+    return Error{"review.bad_decision", "this process cannot decide split communes", "decision", 0};
+  return commune_decider_(id, commune, actor);
 }
 
 Result<std::string> ReviewQueue::merge(const std::string& survivor_id, const std::string& merged_id,

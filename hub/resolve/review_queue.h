@@ -8,6 +8,7 @@
 // restores both records with their own source links. Used by the admin API and by
 // `hubctl review` / `hubctl merge`. Thread-safe (state is in PostgreSQL).
 
+#include <functional>
 #include <string>
 
 #include "hub/common/result.h"
@@ -28,6 +29,15 @@ class ReviewQueue {
   // resolved), review.not_a_match_item (a mapping review), review.bad_decision, merge.*.
   Result<std::string> decide(long long id, const std::string& decision, const std::string& actor);
 
+  // A review item of kind "mapping" raised for a split commune is decided by naming the new
+  // commune. That re-runs the write path, which lives in ingest (a folder resolve may not use),
+  // so the hub and hubctl plug it in here (hub/ingest/commune_decision.h). Unset:
+  // review.bad_decision.
+  using CommuneDecider =
+      std::function<Result<std::string>(long long id, const std::string& commune, const std::string& actor)>;
+  void set_commune_decider(CommuneDecider decider) { commune_decider_ = std::move(decider); }
+  Result<std::string> decide_commune(long long id, const std::string& commune, const std::string& actor);
+
   // Merges `merged_id` into `survivor_id` (same entity, neither merged). Errors: merge.not_found,
   // merge.entity, merge.already_merged, merge.same_record.
   Result<std::string> merge(const std::string& survivor_id, const std::string& merged_id, const std::string& actor);
@@ -37,6 +47,7 @@ class ReviewQueue {
  private:
   PgPool& pg_;
   const RuleSet& rules_;
+  CommuneDecider commune_decider_;
 };
 
 }  // namespace hub::resolve

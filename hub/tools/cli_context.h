@@ -10,6 +10,8 @@
 
 #include "hub/common/config.h"
 #include "hub/common/redis.h"
+#include "hub/common/result.h"
+#include "hub/resolve/matching_rules.h"
 #include "hub/store/pg_pool.h"
 
 namespace hub::cli {
@@ -61,5 +63,10 @@ void add_report_commands(CLI::App& app, CliContext& ctx);
 void add_pending_commands(CLI::App& app, CliContext& ctx);
 void add_user_commands(CLI::App& app, CliContext& ctx);
 void add_retention_command(CLI::App& app, CliContext& ctx);
+void add_units_commands(CLI::App& app, CliContext& ctx);
+
+// `hubctl review decide <id> commune=<code>` (units_commands.cpp).
+Result<std::string> decide_commune(CliContext& ctx, const resolve::RuleSet& rules,
+                                   long long id, const std::string& commune);
 
 }  // namespace hub::cli

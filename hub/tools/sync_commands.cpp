@@ -9,6 +9,7 @@
 #include "hub/common/json.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/store/audit_log.h"
+#include "hub/store/related_as_of.h"
 #include "hub/sync/publication.h"
 #include "hub/tools/cli_context.h"
 
@@ -26,6 +27,30 @@ std::shared_ptr<const sync::Publication> publication(CliContext& ctx, std::share
   auto pub = sync::Publication::load(ctx.config().sync.publication, keep->get());
   if (!pub) throw CommandFailed(kExitFailed, pub.error().message);
   return pub.value();
+}
+
+// The records in force that day that refer to this one (a student's enrollments, a staff member's
+// assignments), each through its own entity's profile; entities the profile lacks are left out.
+void write_in_force(json::JsonWriter& w, const std::vector<RelatedInForce>& related, const std::string& id,
+                    const sync::Publication& pub, const sync::ConsumerProfile& consumer,
+                    const schema::SchemaSet& schemas) {
+  w.key("in_force").begin_object();
+  for (const auto& r : related) {
+    const auto* profile = consumer.entity(r.entity);
+    const auto* schema = schemas.find(r.entity);
+    if (!profile || !schema) continue;
+    w.key(r.entity).begin_array();
+    if (auto it = r.by_owner.find(id); it != r.by_owner.end())
+      for (const auto& rec : it->second) {
+        rapidjson::Document data;
+        data.Parse(rec.data.c_str());
+        w.begin_object().kv("id", rec.id).kv("version", rec.version).kv("valid_from", rec.valid_from).key("valid_to");
+        if (rec.valid_to) w.value(*rec.valid_to); else w.null();
+        w.key("data").raw(pub.project(*profile, *schema, data)).end_object();
+      }
+    w.end_array();
+  }
+  w.end_object();
 }
 
 void set_state(CliContext& ctx, const std::string& consumer, const std::string& action, const std::string& sql,
@@ -265,8 +290,11 @@ void add_export_commands(CLI::App& app, CliContext& ctx) {
         " from records_as_of($2, $1::date, case when $4 then (($1::date + 1)::timestamp at time zone $3)"
         "   else 'infinity'::timestamptz end, $5) v order by v.id";
     pqxx::result rows;
+    std::vector<RelatedInForce> related;  // ndjson: what was in force that day for each record
     try {
       rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
+        if (o->format == "ndjson")
+          related = related_in_force(tx, *schemas, o->entity, date->iso(), o->as_known, o->timezone);
         return tx.exec_params(sql, date->iso(), o->entity, o->timezone, o->as_known, schema->effective_dated);
       });
     } catch (const pqxx::data_exception& e) {
@@ -291,6 +319,7 @@ void add_export_commands(CLI::App& app, CliContext& ctx) {
         json::JsonWriter w;
         w.begin_object().kv("id", r[0].c_str()).kv("entity", o->entity).kv("version", r[1].as<int>())
             .kv("as_of", date->iso()).key("data").raw(projected);
+        if (!related.empty()) write_in_force(w, related, r[0].c_str(), *pub, *consumer, *schemas);
         w.end_object();
         std::cout << w.str() << "\n";
         continue;

@@ -122,6 +122,9 @@ const std::map<std::string, std::string>& valid_records() {
       {"term_summary", R"({"student": "hs-1", "school_year": "2025-2026", "term": "CN",
          "assessment_framework": "TT22", "academic_rating": "1", "conduct_rating": "1", "days_absent": 2,
          "award": "HS_XUAT_SAC", "promoted": true})"},
+      {"staff_assignment", R"({"staff": "gv-1", "school": "sch-1", "staff_group": "GV",
+         "position": "Tổ trưởng chuyên môn", "decision_number": "215/QĐ-SGDĐT", "valid_from": "2015-08-15",
+         "valid_to": "2026-03-02"})"},
       {"teaching_assignment", R"({"staff": "gv-1", "class": "lop-1", "school": "31110507001",
          "school_year": "2025-2026", "term": "HK1", "subject": "TOAN", "periods_per_week": 4,
          "valid_from": "2025-09-05", "valid_to": "2025-11-14"})"},
@@ -158,7 +161,8 @@ TEST_CASE("schema: the real mappings/schema loads with the real catalogs", "[sch
   std::vector<std::string> names;
   for (const auto* e : schemas().list()) names.push_back(e->name);
   CHECK(names == std::vector<std::string>{"admission_application", "class", "enrollment", "school", "staff",
-                                          "student", "subject_result", "teaching_assignment", "term_summary"});
+                                          "staff_assignment", "student", "subject_result", "teaching_assignment",
+                                          "term_summary"});
   CHECK(schemas().find("nonexistent") == nullptr);
 }
 
@@ -462,7 +466,7 @@ TEST_CASE("schema: codes are checked on the as_of date and only with catalogs", 
 TEST_CASE("schema: load_dir works without catalogs", "[schema]") {
   auto r = SchemaSet::load_dir(kSchemaDir);
   REQUIRE(r.ok());
-  CHECK((*r)->list().size() == 9);
+  CHECK((*r)->list().size() == 10);
 }
 
 TEST_CASE("schema: bad schema files give file:line:column errors", "[schema]") {
