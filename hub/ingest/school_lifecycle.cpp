@@ -479,7 +479,10 @@ Params params_of(const pqxx::row& r) {
   p.effective_on = *Date::parse_iso(r["effective_on"].c_str());
   p.predecessors = ids_of(r["predecessors"]);
   p.successors = ids_of(r["successors"]);
-  p.changes = r["changes"].c_str();
+  // As the plan wrote it (jsonb spells it with spaces): the fingerprint covers it.
+  rapidjson::Document changes;
+  changes.Parse(r["changes"].c_str());
+  p.changes = changes.IsObject() ? json::to_string(changes) : "{}";
   return p;
 }
 
