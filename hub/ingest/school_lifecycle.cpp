@@ -885,7 +885,19 @@ void redirect_superseded_school_codes(pqxx::work& tx, std::vector<mapping::Recor
           }
     }
   };
+  // A school's own code too: after a recode the school list may still carry the old one.
+  auto each_own_code = [&](auto&& fn) {
+    for (auto& r : results) {
+      if (r.status != mapping::RecordStatus::kMapped) continue;
+      for (auto& rec : r.records) {
+        auto m = rec.fields.FindMember("school_code");
+        if (rec.entity == "school" && m != rec.fields.MemberEnd() && m->value.IsString())
+          fn(r, rec, std::string("school_code"), m->value);
+      }
+    }
+  };
   each_school_ref([&](auto&, auto&, const std::string&, rapidjson::Value& v) { codes.insert(v.GetString()); });
+  each_own_code([&](auto&, auto&, const std::string&, rapidjson::Value& v) { codes.insert(v.GetString()); });
   if (codes.empty()) return;
   json::JsonWriter q;
   q.begin_array();
@@ -893,18 +905,23 @@ void redirect_superseded_school_codes(pqxx::work& tx, std::vector<mapping::Recor
   q.end_array();
   // Per old code, the latest event in force today that was not undone, and the code its
   // school has now.
-  std::map<std::string, std::string> now;
+  std::map<std::string, std::string> now, recoded;  // old code -> the code now (recoded: the same school)
   for (const auto& r : tx.exec_params(
-           "select distinct on (x.old_code) x.old_code, coalesce(g.data->>'school_code', '')"
+           "select distinct on (x.old_code) x.old_code, coalesce(g.data->>'school_code', ''), e.kind = 'recode'"
            " from school_code_crosswalk x join school_event e on e.id = x.event_id and e.undone_at is null"
            " join golden_record g on g.id = x.successor_id"
            " where x.old_code in (select jsonb_array_elements_text($1::jsonb)) and x.from_date <= current_date"
            " order by x.old_code, x.from_date desc, x.event_id desc",
            q.str()))
-    if (std::string(r[0].c_str()) != r[1].c_str() && r[1].size() > 0) now[r[0].c_str()] = r[1].c_str();
+    if (std::string(r[0].c_str()) != r[1].c_str() && r[1].size() > 0) {
+      now[r[0].c_str()] = r[1].c_str();
+      if (r[2].as<bool>()) recoded[r[0].c_str()] = r[1].c_str();
+    }
   if (now.empty()) return;
-  each_school_ref([&](mapping::RecordResult& r, mapping::MappedRecord& rec, const std::string& field, rapidjson::Value& v) {
-    auto n = now.find(v.GetString());
+  auto redirect = [&](const std::map<std::string, std::string>& to, mapping::RecordResult& r, mapping::MappedRecord& rec,
+                      const std::string& field, rapidjson::Value& v) {
+    auto n = to.find(v.GetString());
+    if (n == to.end()) return;
     if (n == now.end()) return;
     const std::string old_code = v.GetString();
     v.SetString(n->second.c_str(), rec.fields.GetAllocator());
@@ -912,7 +929,10 @@ void redirect_superseded_school_codes(pqxx::work& tx, std::vector<mapping::Recor
       return i.code == "school.code_superseded" && i.value == old_code;
     });
     if (!noted) r.issues.push_back(code_superseded_issue(rec.entity, field, old_code, n->second, r.path));
-  });
+  };
+  each_school_ref([&](auto& r, auto& rec, const std::string& field, rapidjson::Value& v) { redirect(now, r, rec, field, v); });
+  // A merged school's own record is left to itself (it ended): only a recoded one is renamed.
+  each_own_code([&](auto& r, auto& rec, const std::string& field, rapidjson::Value& v) { redirect(recoded, r, rec, field, v); });
 }
 
 mapping::FieldIssue code_superseded_issue(const std::string& entity, const std::string& field,

@@ -340,6 +340,13 @@ TEST_CASE("school rename and recode: dated versions - old code answers - admin A
   CHECK(has(late.body, "school.code_superseded"));
   CHECK(placed(student_of("SE-R1"), eff) == "HP-THCS-1012");
   CHECK(count_rows("golden_record where entity = 'school'") == schools);
+  // The school list still sent with the old code does not put it back.
+  auto list = push_feed(d.hub, d.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json"));
+  REQUIRE(list.status == 200);
+  CHECK(has(list.body, "school.code_superseded"));
+  CHECK(sql_value("select data->>'school_code' from golden_record where id = '" + school_id("HP-THCS-1012") + "'") ==
+        "HP-THCS-1012");
+  CHECK(count_rows("golden_record where entity = 'school'") == schools);
   CHECK(has(snapshot("school", sept30_before()).out, "\"HP-THCS-0012\""));
   CHECK(has(snapshot("school", sept30_after()).out, "\"HP-THCS-1012\""));
   // The code is taken now.
