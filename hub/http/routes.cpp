@@ -8,6 +8,7 @@
 #include "hub/http/reports_handlers.h"
 #include "hub/http/report_handlers.h"
 #include "hub/http/review_handlers.h"
+#include "hub/http/school_handlers.h"
 #include "hub/http/sync_handlers.h"
 
 namespace hub {
@@ -45,6 +46,7 @@ void register_routes(Router& router, Components& c) {
               }});
 
   register_admin_routes(router, c);
+  register_school_routes(router, c);
   register_mapping_routes(router, c);
   register_ingest_routes(router, c);
   register_sync_routes(router, c);

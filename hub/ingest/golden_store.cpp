@@ -8,6 +8,7 @@
 #include "hub/common/crypto.h"
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
+#include "hub/ingest/school_lifecycle.h"
 #include "hub/mapping/messages.h"
 #include "hub/mapping/validators.h"
 #include "hub/resolve/survivorship.h"
@@ -414,6 +415,7 @@ Chunk collect_records(std::vector<RecordResult>& results, const mapping::Snapsho
 // are in. The vendor records naming one nobody holds wait for it (park_unknown_references).
 Targets find_reference_targets(pqxx::work& tx, std::vector<RecordResult>& results, const mapping::Snapshot& snap,
                                Chunk& chunk) {
+  redirect_superseded_school_codes(tx, results, *snap.schemas);  // old codes -> successors (school events)
   const auto distinct_refs = referenced_keys(results, *snap.schemas);
   Targets targets;
   if (!distinct_refs.empty()) {

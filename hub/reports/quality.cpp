@@ -468,6 +468,23 @@ std::vector<PartnerOutcome> partner_outcomes(pqxx::work& tx, const QualityParams
     total.partner = name;
     total.pending += n;
   }
+  // Records stored with a warning the partner should act on: a school code a school event
+  // superseded (school.code_superseded), per partner in the window.
+  for (const auto& r : tx.exec_params(
+           "select pa.name, count(*) from batch_record br join inbox_batch b on b.id = br.batch_id"
+           " join partner pa on pa.id = b.partner_id"
+           " where br.status <> 'rejected' and br.errors @> '[{\"code\": \"school.code_superseded\"}]'"
+           "   and b.received_at >= $1::date and b.received_at < $2::date + 1 group by 1",
+           window_from, p.as_of.iso())) {
+    std::string name = r[0].c_str();
+    if (!visible.count(name)) continue;
+    for (const std::string code : {"school.code_superseded", ""}) {
+      auto& row = rows[{name, code}];
+      row.partner = name;
+      row.code = code;
+      row.warned += r[1].as<long long>();
+    }
+  }
   for (auto& [_, row] : rows) out.push_back(row);
   return out;
 }
@@ -634,7 +651,7 @@ std::string to_json(const QualityReport& r) {
     w.begin_object().kv("partner", p.partner);
     w.key("code");
     if (p.code.empty()) w.null(); else w.value(p.code);
-    w.kv("rejected", p.rejected).kv("pending", p.pending).end_object();
+    w.kv("rejected", p.rejected).kv("pending", p.pending).kv("warned", p.warned).end_object();
   }
   w.end_array();
   w.end_object();
@@ -711,9 +728,11 @@ std::vector<Table> to_tables(const QualityReport& r) {
                            s.days >= 0 ? Cell{double(s.days)} : Cell{std::string("chưa từng")}});
   out.push_back(std::move(silent));
   Table partners{"Hồ sơ bị từ chối", {{"Đơn vị gửi", CellKind::kText, 0}, {"Mã lỗi", CellKind::kText, 0},
-                                      {"Bị từ chối", CellKind::kInteger, 0}, {"Đang chờ", CellKind::kInteger, 0}}, {}};
+                                      {"Bị từ chối", CellKind::kInteger, 0}, {"Đang chờ", CellKind::kInteger, 0},
+                                      {"Cảnh báo", CellKind::kInteger, 0}}, {}};
   for (const auto& p : r.partners)
-    partners.rows.push_back({p.partner, p.code.empty() ? std::string("(tổng)") : p.code, double(p.rejected), double(p.pending)});
+    partners.rows.push_back({p.partner, p.code.empty() ? std::string("(tổng)") : p.code, double(p.rejected),
+                             double(p.pending), double(p.warned)});
   out.push_back(std::move(partners));
   return out;
 }

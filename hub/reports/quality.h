@@ -96,6 +96,7 @@ struct SilentSchool {
 struct PartnerOutcome {
   std::string partner, code;  // code "" on the row that totals the partner
   long long rejected = 0, pending = 0;
+  long long warned = 0;  // accepted with a warning that asks the partner to change what it sends
 };
 
 struct QualityReport {

@@ -68,5 +68,6 @@ void add_units_commands(CLI::App& app, CliContext& ctx);
 // `hubctl review decide <id> commune=<code>` (units_commands.cpp).
 Result<std::string> decide_commune(CliContext& ctx, const resolve::RuleSet& rules,
                                    long long id, const std::string& commune);
+void add_school_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace hub::cli

@@ -1,0 +1,367 @@
+// School lifecycle events (hubctl school, POST /v1/admin/schools/events) against the real
+// PostgreSQL with a real hub: two demo schools merged (students and their class follow, the
+// 30 September snapshot before the effective date shows two schools and after it one, a push
+// with the old code lands in the successor with a warning, undo restores), a split decided in
+// bulk by class, rename and recode as dated versions, the change log holding each change once
+// in order, and the refusals (second apply, undo after the school year, bad input).
+//
+// The dates follow today's school year (1 September to 31 August), so that the event can be
+// undone; the effective date is today, so that the crosswalk is in force for the pushes.
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include "hub/common/date.h"
+#include "hub/common/json.h"
+#include "tests/support/openapi_check.h"
+#include "tests/support/test_env.h"
+
+using namespace hub::test;
+using hub::Date;
+
+namespace {
+
+const std::string kSecret = "school-events-test-secret-0123456789";
+
+Date today() { return Date::today(); }
+Date plus_days(Date d, long n) { return Date::from_days(d.days_since_epoch() + n); }
+int year_start() { return today().month >= 9 ? today().year : today().year - 1; }
+std::string school_year() { return std::to_string(year_start()) + "-" + std::to_string(year_start() + 1); }
+// Enrollments start on 5 September, or the day before the event when the year is younger.
+Date enrolled_on() { return std::min(Date{year_start(), 9, 5}, plus_days(today(), -1)); }
+// The last 30 September before the effective date (today), and the next one after it.
+std::string sept30_before() { return (Date{today().year, 9, 30} < today() ? Date{today().year, 9, 30} : Date{today().year - 1, 9, 30}).iso(); }
+std::string sept30_after() { return (Date{today().year, 9, 30} > today() ? Date{today().year, 9, 30} : Date{today().year + 1, 9, 30}).iso(); }
+
+std::string transcripts(const std::string& school, const std::vector<std::pair<std::string, std::string>>& students) {
+  hub::json::JsonWriter w;
+  w.begin_object().key("school").begin_object().kv("code", school).end_object()
+      .kv("schoolYear", school_year()).key("students").begin_array();
+  for (const auto& [id, grade] : students)
+    w.begin_object().kv("studentId", id).kv("fullName", "Học Sinh " + spelled(id)).kv("dob", "2013-04-0" + id.substr(id.size() - 1))
+        .kv("sex", "M").kv("ethnicCode", "01").kv("grade", grade).kv("enrolledOn", enrolled_on().iso())
+        .kv("status", "dang_hoc").end_object();
+  w.end_array().end_object();
+  return w.str();
+}
+
+std::string classes(const std::string& school, const std::vector<std::pair<std::string, std::string>>& names) {
+  hub::json::JsonWriter w;
+  w.begin_object().kv("maTruong", school).kv("namHoc", school_year()).key("lopHoc").begin_array();
+  for (const auto& [name, grade] : names)
+    w.begin_object().kv("maLop", school + "-" + name).kv("tenLop", name).kv("khoi", grade).kv("siSo", 30).end_object();
+  w.end_array().end_object();
+  return w.str();
+}
+
+std::string student_of(const std::string& source_id) {
+  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
+                   " where p.name = 'demo-transcripts' and l.entity = 'student' and l.source_id = '" + source_id + "'");
+}
+std::string school_id(const std::string& code) {
+  return sql_value("select record_id::text from natural_key where entity = 'school' and key_name = 'school_code'"
+                   " and key_value = '" + code + "'");
+}
+std::string class_id(const std::string& school, const std::string& name) {
+  return sql_value("select id::text from golden_record where entity = 'class' and data->>'school' = '" + school_id(school) +
+                   "' and data->>'name' = '" + name + "'");
+}
+
+// No demo feed links an enrollment to its class yet: the test sets the link on the stored
+// enrollment (its current version too, which the as-of reading uses).
+void place_in_class(const std::string& student, const std::string& school, const std::string& klass) {
+  const std::string ids = "select id from golden_record where entity = 'enrollment' and data->>'student' = '" + student +
+                          "' and data->>'school' = '" + school_id(school) + "'";
+  sql_exec("update record_version v set data = v.data || jsonb_build_object('class', '" + klass + "') from golden_record g"
+           " where g.id = v.record_id and g.version = v.version and g.id in (" + ids + ")");
+  sql_exec("update golden_record set data = data || jsonb_build_object('class', '" + klass + "') where id in (" + ids + ")");
+}
+
+// "school code|class name" of the student's enrollment in force on `date` ("school code"
+// without a class, "" if none).
+std::string placed(const std::string& student, const std::string& date) {
+  return sql_value("select string_agg(concat_ws('|', s.data->>'school_code', c.data->>'name'), ',')"
+                   " from records_as_of('enrollment', '" + date + "', 'infinity', true) e"
+                   " join golden_record s on s.id::text = e.data->>'school'"
+                   " left join golden_record c on c.id::text = e.data->>'class'"
+                   " where e.data->>'student' = '" + student + "'");
+}
+
+CommandResult snapshot(const std::string& entity, const std::string& as_of) {
+  return hubctl({"export", "snapshot", "--consumer", "demo-warehouse", "--entity", entity, "--as-of", as_of},
+                {{"HUB_PUBLICATION_SECRET", kSecret}});
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Each change of the log once, and each record's versions in increasing order of seq.
+void check_change_log_in_order() {
+  CHECK(sql_value("select count(*) from (select record_id, version from change_log group by 1, 2 having count(*) > 1) d") ==
+        "0");
+  CHECK(sql_value("select count(*) from (select version, lag(version) over (partition by record_id order by seq) prev"
+                  " from change_log) d where prev is not null and version <= prev") == "0");
+}
+
+struct Demo {
+  HubProcess hub{std::map<std::string, std::string>{{"HUB_PUBLICATION_SECRET", kSecret}, {"HUB_SYNC_PUSH", "false"}}};
+  std::string ops, tr;
+  Demo() {
+    reset_database();
+    REQUIRE(hub.start());
+    ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school", "--scope", "ingest:class", "--scope",
+                                   "ingest:teaching_assignment"});
+    tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
+                                          "ingest:subject_result", "--scope", "ingest:term_summary"});
+    REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  }
+  void push(const std::string& token, const std::string& feed, const std::string& body) {
+    auto r = push_feed(hub, token, feed, body);
+    REQUIRE(r.status == 200);
+    for (const auto& rec : parse_json(r.body)["results"].GetArray()) {
+      INFO(r.body);
+      REQUIRE(std::string(rec["status"].GetString()) == "accepted");
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("school merge: students and classes follow - snapshots before and after - undo restores",
+          "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
+  d.push(d.ops, "classes", classes("HP-THCS-0007", {{"6A1", "6"}}));
+  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A2", "6"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SE-M1", "6"}, {"SE-M2", "6"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-M3", "6"}}));
+  const std::string m1 = student_of("SE-M1"), m2 = student_of("SE-M2"), m3 = student_of("SE-M3");
+  place_in_class(m1, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
+  place_in_class(m2, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
+  place_in_class(m3, "HP-THCS-0012", class_id("HP-THCS-0012", "6A2"));
+  REQUIRE(placed(m1, eff) == "HP-THCS-0007|6A1");
+
+  // The plan: every record that will change, nothing changed yet.
+  const std::string records = count_rows("golden_record"), changes = count_rows("change_log");
+  auto planned = hubctl({"--json", "school", "merge", "HP-THCS-0007", "--into", "HP-THCS-0012", "--effective-on", eff,
+                         "--decision", "123/QĐ-UBND", "--plan"});
+  REQUIRE(planned.exit_code == 0);
+  auto plan = parse_json(planned.out);
+  REQUIRE(plan.IsObject());
+  const std::string plan_id = std::to_string(plan["plan"].GetInt64());
+  CHECK(plan["counts"]["school_version"].GetInt() == 1);
+  CHECK(plan["counts"]["move"].GetInt() == 2);
+  CHECK(plan["counts"]["move_class"].GetInt() == 1);
+  CHECK(plan["counts"]["conflict"].GetInt() == 0);
+  CHECK(plan["items"].Size() == 4);
+  CHECK(count_rows("golden_record") == records);
+  CHECK(count_rows("change_log") == changes);
+  // The decision number is required.
+  CHECK(hubctl({"school", "merge", "HP-THCS-0007", "--into", "HP-THCS-0012", "--effective-on", eff, "--plan"}).exit_code == 2);
+
+  auto applied = hubctl({"--json", "school", "apply", plan_id});
+  REQUIRE(applied.exit_code == 0);
+  auto a = parse_json(applied.out);
+  CHECK(a["moved"].GetInt() == 2);
+  CHECK(a["classes"].GetInt() == 1);
+  const std::string batch = std::to_string(a["batch"].GetInt64());
+  // Applied once: a second apply is refused and changes nothing.
+  const std::string after_apply = count_rows("change_log");
+  auto again = hubctl({"school", "apply", plan_id});
+  CHECK(again.exit_code == 1);
+  CHECK(has(again.err, "school.already_applied"));
+  CHECK(count_rows("change_log") == after_apply);
+
+  // Students follow, with their class, from the effective date; the day before they were in
+  // the absorbed school.
+  CHECK(placed(m1, day_before) == "HP-THCS-0007|6A1");
+  CHECK(placed(m1, eff) == "HP-THCS-0012|6A1");
+  CHECK(placed(m2, eff) == "HP-THCS-0012|6A1");
+  CHECK(placed(m3, eff) == "HP-THCS-0012|6A2");
+  CHECK(sql_value("select data->>'previous_school_code' from golden_record where entity = 'enrollment' and data->>'student' = '" +
+                  m1 + "' and valid_from = '" + eff + "'") == "HP-THCS-0007");
+  // The absorbed school ends the day before, as a new version (the old one kept).
+  CHECK(sql_value("select concat_ws('|', valid_to, data->>'operating_status', version) from golden_record where id = '" +
+                  school_id("HP-THCS-0007") + "'") == day_before + "|SAP_NHAP|2");
+  CHECK(sql_value("select count(*) from school_event where plan_id = " + plan_id + " and decision_number = '123/QĐ-UBND'") == "1");
+
+  // 30 September: two schools before the merge, one after.
+  auto before = snapshot("school", sept30_before());
+  REQUIRE(before.exit_code == 0);
+  CHECK(has(before.out, "HP-THCS-0007"));
+  CHECK(has(before.out, "HP-THCS-0012"));
+  auto after = snapshot("school", sept30_after());
+  REQUIRE(after.exit_code == 0);
+  CHECK_FALSE(has(after.out, "HP-THCS-0007"));
+  CHECK(has(after.out, "HP-THCS-0012"));
+
+  // The change log: one change per new version, each once, the school first.
+  CHECK(sql_value("select string_agg(entity || ':' || op, ',' order by seq) from change_log where batch_id = " + batch) ==
+        "school:update,class:create,enrollment:update,enrollment:create,enrollment:update,enrollment:create");
+  check_change_log_in_order();
+
+  // A push that still uses the old code lands in the successor, with a warning; no new school.
+  const std::string schools = count_rows("golden_record where entity = 'school'");
+  auto late = push_feed(d.hub, d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SE-M4", "6"}}));
+  REQUIRE(late.status == 200);
+  auto res = parse_json(late.body)["results"][0].GetObject();
+  CHECK(std::string(res["status"].GetString()) == "accepted");
+  bool warned = false;
+  for (const auto& e : res["errors"].GetArray())
+    warned = warned || (std::string(e["code"].GetString()) == "school.code_superseded" &&
+                        std::string(e["message_vi"].GetString()).size() > 0);
+  CHECK(warned);
+  CHECK(placed(student_of("SE-M4"), eff) == "HP-THCS-0012");
+  CHECK(count_rows("golden_record where entity = 'school'") == schools);
+  // Counted in the quality report, per partner and code.
+  auto quality = get(d.hub.url("/v1/admin/quality"), d.ops);
+  REQUIRE(quality.status == 200);
+  long long counted = -1;
+  for (const auto& p : parse_json(quality.body)["partners"].GetArray())
+    if (std::string(p["partner"].GetString()) == "demo-transcripts" && !p["code"].IsNull() &&
+        std::string(p["code"].GetString()) == "school.code_superseded")
+      counted = p["warned"].GetInt64();
+  CHECK(counted == 1);
+
+  // Undo: the school is back, the students are back in it, the records the merge created are gone.
+  auto undone = hubctl({"school", "undo", plan_id});
+  REQUIRE(undone.exit_code == 0);
+  CHECK(placed(m1, eff) == "HP-THCS-0007|6A1");
+  CHECK(placed(m2, eff) == "HP-THCS-0007|6A1");
+  CHECK(has(snapshot("school", sept30_after()).out, "HP-THCS-0007"));
+  CHECK(sql_value("select count(*) from records_as_of('class', '" + eff + "', 'infinity', false) c where c.data->>'school' = '" +
+                  school_id("HP-THCS-0012") + "' and c.data->>'name' = '6A1'") == "0");
+  CHECK(hubctl({"school", "undo", plan_id}).exit_code == 1);
+  check_change_log_in_order();
+  // After the undo the old code is the school's own again: no warning.
+  auto own = push_feed(d.hub, d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SE-M5", "6"}}));
+  CHECK(parse_json(own.body)["results"][0]["errors"].Size() == 0);
+  CHECK(placed(student_of("SE-M5"), eff) == "HP-THCS-0007");
+  CHECK(count_rows("audit_log where action in ('school.plan', 'school.apply', 'school.undo')") == "3");
+}
+
+TEST_CASE("school split: students placed in bulk by class", "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
+  d.push(d.ops, "schools",
+         R"({"truong":[{"maTruong":"HP-THCS-0099","tenTruong":"Trường THCS Mới","capHoc":"Trung học cơ sở","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"}]})");
+  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A1", "6"}, {"7A1", "7"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}, {"SE-S3", "7"}}));
+  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2"), s3 = student_of("SE-S3");
+  place_in_class(s1, "HP-THCS-0012", class_id("HP-THCS-0012", "6A1"));
+  place_in_class(s2, "HP-THCS-0012", class_id("HP-THCS-0012", "6A1"));
+  place_in_class(s3, "HP-THCS-0012", class_id("HP-THCS-0012", "7A1"));
+
+  auto planned = hubctl({"--json", "school", "split", "HP-THCS-0012", "--into", "HP-THCS-0007,HP-THCS-0099",
+                         "--effective-on", eff, "--decision", "45/QĐ-SGDĐT", "--plan"});
+  REQUIRE(planned.exit_code == 0);
+  auto plan = parse_json(planned.out);
+  const std::string plan_id = std::to_string(plan["plan"].GetInt64());
+  CHECK(plan["counts"]["review"].GetInt() == 3);
+  CHECK(plan["counts"]["school_version"].GetInt() == 1);
+  auto applied = hubctl({"--json", "school", "apply", plan_id});
+  REQUIRE(applied.exit_code == 0);
+  CHECK(parse_json(applied.out)["reviews"].GetInt() == 3);
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "3");
+  // Until decided, the students stay where they were.
+  CHECK(placed(s1, eff) == "HP-THCS-0012|6A1");
+
+  // Refusals: not a successor, no such class.
+  CHECK(hubctl({"school", "decide-class", plan_id, "6A1", "HP-THPT-0003"}).exit_code == 2);
+  CHECK(hubctl({"school", "decide-class", plan_id, "9Z9", "HP-THCS-0007"}).exit_code == 2);
+
+  auto first = hubctl({"--json", "school", "decide-class", plan_id, "6A1", "HP-THCS-0007"});
+  REQUIRE(first.exit_code == 0);
+  CHECK(parse_json(first.out)["moved"].GetInt() == 2);
+  auto second = hubctl({"--json", "school", "decide-class", plan_id, class_id("HP-THCS-0012", "7A1"), "HP-THCS-0099"});
+  REQUIRE(second.exit_code == 0);
+  CHECK(parse_json(second.out)["moved"].GetInt() == 1);
+  CHECK(placed(s1, eff) == "HP-THCS-0007|6A1");
+  CHECK(placed(s2, eff) == "HP-THCS-0007|6A1");
+  CHECK(placed(s3, eff) == "HP-THCS-0099|7A1");
+  CHECK(placed(s3, day_before) == "HP-THCS-0012|7A1");
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "0");
+  // Decided once: nothing left for that class.
+  CHECK(hubctl({"school", "decide-class", plan_id, "6A1", "HP-THCS-0099"}).exit_code == 2);
+  CHECK_FALSE(has(snapshot("school", sept30_after()).out, "\"HP-THCS-0012\""));
+  check_change_log_in_order();
+}
+
+TEST_CASE("school rename and recode: dated versions - old code answers - admin API", "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso();
+  auto admin = [&](const std::string& body) {
+    return http("POST", d.hub.url("/v1/admin/schools/events"), body,
+                {"Authorization: Bearer " + d.ops, "Content-Type: application/json"});
+  };
+  // Plan and apply through the API.
+  auto planned = admin(R"({"action":"plan","kind":"rename","schools":["HP-THPT-0003"],"effective_on":")" + eff +
+                       R"(","decision_number":"7/QĐ-UBND","changes":{"name":"Trường THPT Trần Phú - Hồng Bàng"}})");
+  REQUIRE(planned.status == 201);
+  CHECK(openapi_mismatch("POST", "/v1/admin/schools/events", planned) == "");
+  auto plan = parse_json(planned.body);
+  const std::string plan_id = std::to_string(plan["plan"].GetInt64());
+  auto done = admin(R"({"action":"apply","plan":)" + plan_id + "}");
+  REQUIRE(done.status == 200);
+  CHECK(openapi_mismatch("POST", "/v1/admin/schools/events", done) == "");
+  auto twice = admin(R"({"action":"apply","plan":)" + plan_id + "}");
+  CHECK(twice.status == 409);
+  CHECK(has(twice.body, "school.already_applied"));
+  CHECK(openapi_mismatch("POST", "/v1/admin/schools/events", twice) == "");
+  CHECK(twice.headers["content-type"].find("application/problem+json") == 0);
+  // The name from the effective date, the old one before it.
+  CHECK(has(snapshot("school", sept30_before()).out, "\"Trường THPT Trần Phú\""));
+  CHECK(has(snapshot("school", sept30_after()).out, "Trần Phú - Hồng Bàng"));
+  CHECK(get(d.hub.url("/v1/admin/schools/events/" + plan_id), d.ops).status == 200);
+
+  // Bad input: problem+json with the field, English and Vietnamese.
+  auto bad = admin(R"({"action":"plan","kind":"merge","schools":["HP-THCS-0007"],"successors":["HP-THCS-0012"],"effective_on":")" +
+                   eff + R"(","decision_number":""})");
+  CHECK(bad.status == 422);
+  CHECK(has(bad.body, "school.bad_event"));
+  CHECK(has(bad.body, "message_vi"));
+  CHECK(openapi_mismatch("POST", "/v1/admin/schools/events", bad) == "");
+  auto unknown = admin(R"({"action":"plan","kind":"dissolve","schools":["HP-NOPE"],"effective_on":")" + eff +
+                       R"(","decision_number":"1/QĐ"})");
+  CHECK(unknown.status == 422);
+  CHECK(has(unknown.body, "school.unknown"));
+  CHECK(admin(R"({"action":"plan","kind":"merge","schools":[7]})").status == 422);
+  CHECK(admin(R"({"action":"apply","plan":999999})").status == 404);
+
+  // Recode: the old code answers for the same school, with a warning; no new school.
+  auto recode = hubctl({"--json", "school", "recode", "HP-THCS-0012", "--new-code", "HP-THCS-1012", "--effective-on", eff,
+                        "--decision", "8/QĐ-UBND", "--plan"});
+  REQUIRE(recode.exit_code == 0);
+  const std::string recode_plan = std::to_string(parse_json(recode.out)["plan"].GetInt64());
+  REQUIRE(hubctl({"school", "apply", recode_plan}).exit_code == 0);
+  CHECK(school_id("HP-THCS-1012") == school_id("HP-THCS-0012"));
+  const std::string schools = count_rows("golden_record where entity = 'school'");
+  auto late = push_feed(d.hub, d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-R1", "6"}}));
+  REQUIRE(late.status == 200);
+  CHECK(has(late.body, "school.code_superseded"));
+  CHECK(placed(student_of("SE-R1"), eff) == "HP-THCS-1012");
+  CHECK(count_rows("golden_record where entity = 'school'") == schools);
+  // The school list still sent with the old code does not put it back.
+  auto list = push_feed(d.hub, d.ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json"));
+  REQUIRE(list.status == 200);
+  CHECK(has(list.body, "school.code_superseded"));
+  CHECK(sql_value("select data->>'school_code' from golden_record where id = '" + school_id("HP-THCS-1012") + "'") ==
+        "HP-THCS-1012");
+  CHECK(count_rows("golden_record where entity = 'school'") == schools);
+  CHECK(has(snapshot("school", sept30_before()).out, "\"HP-THCS-0012\""));
+  CHECK(has(snapshot("school", sept30_after()).out, "\"HP-THCS-1012\""));
+  // The code is taken now.
+  CHECK(hubctl({"school", "recode", "HP-THCS-0007", "--new-code", "HP-THCS-1012", "--effective-on", eff, "--decision", "9/QĐ",
+                "--plan"}).exit_code == 2);
+
+  // An event of a school year that is over cannot be undone.
+  const std::string last_year = Date{year_start() - 1, 10, 1}.iso();
+  auto old = hubctl({"--json", "school", "change-type", "HN-THCS-0001", "--type", "3", "--effective-on", last_year,
+                     "--decision", "10/QĐ", "--plan"});
+  REQUIRE(old.exit_code == 0);
+  const std::string old_plan = std::to_string(parse_json(old.out)["plan"].GetInt64());
+  REQUIRE(hubctl({"school", "apply", old_plan}).exit_code == 0);
+  auto late_undo = hubctl({"school", "undo", old_plan});
+  CHECK(late_undo.exit_code == 1);
+  CHECK(has(late_undo.err, "school.undo_too_late"));
+  check_change_log_in_order();
+}
