@@ -94,9 +94,9 @@ Status check_new_user(const NewUser& u) {
 }  // namespace
 
 std::vector<std::string> role_scopes(const std::string& role) {
-  if (role == "dept_admin") return {"admin", kReviewScope, kReportsScope, kReportsFreezeScope, "pull:*"};
+  if (role == "dept_admin") return {"admin", kReviewScope, kReportsScope, kReportsFreezeScope, "pull:*", "correct:*"};
   if (role == "dept_staff") return {kReviewScope, kReportsScope, kReportsFreezeScope, "pull:*"};
-  if (role == "commune_staff" || role == "school_staff") return {kReportsScope, "pull:*"};
+  if (role == "commune_staff" || role == "school_staff") return {kReportsScope, "pull:*", "correct:*"};
   return {};
 }
 

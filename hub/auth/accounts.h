@@ -11,10 +11,10 @@
 //
 // A role maps onto the scopes partners use (hub/common/scopes.h), so every existing route that
 // accepts a partner token accepts a session alike, with the same unit limits:
-//   dept_admin    admin, review, reports:read, reports:freeze, pull:*  (every unit)
+//   dept_admin    admin, review, reports:read, reports:freeze, pull:*, correct:*  (every unit)
 //   dept_staff    review, reports:read, reports:freeze, pull:*         (every unit unless limited)
-//   commune_staff reports:read, pull:*                                 (its communes/schools only)
-//   school_staff  reports:read, pull:*                                 (its schools only)
+//   commune_staff reports:read, pull:*, correct:*                      (its communes/schools only)
+//   school_staff  reports:read, pull:*, correct:*                      (its schools only)
 // Every change writes an audit row naming the person (actor "user:<login>"). Thread-safe.
 
 #include <optional>

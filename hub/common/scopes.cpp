@@ -21,7 +21,7 @@ Status check_scope(std::string_view scope) {
     auto kind = scope.substr(0, colon);
     auto entity = scope.substr(colon + 1);
     const auto& entities = canonical_entities();
-    if ((kind == "ingest" || kind == "pull") &&
+    if ((kind == "ingest" || kind == "pull" || kind == "correct") &&
         (entity == "*" || std::find(entities.begin(), entities.end(), entity) != entities.end()))
       return Status::Ok();
   }
@@ -29,7 +29,7 @@ Status check_scope(std::string_view scope) {
   for (const auto& e : canonical_entities()) known += (known.empty() ? "" : ", ") + e;
   return make_error("scope.invalid",
                     "'" + std::string(scope) +
-                        "' is not a scope; use admin, review, reports:read, reports:freeze, ingest:<entity> or pull:<entity> where "
+                        "' is not a scope; use admin, review, reports:read, reports:freeze, ingest:<entity>, pull:<entity> or correct:<entity> where "
                         "<entity> is * or one of: " + known);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // What a partner may do (scopes) and for which units (schools, communes, a province).
-// Scopes: "admin", "review", "reports:read", "reports:freeze", "ingest:<entity>", "pull:<entity>", with "*"
-// for every entity.
+// Scopes: "admin", "review", "reports:read", "reports:freeze", "ingest:<entity>", "pull:<entity>",
+// "correct:<entity>" (a person's correction of a value, hub/store/corrections.h), with "*" for every
+// entity.
 // Units: "school:<code>", "commune:<5-digit code>", "province:<2-digit code>".
 // Pure functions and value types; thread-safe.
 

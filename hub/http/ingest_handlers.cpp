@@ -9,6 +9,7 @@
 #include "hub/http/admin_handlers.h"
 #include "hub/http/json_body.h"
 #include "hub/http/problem.h"
+#include "hub/http/record_handlers.h"
 #include "hub/http/sync_handlers.h"
 #include "hub/ingest/dry_run.h"
 #include "hub/store/record_queries.h"
@@ -62,6 +63,7 @@ std::string record_json(const RecordView& v, const schema::SchemaSet& schemas, c
   write_data(w, v.data, profile ? profile->profile : nullptr, schema);
   if (v.valid_from) w.kv("valid_from", *v.valid_from);
   if (v.valid_to) w.kv("valid_to", *v.valid_to);
+  if (!v.merged_from.empty()) w.key("merged_from").strings(v.merged_from);
   if (lineage) {
     w.key("lineage");
     if (!profile) {
@@ -183,6 +185,7 @@ void register_ingest_routes(Router& router, Components& c) {
                            "); this " + entity + " is not in them");
                 }
                 std::string body = record_json(*view, *snap->schemas, profile ? &*profile : nullptr, lineage);
+                audit_person_read(c, req, "record.read", entity + "/" + view->id, {view->id});
                 if (!view->merged_into.empty()) {
                   HttpResponse r{308, "application/json", body, {}};
                   r.headers["Location"] = "/v1/records/" + entity + "/" + view->merged_into;

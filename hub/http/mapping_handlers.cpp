@@ -48,6 +48,11 @@ void register_mapping_routes(Router& router, Components& c) {
                 w.begin_object().kv("generation", report.generation).kv("loaded", report.mappings_loaded);
                 write_errors(w, report.errors);
                 w.end_object();
+                // Who changed the mappings in force (a person from the console, or an ops token).
+                json::JsonWriter d;
+                d.begin_object().kv("generation", report.generation).kv("loaded", report.mappings_loaded)
+                    .kv("errors", static_cast<long long>(report.errors.size())).end_object();
+                c.audit.record(req.principal->name, "mappings.reload", "mappings", req.client, d.str());
                 // 200 even with errors: the hub keeps the versions that worked, and says which did not.
                 return HttpResponse{200, "application/json", w.str(), {}};
               }});

@@ -48,6 +48,15 @@ ProblemKind kind_for_code(std::string_view code) {
       {"idempotency.conflict", ProblemKind::kConflict},
       {"ingest.no_records", ProblemKind::kUnprocessable},
       {"ingest.too_many_records", ProblemKind::kPayloadTooLarge},
+      {"record.unknown_entity", ProblemKind::kNotFound},
+      {"record.not_found", ProblemKind::kNotFound},
+      {"auth.unit", ProblemKind::kForbidden},
+      {"correction.field_unknown", ProblemKind::kUnprocessable},
+      {"correction.field_not_correctable", ProblemKind::kUnprocessable},
+      {"correction.reason", ProblemKind::kUnprocessable},
+      {"correction.unchanged", ProblemKind::kConflict},
+      {"correction.record_merged", ProblemKind::kConflict},
+      {"correction.level_forbidden", ProblemKind::kForbidden},
   };
   if (auto k = kKinds.find(code); k != kKinds.end()) return k->second;
   if (code.starts_with("dependency.")) return ProblemKind::kUnavailable;

@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include "hub/common/json.h"
 #include "hub/common/scopes.h"
 #include "hub/http/problem.h"
 #include "hub/http/server.h"
@@ -69,9 +70,23 @@ const std::string& uuid(const std::string& s, const char* what) {
   return s;
 }
 
+// A person opened a review item: who saw which two records (their ids, nothing of their data).
+void audit_item_read(AuditLog* audit, const HttpRequest& req, long long id, const std::string& item_json) {
+  if (!audit || req.principal->user.empty()) return;
+  rapidjson::Document d;
+  d.Parse(item_json.c_str(), item_json.size());
+  json::JsonWriter w;
+  w.begin_object().key("records").begin_array();
+  for (const char* side : {"record", "candidate"})
+    if (d.IsObject() && d.HasMember(side) && d[side].IsObject() && d[side].HasMember("id") && d[side]["id"].IsString())
+      w.value(d[side]["id"].GetString());
+  w.end_array().end_object();
+  audit->record(req.principal->name, "review.read", "review/" + std::to_string(id), req.client, w.str());
+}
+
 }  // namespace
 
-void register_review_routes(Router& router, resolve::ReviewQueue& review) {
+void register_review_routes(Router& router, resolve::ReviewQueue& review, AuditLog* audit) {
   router.add({"GET", "/v1/admin/review", true, [&review](HttpRequest& req) {
                 require_reviewer(req);
                 std::string status = req.query.count("status") ? req.query["status"] : "open";
@@ -80,10 +95,12 @@ void register_review_routes(Router& router, resolve::ReviewQueue& review) {
                   fail(ProblemKind::kBadRequest, "request.bad_parameter", "status must be open, resolved or all", "status");
                 return ok(review.list_json(status, int_query(req, "after", 0, 1 << 30), int_query(req, "limit", 50, 500)));
               }});
-  router.add({"GET", "/v1/admin/review/{id}", true, [&review](HttpRequest& req) {
+  router.add({"GET", "/v1/admin/review/{id}", true, [&review, audit](HttpRequest& req) {
                 require_reviewer(req);
-                auto r = review.show_json(id_param(req));
+                long long id = id_param(req);
+                auto r = review.show_json(id);
                 if (!r) fail_with(r.error());
+                audit_item_read(audit, req, id, r.value());
                 return ok(r.value());
               }});
   router.add({"POST", "/v1/admin/review/{id}", true, [&review](HttpRequest& req) {

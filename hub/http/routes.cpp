@@ -3,12 +3,14 @@
 #include "hub/common/json.h"
 #include "hub/http/admin_handlers.h"
 #include "hub/http/console_handlers.h"
+#include "hub/http/record_handlers.h"
 #include "hub/http/openapi.h"
 #include "hub/http/problem.h"
 #include "hub/http/reports_handlers.h"
 #include "hub/http/report_handlers.h"
 #include "hub/http/review_handlers.h"
 #include "hub/http/school_handlers.h"
+#include "hub/http/sync_admin_handlers.h"
 #include "hub/http/sync_handlers.h"
 
 namespace hub {
@@ -52,12 +54,14 @@ void register_routes(Router& router, Components& c) {
   register_sync_routes(router, c);
   register_reports_routes(router, c);
   register_report_routes(router, c);
+  register_record_routes(router, c);
+  register_sync_admin_routes(router, c);
   register_docs_routes(router);
 }
 
 void register_all_routes(Router& router, Components& c, resolve::ReviewQueue& review, auth::Accounts& accounts) {
   register_routes(router, c);
-  register_review_routes(router, review);
+  register_review_routes(router, review, &c.audit);
   register_console_routes(router, c.config, accounts);
 }
 

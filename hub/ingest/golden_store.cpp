@@ -14,6 +14,7 @@
 #include "hub/resolve/survivorship.h"
 #include "hub/store/change_log.h"
 #include "hub/store/copy_rows.h"
+#include "hub/store/corrections.h"
 #include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
 
@@ -106,6 +107,7 @@ struct Current {
   int version;
   rapidjson::Document data;
   std::map<std::string, std::string> holder;  // field -> partner that supplied its value
+  RecordCorrections corrected;                 // values a person corrected (corrections.h)
 };
 
 // Natural-key references (a school code) of every vendor record that has canonical records,
@@ -583,6 +585,8 @@ std::map<std::string, Current> lock_current(pqxx::work& tx, const Chunk& chunk) 
           c.holder[l->name.GetString()] = l->value["partner"].GetString();
     current.emplace(row[0].c_str(), std::move(c));
   }
+  for (auto& [id, corrected] : latest_corrections(tx, ids.str()))
+    if (auto c = current.find(id); c != current.end()) c->second.corrected = std::move(corrected);
   return current;
 }
 
@@ -595,6 +599,7 @@ struct Merged {
   rapidjson::Document data;
   std::map<std::string, const Item*> supplier;  // field -> the item that supplied its value
   const std::map<std::string, std::string>* holder = nullptr;  // stored values' partners
+  const RecordCorrections* corrected = nullptr;                 // stored values a person corrected
   bool changed = false;
 };
 
@@ -639,6 +644,7 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
         p.version = cur->second.version;
         p.data.CopyFrom(cur->second.data, p.data.GetAllocator());
         p.holder = &cur->second.holder;
+        p.corrected = &cur->second.corrected;
       } else {
         p.is_new = true;
         p.data.SetObject();
@@ -659,6 +665,9 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
       if (old != p.data.MemberEnd() && old->value == m->value) continue;
       const auto id_verdict = verdicts.of(m->name.GetString());
       if (id_verdict == resolve::IdVerdict::kKeepStored || id_verdict == resolve::IdVerdict::kReview) continue;
+      // A person's correction outlives the vendor re-sending the value it replaced (corrections.h).
+      if (p.corrected && p.corrected->keeps(m->name.GetString(), old != p.data.MemberEnd() ? &old->value : nullptr, m->value))
+        continue;
       if (id_verdict == resolve::IdVerdict::kNormal && old != p.data.MemberEnd() && p.holder &&
           !p.supplier.count(m->name.GetString())) {
         auto h = p.holder->find(m->name.GetString());

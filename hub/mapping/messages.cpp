@@ -182,6 +182,19 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"report.not_found", "Không tìm thấy báo cáo đã chốt số liệu (hoặc báo cáo không thuộc đơn vị được cấp quyền)"},
       {"report.timeout", "Báo cáo chạy quá thời gian cho phép nên bị dừng; hãy thử lại sau hoặc thu hẹp phạm vi báo cáo"},
       {"report.malformed", "Báo cáo đã lưu không đọc được; hãy báo cho cán bộ vận hành"},
+      // Corrections of a value by a person (hub/store/corrections.h).
+      {"correction.field_unknown", "Trường cần sửa không có trong lược đồ dữ liệu chuẩn của loại hồ sơ này"},
+      {"correction.field_not_correctable",
+       "Trường này dùng để nhận diện hồ sơ (khóa, số định danh, liên kết); hãy gộp, tách hoặc duyệt hồ sơ thay vì sửa giá trị"},
+      {"correction.reason", "Cần ghi lý do sửa (từ 1 đến 500 ký tự)"},
+      {"correction.unchanged", "Hồ sơ đã mang đúng giá trị này; không có gì để sửa"},
+      {"correction.record_merged", "Hồ sơ đã được gộp vào hồ sơ khác; hãy sửa trên hồ sơ còn lại"},
+      {"correction.level_forbidden", "Chỉ được sửa hồ sơ của các trường thuộc cấp học được phân quyền"},
+      {"search.entity", "Chỉ tìm theo tên được với học sinh (student), cán bộ (staff) và trường (school)"},
+      {"batch.record_not_found", "Lô dữ liệu không có bản ghi ở vị trí này"},
+      {"batch.payload_purged", "Dữ liệu gốc của lô đã được xóa theo thời hạn lưu trữ; chỉ còn kết quả xử lý"},
+      {"sync.consumer_unknown", "Không có bên nhận dữ liệu (consumer) với tên này"},
+      {"search.query", "Tên cần tìm phải có từ 2 đến 100 chữ cái hoặc chữ số (không cần dấu)"},
   };
   return kMessages;
 }

@@ -34,6 +34,8 @@ std::optional<RecordView> RecordQueries::find(const schema::SchemaSet& schemas, 
     if (!r[7].is_null()) view.valid_from = r[7].c_str();
     if (!r[8].is_null()) view.valid_to = r[8].c_str();
     view.place = {r[9].c_str(), r[10].c_str(), r[11].c_str()};
+    for (const auto& m : tx.exec_params("select id::text from golden_record where merged_into = $1::uuid order by id", id))
+      view.merged_from.push_back(m[0].c_str());
     if (!as_of) return view;
     view.as_of = as_of;
     const auto* s = schemas.find(entity);

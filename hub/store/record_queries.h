@@ -34,6 +34,7 @@ struct RecordView {
   std::string lineage;                 // JSON object: field -> {partner, batch, mapping_version, source_id}
   std::optional<std::string> valid_from, valid_to;
   std::string merged_into;             // set when the id was merged into another record
+  std::vector<std::string> merged_from;  // records merged into this one (not unmerged)
   UnitPath place;                      // where the record is, for unit-scope checks
   std::optional<Date> as_of;
   std::optional<bool> in_force;        // effective-dated records, with as_of

@@ -1,8 +1,9 @@
 // hubctl sync status|pause|resume|replay|dead-letters|restored, and hubctl export snapshot.
 //
-// The sync commands act on the push connectors' durable state in PostgreSQL (sync_consumer,
-// sync_dead_letter); a running hub sees a pause, resume or replay on its next round (within
-// sync.poll_ms), with no restart. Every change of state is in the audit log.
+// The sync commands act on the push connectors' durable state in PostgreSQL through
+// hub/sync/consumer_admin.h, as the admin API does (/v1/admin/sync/...); a running hub sees a
+// pause, resume or replay on its next round (within sync.poll_ms), with no restart. Every change
+// of state is in the audit log.
 
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "hub/mapping/mapping_registry.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/related_as_of.h"
+#include "hub/sync/consumer_admin.h"
 #include "hub/sync/publication.h"
 #include "hub/tools/cli_context.h"
 
@@ -53,15 +55,6 @@ void write_in_force(json::JsonWriter& w, const std::vector<RelatedInForce>& rela
   w.end_object();
 }
 
-void set_state(CliContext& ctx, const std::string& consumer, const std::string& action, const std::string& sql,
-               long long seq, const std::string& detail) {
-  ctx.pg().with_transaction([&](pqxx::work& tx) {
-    tx.exec_params("insert into sync_consumer(name) values ($1) on conflict do nothing", consumer);
-    tx.exec_params(sql, consumer, seq);
-    AuditLog::record(tx, ctx.actor_name(), action, consumer, ctx.host(), detail);
-  });
-}
-
 std::string csv_cell(const rapidjson::Value* v) {
   if (!v || v->IsNull()) return "";
   std::string s = v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : json::to_string(*v);
@@ -85,71 +78,33 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
   {
     auto* cmd = sync->add_subcommand("status", "each consumer's cursor, lag, attempts and dead letters");
     cmd->callback([&ctx] {
-      // Configured push consumers, and any consumer the database knows of (one since removed).
-      std::vector<std::string> names;
-      std::map<std::string, std::string> sinks;
-      std::map<std::string, std::vector<std::string>> entities;
       std::shared_ptr<const schema::SchemaSet> keep;
+      std::shared_ptr<const sync::Publication> pub;
       try {
-        auto pub = publication(ctx, &keep);
-        for (const auto* c : pub->consumers()) {
-          if (!c->push) continue;
-          names.push_back(c->name);
-          sinks[c->name] = c->push->enabled ? c->push->sink : c->push->sink + " (disabled)";
-          for (const auto& [e, _] : c->entities) entities[c->name].push_back(e);
-        }
+        pub = publication(ctx, &keep);
       } catch (const CommandFailed& e) {
         std::cerr << "warning: " << e.what() << "\n";
       }
-      auto rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
-        return tx.exec(
-            "select c.name, c.cursor, c.paused, c.attempts, coalesce(c.last_error, ''),"
-            " coalesce(to_char(c.last_success_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'),"
-            " c.delivered, (select count(*) from sync_dead_letter d where d.consumer = c.name)"
-            " from sync_consumer c order by c.name");
-      });
-      std::map<std::string, pqxx::row> state;
-      for (const auto& r : rows) {
-        state.emplace(r[0].c_str(), r);
-        if (std::find(names.begin(), names.end(), r[0].c_str()) == names.end()) names.push_back(r[0].c_str());
-      }
-      if (names.empty()) {
+      auto all = sync::consumer_statuses(ctx.pg(), pub.get());
+      if (all.empty()) {
         print_none(ctx, "push consumers (config/publication.yaml configures none, and none has a cursor)");
         return;
       }
       if (!ctx.json_output)
         std::printf("%-20s %-8s %-14s %10s %10s %10s %8s %5s %-20s %s\n", "CONSUMER", "STATE", "SINK", "CURSOR", "LAG",
                     "DELIVERED", "ATTEMPTS", "DEAD", "LAST SUCCESS", "LAST ERROR");
-      for (const auto& name : names) {
-        auto it = state.find(name);
-        long long cursor = it == state.end() ? 0 : it->second[1].as<long long>();
-        // Lag: changes of the consumer's entities not yet delivered.
-        std::string ents = "{";
-        for (const auto& e : entities[name]) ents += (ents.size() > 1 ? "," : "") + e;
-        ents += "}";
-        long long lag = ctx.pg().with_transaction([&](pqxx::work& tx) {
-          if (entities[name].empty())
-            return tx.exec_params("select count(*) from change_log where seq > $1", cursor)[0][0].as<long long>();
-          return tx.exec_params("select count(*) from change_log where seq > $1 and entity = any($2::text[])", cursor, ents)[0][0]
-              .as<long long>();
-        });
-        bool paused = it != state.end() && it->second[2].as<bool>();
-        int attempts = it == state.end() ? 0 : it->second[3].as<int>();
-        std::string st = paused ? "paused" : attempts > 0 ? "retrying" : lag > 0 ? "behind" : "current";
-        std::string sink = sinks.count(name) ? sinks[name] : "(not configured)";
-        std::string error = it == state.end() ? "" : it->second[4].c_str();
-        std::string success = it == state.end() ? "-" : it->second[5].c_str();
-        long long delivered = it == state.end() ? 0 : it->second[6].as<long long>();
-        long long dead = it == state.end() ? 0 : it->second[7].as<long long>();
+      for (const auto& s : all) {
+        std::string success = s.last_success_at.empty() ? "-" : s.last_success_at;
         if (ctx.json_output) {
           json::JsonWriter w;
-          w.begin_object().kv("consumer", name).kv("state", st).kv("sink", sink).kv("cursor", cursor).kv("lag", lag)
-              .kv("delivered", delivered).kv("attempts", attempts).kv("dead_letters", dead).kv("last_success_at", success)
-              .kv("last_error", error).end_object();
+          w.begin_object().kv("consumer", s.name).kv("state", s.state).kv("sink", s.sink).kv("cursor", s.cursor)
+              .kv("lag", s.lag).kv("delivered", s.delivered).kv("attempts", s.attempts).kv("dead_letters", s.dead_letters)
+              .kv("last_success_at", success).kv("last_error", s.last_error).end_object();
           std::cout << w.str() << "\n";
         } else {
-          std::printf("%-20s %-8s %-14s %10lld %10lld %10lld %8d %5lld %-20s %s\n", name.c_str(), st.c_str(), sink.c_str(),
-                      cursor, lag, delivered, attempts, dead, success.c_str(), error.empty() ? "-" : error.c_str());
+          std::printf("%-20s %-8s %-14s %10lld %10lld %10lld %8d %5lld %-20s %s\n", s.name.c_str(), s.state.c_str(),
+                      s.sink.c_str(), s.cursor, s.lag, s.delivered, s.attempts, s.dead_letters, success.c_str(),
+                      s.last_error.empty() ? "-" : s.last_error.c_str());
         }
       }
     });
@@ -159,11 +114,8 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
                                                   : "deliver to a paused consumer again");
     auto consumer = std::make_shared<std::string>();
     cmd->add_option("consumer", *consumer, "consumer name (config/publication.yaml)")->required();
-    cmd->callback([&ctx, consumer, paused = paused, verb = verb] {
-      set_state(ctx, *consumer, "sync." + verb,
-                std::string("update sync_consumer set paused = ") + (paused ? "true" : "false") +
-                    ", updated_at = now() where name = $1 and $2::bigint is not null",
-                0, "{}");
+    cmd->callback([&ctx, consumer, paused = paused] {
+      sync::set_paused(ctx.pg(), *consumer, paused, sync::SyncActor{ctx.actor_name(), ctx.host()});
       std::cout << "consumer '" << *consumer << "' " << (paused ? "paused" : "resumed") << "\n";
     });
   }
@@ -174,11 +126,7 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("consumer", *consumer, "consumer name (config/publication.yaml)")->required();
     cmd->add_option("--from", *from, "first change to send again (its seq)")->required()->check(CLI::Range(1LL, 1LL << 62));
     cmd->callback([&ctx, consumer, from] {
-      json::JsonWriter d;
-      d.begin_object().kv("from", *from).end_object();
-      set_state(ctx, *consumer, "sync.replay",
-                "update sync_consumer set cursor = $2 - 1, attempts = 0, last_error = null, updated_at = now() where name = $1",
-                *from, d.str());
+      sync::replay(ctx.pg(), *consumer, *from, sync::SyncActor{ctx.actor_name(), ctx.host()});
       std::cout << "consumer '" << *consumer << "' will receive every change from seq " << *from << " again\n";
     });
   }
@@ -190,13 +138,7 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("consumer", *consumer, "only this consumer");
     cmd->add_option("--limit", *limit, "newest first, at most this many")->check(CLI::Range(1, 100000));
     cmd->callback([&ctx, consumer, limit] {
-      auto rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
-        return tx.exec_params(
-            "select id, consumer, first_seq, last_seq, changes, attempts, last_error,"
-            " to_char(created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), idempotency_key"
-            " from sync_dead_letter where ($1 = '' or consumer = $1) order by id desc limit $2",
-            *consumer, *limit);
-      });
+      auto rows = sync::dead_letters(ctx.pg(), *consumer, *limit);
       if (rows.empty()) {
         print_none(ctx, consumer->empty() ? std::string("dead letters") : "dead letters of '" + *consumer + "'");
         return;
@@ -207,13 +149,13 @@ void add_sync_commands(CLI::App& app, CliContext& ctx) {
       for (const auto& r : rows) {
         if (ctx.json_output) {
           json::JsonWriter w;
-          w.begin_object().kv("id", r[0].as<long long>()).kv("consumer", r[1].c_str()).kv("first_seq", r[2].as<long long>())
-              .kv("last_seq", r[3].as<long long>()).kv("changes", r[4].as<int>()).kv("attempts", r[5].as<int>())
-              .kv("error", r[6].c_str()).kv("at", r[7].c_str()).kv("idempotency_key", r[8].c_str()).end_object();
+          w.begin_object().kv("id", r.id).kv("consumer", r.consumer).kv("first_seq", r.first_seq)
+              .kv("last_seq", r.last_seq).kv("changes", r.changes).kv("attempts", r.attempts)
+              .kv("error", r.error).kv("at", r.at).kv("idempotency_key", r.idempotency_key).end_object();
           std::cout << w.str() << "\n";
         } else {
-          std::printf("%-6s %-20s %10s %10s %7s %8s %-20s %s\n", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
-                      r[4].c_str(), r[5].c_str(), r[7].c_str(), r[6].c_str());
+          std::printf("%-6lld %-20s %10lld %10lld %7d %8d %-20s %s\n", r.id, r.consumer.c_str(), r.first_seq, r.last_seq,
+                      r.changes, r.attempts, r.at.c_str(), r.error.c_str());
         }
       }
     });

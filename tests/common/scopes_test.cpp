@@ -9,6 +9,9 @@ TEST_CASE("scope strings are validated", "[scopes]") {
   CHECK(check_scope("admin").ok());
   CHECK(check_scope("ingest:student").ok());
   CHECK(check_scope("pull:*").ok());
+  CHECK(check_scope("correct:school").ok());
+  CHECK(check_scope("correct:*").ok());
+  CHECK_FALSE(check_scope("correct:pupil").ok());
   CHECK_FALSE(check_scope("ingest:pupil").ok());
   CHECK_FALSE(check_scope("push:student").ok());
   CHECK_FALSE(check_scope("").ok());

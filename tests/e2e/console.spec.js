@@ -31,6 +31,12 @@ async function signedIn(page, login) {
   await expect(page.locator('#nav a').first()).toBeVisible();
 }
 
+// Signs out, so the same page can sign in as someone else.
+async function signOut(page) {
+  await page.getByRole('button', { name: 'Đăng xuất' }).click();
+  await expect(page.getByRole('heading', { name: 'Đăng nhập' })).toBeVisible();
+}
+
 async function shot(page, name, caption) {
   fs.mkdirSync(DOCS, { recursive: true });
   await page.screenshot({ path: path.join(DOCS, `${name}.png`), fullPage: false });
@@ -104,6 +110,71 @@ test('a commune user reads its own school but not another commune\'s', async ({ 
   await expect(page.locator('main')).toContainText(/không có quyền/);
 });
 
+test('correct a value and see the lineage name the person', async ({ page }) => {
+  const dialogs = noDialogs(page);
+  const own = sql("select id from golden_record where entity = 'school' and data->>'school_code' = 'HP-THCS-0012'");
+  const before = Number(sql(`select version from golden_record where id = '${own}'`));
+  await signedIn(page, 'phuong.lechan');
+  await page.goto(`${state().base}/console#/records/school/${own}`);
+  await expect(page.locator('main table')).toContainText('HP-THCS-0012');
+  await page.locator('[data-correct="address"]').click();
+  await expect(page.getByLabel('Trường', { exact: true })).toHaveValue('address');
+  // Text a vendor or a person might type stays text.
+  await page.getByLabel('Giá trị mới').fill('17 Nguyễn Đức Cảnh <script>alert(1)</script>');
+  await page.getByLabel('Lý do sửa').fill('Biên bản kiểm tra tháng 12');
+  await page.getByRole('button', { name: 'Sửa', exact: true }).last().click();
+  await expect(page.locator('#record-version')).toContainText(`Phiên bản ${before + 1}`);
+  const row = page.locator('main table tr', { hasText: 'address' });
+  await expect(row).toContainText('17 Nguyễn Đức Cảnh <script>alert(1)</script>');
+  await expect(row).toContainText('user:phuong.lechan');
+  await shot(page, 'correction', 'Sửa một giá trị: nguồn gốc ghi tên người sửa / Correcting a value');
+  expect(sql(`select lineage->'address'->>'reason' from golden_record where id = '${own}'`)).toBe('Biên bản kiểm tra tháng 12');
+  expect(sql(`select count(*) from audit_log where actor = 'user:phuong.lechan' and action = 'record.correct'`)).toBe('1');
+  // A bad value is refused with the field's path and the Vietnamese message.
+  await page.locator('#c-field').selectOption('phone');
+  await page.getByLabel('Giá trị mới').fill('không phải số');
+  await page.getByLabel('Lý do sửa').fill('thử');
+  await page.getByRole('button', { name: 'Sửa', exact: true }).last().click();
+  await expect(page.locator('#correction-result [role=alert]')).toContainText(/\(schema\.[a-z_]+\)/);
+  expect(sql(`select count(*) from record_correction where record_id = '${own}'`)).toBe('1');
+  expect(await page.locator('main script').count()).toBe(0);
+  expect(dialogs).toEqual([]);
+});
+
+test('search by name without diacritics finds people of the user\'s units only', async ({ page }) => {
+  const dialogs = noDialogs(page);
+  await signedIn(page, 'phuong.lechan');
+  await page.getByRole('link', { name: 'Tìm hồ sơ' }).click();
+  await page.locator('#s-entity').selectOption('staff');
+  await page.getByLabel(/Họ tên hoặc tên trường/).fill('nguyen thi thu ha');
+  await page.getByRole('button', { name: 'Tìm' }).click();
+  await expect(page.locator('#search-results')).toContainText('Nguyễn Thị Thu Hà');
+  // "tran" is in names of several schools' staff: only this commune's are listed.
+  await page.goto(`${state().base}/console#/search/staff/TRAN/0`);
+  await expect(page.locator('#search-results')).toContainText('Trần Văn Minh');
+  await expect(page.locator('#search-results')).not.toContainText('Lan');
+  await shot(page, 'search', 'Tìm hồ sơ theo tên, không cần dấu / Search by name');
+  await page.locator('#search-results a', { hasText: 'Trần Văn Minh' }).click();
+  await expect(page.locator('main table')).toContainText('Trần Văn Minh');
+  expect(Number(sql("select count(*) from audit_log where actor = 'user:phuong.lechan' and action = 'record.search'"))).toBeGreaterThan(0);
+  expect(Number(sql("select count(*) from audit_log where actor = 'user:phuong.lechan' and action = 'record.read'"))).toBeGreaterThan(0);
+  // A school name holding markup, found by an admin, stays text.
+  const other = sql("select id from golden_record where entity = 'school' and data->>'school_code' = 'HP-THCS-0007'");
+  await signOut(page);
+  await signedIn(page, 'so.admin');
+  const status = await page.evaluate(async (id) => {
+    const s = await (await fetch('/v1/console/session')).json();
+    const res = await fetch(`/v1/records/school/${id}/corrections`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
+      body: JSON.stringify({ field: 'name', value: '<script>alert(1)</script> Trường THCS Ngô Quyền', reason: 'thử XSS' }) });
+    return res.status;
+  }, other);
+  expect(status).toBe(201);
+  await page.goto(`${state().base}/console#/search/school/ngo%20quyen/0`);
+  await expect(page.locator('#search-results')).toContainText('<script>alert(1)</script> Trường THCS Ngô Quyền');
+  expect(await page.locator('main script').count()).toBe(0);
+  expect(dialogs).toEqual([]);
+});
+
 test('department staff decide a review item and see the merge', async ({ page }) => {
   await signedIn(page, 'so.staff');
   await page.getByRole('link', { name: 'Rà soát trùng lặp' }).click();
@@ -117,6 +188,34 @@ test('department staff decide a review item and see the merge', async ({ page })
   const survivor = (await page.locator('#decision a').textContent()).split(': ')[1];
   expect(sql(`select count(*) from golden_record where merged_into = '${survivor}'`)).toBe('1');
   expect(sql("select count(*) from audit_log where actor = 'user:so.staff'")).not.toBe('0');
+});
+
+test('a reviewer unmerges a record from the survivor\'s records page', async ({ page }) => {
+  const [merged, survivor] = sql("select id || '|' || merged_into from golden_record where entity = 'staff' and merged_into is not null limit 1").split('|');
+  expect(survivor).toBeTruthy();
+  await signedIn(page, 'so.staff');
+  await page.goto(`${state().base}/console#/records/staff/${survivor}`);
+  await expect(page.locator('#merged-from')).toContainText(merged);
+  await shot(page, 'unmerge', 'Tách hồ sơ đã gộp từ trang hồ sơ / Unmerge from the records page');
+  page.once('dialog', (d) => d.accept());
+  await page.locator(`[data-unmerge="${merged}"]`).click();
+  await expect(page.locator('#unmerge-result')).toContainText('Đã tách');
+  expect(sql(`select count(*) from golden_record where id = '${merged}' and merged_into is null`)).toBe('1');
+  expect(sql(`select count(*) from audit_log where actor = 'user:so.staff' and action = 'record.unmerge'`)).toBe('1');
+});
+
+test('an admin lists the mappings and reloads them', async ({ page }) => {
+  await signedIn(page, 'so.admin');
+  await page.getByRole('link', { name: 'Ánh xạ dữ liệu' }).click();
+  await expect(page.locator('#mapping-list table')).toContainText('demo-hr');
+  await page.getByRole('button', { name: 'Nạp lại ánh xạ' }).click();
+  await expect(page.locator('#reload-result')).toContainText('Đã nạp lại');
+  await shot(page, 'mappings', 'Ánh xạ dữ liệu: phiên bản đang dùng, nạp lại / Mappings');
+  expect(sql("select count(*) from audit_log where actor = 'user:so.admin' and action = 'mappings.reload'")).toBe('1');
+  // Not for department staff.
+  await signOut(page);
+  await signedIn(page, 'so.staff');
+  await expect(page.getByRole('link', { name: 'Ánh xạ dữ liệu' })).toHaveCount(0);
 });
 
 test('an admin creates a partner - its token shown once - then revokes it', async ({ page }) => {
@@ -158,12 +257,52 @@ test('batches show per-record outcomes and the audit names the people', async ({
   await expect(page.locator('main table a').first()).toBeVisible();
   await page.locator('main table a').first().click();
   await expect(page.locator('main table')).toBeVisible();
-  await shot(page, 'batches', 'Lô dữ liệu và kết quả từng bản ghi / Batches');
+  // Filtered by outcome: only that outcome listed; each row links to its canonical records.
+  await page.locator('#b-status').selectOption('accepted');
+  await page.getByRole('button', { name: 'Lọc' }).click();
+  await expect(page.locator('#b-count')).toBeVisible();
+  const outcomes = await page.locator('main table tbody tr td:nth-child(3)').allTextContents();
+  expect(outcomes.length).toBeGreaterThan(0);
+  expect(new Set(outcomes)).toEqual(new Set(['accepted']));
+  // The vendor's original beside the canonical record, personal IDs masked.
+  await page.locator('[data-original]').first().click();
+  await expect(page.locator('#original-vendor')).toBeVisible();
+  await expect(page.locator('.canonical-record').first()).toBeVisible();
+  expect(await page.locator('#original-vendor').textContent()).not.toMatch(/"\d{12}"/);
+  await shot(page, 'batches', 'Lô dữ liệu: lọc, bản gốc bên cạnh hồ sơ chuẩn / Batches');
+  await page.locator('main table tbody a.chip').first().click();
+  await expect(page.locator('#record-version')).toBeVisible();
   await page.goto(`${s.base}/console#/audit/user:so.admin/`);
   await expect(page.locator('main table')).toContainText('partner.add');
   await shot(page, 'audit', 'Nhật ký: ai đã làm gì / Audit');
   expect(await page.locator('main script').count()).toBe(0);
   expect(dialogs).toEqual([]);
+});
+
+test('the sync page shows consumers and dead letters and replays a consumer', async ({ page }) => {
+  sql("insert into sync_dead_letter(consumer, first_seq, last_seq, changes, idempotency_key, attempts, last_error)"
+    + " values ('demo-warehouse', 1, 3, 3, 'e2e-key', 10, 'HTTP 500 <script>alert(9)</script>')");
+  await signedIn(page, 'so.admin');
+  await page.getByRole('link', { name: 'Đồng bộ' }).click();
+  const row = page.locator('#sync-consumers tr', { hasText: 'demo-warehouse' });
+  await expect(row).toContainText('http (disabled)');
+  await expect(page.locator('#sync-dead-letters')).toContainText('HTTP 500 <script>alert(9)</script>');
+  await shot(page, 'sync', 'Đồng bộ: bên nhận, lô gửi thất bại, gửi lại / Sync');
+  const dialogs = [];
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.accept(); });
+  await page.locator('#from-demo-warehouse').fill('1');
+  await row.getByRole('button', { name: 'Gửi lại' }).click();
+  await expect(page.locator('#toast')).toContainText('demo-warehouse');
+  await expect(row.locator('td').nth(3)).toHaveText('0');
+  expect(dialogs).toHaveLength(1);
+  expect(dialogs[0]).toContain('demo-warehouse');
+  expect(sql("select cursor from sync_consumer where name = 'demo-warehouse'")).toBe('0');
+  expect(sql("select count(*) from audit_log where actor = 'user:so.admin' and action = 'sync.replay' and target = 'demo-warehouse'")).toBe('1');
+  expect(await page.locator('main script').count()).toBe(0);
+  // Not for a commune's staff.
+  await signOut(page);
+  await signedIn(page, 'phuong.lechan');
+  await expect(page.getByRole('link', { name: 'Đồng bộ' })).toHaveCount(0);
 });
 
 test('a change without the CSRF token is refused even with the session cookie', async ({ page }) => {
@@ -180,7 +319,7 @@ test('a change without the CSRF token is refused even with the session cookie', 
 
 test.afterAll(() => {
   // Only a whole run rewrites the page, so a run of one test does not drop the others' pictures.
-  if (shots.length < 8) return;
+  if (shots.length < 13) return;
   const lines = [
     '# The web console',
     '',
@@ -188,6 +327,14 @@ test.afterAll(() => {
     'staff sign in with a personal account (`hubctl user add <login> --role <role> --password-stdin`)',
     'and see only what their role and units allow. Vietnamese first, English on request.',
     'These screenshots are made by the end-to-end tests (tests/e2e/console.spec.js) on every run.',
+    '',
+    'On the records page a person with `correct:<entity>` (department admins, commune and school',
+    'staff for their own units and school levels) corrects a value with a reason: the record gets a',
+    'new version and the lineage of that value names the person (`user:<login>`). A vendor sending',
+    'again the value the person replaced does not undo the correction; a new value from the vendor',
+    'applies (docs/matching.md, "Corrections by a person"). "Tìm hồ sơ" finds students, staff and',
+    'schools by name without diacritics, within the user\'s units. Opening a record, a review item',
+    'or a search result list writes an audit row naming the person and the records.',
     '',
   ];
   for (const s of shots) lines.push(`## ${s.caption}`, '', `![${s.caption}](console/${s.name}.png)`, '');

@@ -11,10 +11,13 @@ let me = null;  // {user, csrf_token} of the session
 const PAGES = [
   { id: 'overview', scope: 'reports:read', render: overview },
   { id: 'review', scope: 'review', render: review },
+  { id: 'search', scope: 'pull:*', render: search },
   { id: 'records', scope: 'pull:*', render: records },
   { id: 'batches', scope: 'admin', render: batches },
   { id: 'partners', scope: 'admin', render: partners },
+  { id: 'mappings', scope: 'admin', render: mappingsPage },
   { id: 'playground', scope: 'admin', render: playground },
+  { id: 'sync', scope: 'admin', render: syncPage },
   { id: 'audit', scope: 'admin', render: audit },
 ];
 
@@ -194,7 +197,49 @@ async function reviewItem(id, main) {
   main.append(out);
 }
 
-// ---- records: a record by entity and id, with its lineage
+// ---- records: a record by entity and id, with its lineage; a person with correct:<entity>
+// corrects a value (a new version whose lineage names them)
+function canCorrect(entity) {
+  const s = me?.user?.scopes || [];
+  return s.includes('correct:*') || s.includes(`correct:${entity}`);
+}
+
+// The value typed, in the type of the value it replaces (a number stays a number); empty clears.
+function typedValue(text, current) {
+  const v = text.trim();
+  if (v === '') return null;
+  if (typeof current === 'number' && v !== '' && !Number.isNaN(Number(v))) return Number(v);
+  if (typeof current === 'boolean' && (v === 'true' || v === 'false')) return v === 'true';
+  return v;
+}
+
+function correctionForm(entity, id, r, fields) {
+  const field = el('select', { id: 'c-field' }, fields.map((f) => el('option', { value: f }, f)));
+  const value = el('input', { id: 'c-value', size: 40 });
+  const reason = el('input', { id: 'c-reason', size: 40, required: true, maxlength: 500 });
+  const out = el('div', { id: 'correction-result', 'aria-live': 'polite' });
+  const form = el('form', { class: 'card', id: 'correction', onsubmit: async (ev) => {
+    ev.preventDefault();
+    clear(out);
+    try {
+      const done = await api('POST', `/v1/records/${encodeURIComponent(entity)}/${encodeURIComponent(id)}/corrections`,
+        { field: field.value, value: typedValue(value.value, r.data?.[field.value]), reason: reason.value });
+      toast(`${t('corrected')}: ${field.value} — ${t('version')} ${done.version}`);
+      route();
+    } catch (e) { out.append(errorBox(e)); }
+  } },
+  el('h2', {}, t('correct_title')),
+  el('p', { class: 'muted' }, t('correct_help')),
+  el('div', { class: 'inline' },
+    el('div', {}, el('label', { for: 'c-field' }, t('field')), field),
+    el('div', {}, el('label', { for: 'c-value' }, t('new_value')), value),
+    el('div', {}, el('label', { for: 'c-reason' }, t('reason')), reason),
+    el('button', { type: 'submit' }, t('correct'))), out);
+  // A row's button picks its field and moves to the value.
+  const pick = (f) => { field.value = f; value.value = typeof r.data?.[f] === 'object' ? '' : String(r.data?.[f] ?? ''); value.focus(); };
+  return { form, pick };
+}
+
 async function records(args, main) {
   const entity = el('select', { id: 'entity' }, ['student', 'staff', 'school', 'class', 'enrollment', 'admission_application']
     .map((e) => el('option', { value: e, selected: e === args[0] }, e)));
@@ -212,18 +257,102 @@ async function records(args, main) {
     if (!l) return '';
     return typeof l === 'object' ? Object.entries(l).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ') : String(l);
   };
-  main.append(el('h2', {}, `${t('history')} — ${t('version')} ${r.version ?? ''}`));
-  main.append(table([t('field'), t('value'), t('source')], Object.keys(data).map((f) => [f, data[f], origin(f)])));
+  main.append(el('h2', { id: 'record-version' }, `${t('history')} — ${t('version')} ${r.version ?? ''}`));
+  const correction = canCorrect(args[0]) ? correctionForm(args[0], r.id || args[1], r, Object.keys(r.data || {}).sort()) : null;
+  const headers = [t('field'), t('value'), t('source')];
+  if (correction) headers.push('');
+  main.append(table(headers, Object.keys(data).map((f) => {
+    const row = [f, data[f], origin(f)];
+    if (correction) row.push(el('button', { type: 'button', class: 'secondary', 'data-correct': f, 'aria-label': `${t('correct')} ${f}`, onclick: () => correction.pick(f.split('.')[0]) }, t('correct')));
+    return row;
+  })));
+  if (correction) main.append(correction.form);
+  // Records merged into this one: a reviewer may undo a merge (both records come back).
+  if ((r.merged_from || []).length && can('review')) {
+    const out = el('div', { id: 'unmerge-result', 'aria-live': 'polite' });
+    main.append(el('div', { class: 'card', id: 'merged-from' }, el('h2', {}, t('merged_from')),
+      table([t('id'), ''], r.merged_from.map((m) => [m, el('button', { type: 'button', class: 'danger', 'data-unmerge': m, onclick: async () => {
+        clear(out);
+        if (!confirm(t('confirm_unmerge'))) return;
+        try {
+          await api('POST', `/v1/admin/records/${encodeURIComponent(m)}:unmerge`);
+          out.append(el('p', { class: 'ok' }, el('a', { href: `#/records/${args[0]}/${m}` }, `${t('unmerged')}: ${m}`)));
+        } catch (e) { out.append(errorBox(e)); }
+      } }, t('unmerge'))])), out));
+  }
 }
 
-// ---- batches: per partner, with per-record outcomes
+// ---- search: students, staff and schools by name (no diacritics or case needed), the
+// user's units only, a page at a time
+const PAGE = 20;
+
+async function search(args, main) {
+  const [kind = 'student', q = '', from = '0'] = args;
+  const offset = Math.max(0, Number(from) || 0);
+  const entity = el('select', { id: 's-entity' }, ['student', 'staff', 'school'].map((e) => el('option', { value: e, selected: e === kind }, t(`kind_${e}`))));
+  const name = el('input', { id: 's-name', size: 40, value: q, required: true, minlength: 2, maxlength: 100 });
+  main.append(el('form', { class: 'inline', role: 'search', onsubmit: (ev) => { ev.preventDefault(); location.hash = `#/search/${entity.value}/${encodeURIComponent(name.value.trim())}/0`; } },
+    el('div', {}, el('label', { for: 's-entity' }, t('entity')), entity),
+    el('div', {}, el('label', { for: 's-name' }, t('search_name')), name),
+    el('button', { type: 'submit' }, t('find'))));
+  if (!q) return name.focus();
+  const r = await api('GET', `/v1/records/${encodeURIComponent(kind)}?${new URLSearchParams({ q, limit: String(PAGE), offset: String(offset) })}`);
+  const hits = r.records || [];
+  const out = el('div', { id: 'search-results' });
+  main.append(out);
+  if (!hits.length) return out.append(el('p', { class: 'muted' }, t('no_results')));
+  out.append(table([t('name'), kind === 'school' ? t('code') : t('id')], hits.map((h) => [
+    el('a', { href: `#/records/${kind}/${h.id}` }, h.name || h.id), kind === 'school' ? (h.school_code || '') : h.id])));
+  const base = `#/search/${kind}/${encodeURIComponent(q)}/`;
+  out.append(el('p', { class: 'pager' },
+    offset > 0 ? el('a', { href: base + Math.max(0, offset - PAGE) }, `← ${t('previous')}`) : null, ' ',
+    r.has_more ? el('a', { href: base + (offset + PAGE) }, `${t('next')} →`) : null));
+  if (r.truncated) out.append(el('p', { class: 'muted' }, t('truncated')));
+}
+
+// ---- batches: per partner, with per-record outcomes, filtered by outcome and error code; each
+// record's canonical records link to the records page
+const OUTCOMES = ['accepted', 'merged', 'review', 'unchanged', 'pending', 'rejected'];
+
 async function batches(args, main) {
   if (args[0]) {
-    const b = await api('GET', `/v1/batches/${encodeURIComponent(args[0])}`);
+    const [id, status = '', code = ''] = args;
+    const b = await api('GET', `/v1/batches/${encodeURIComponent(id)}?limit=1000`);
     main.append(el('p', {}, el('a', { href: '#/batches' }, `← ${t('back')}`), ` #${b.batch_id} · ${b.partner} · ${b.feed} · ${b.status}`));
-    main.append(table(['#', 'source_id', t('outcome'), t('errors')], (b.results || []).map((r) => [
-      String(r.index), r.source_id || '', r.status,
-      (r.errors || []).map((e) => `${e.code} ${e.path || e.field || ''}: ${lang === 'vi' && e.message_vi ? e.message_vi : e.message}`).join('; ')])));
+    const pick = el('select', { id: 'b-status' }, ['', ...OUTCOMES].map((o) => el('option', { value: o, selected: o === status }, o || t('all'))));
+    const codes = [...new Set((b.results || []).flatMap((r) => (r.errors || []).map((e) => e.code)))].sort();
+    const codePick = el('select', { id: 'b-code' }, ['', ...codes].map((c) => el('option', { value: c, selected: c === code }, c || t('all'))));
+    main.append(el('form', { class: 'inline', onsubmit: (ev) => { ev.preventDefault(); location.hash = `#/batches/${encodeURIComponent(id)}/${encodeURIComponent(pick.value)}/${encodeURIComponent(codePick.value)}`; } },
+      el('div', {}, el('label', { for: 'b-status' }, t('outcome')), pick),
+      el('div', {}, el('label', { for: 'b-code' }, t('error_code')), codePick),
+      el('button', { type: 'submit' }, t('filter'))));
+    const shown = (b.results || []).filter((r) => (!status || r.status === status) && (!code || (r.errors || []).some((e) => e.code === code)));
+    // entities: {entity: id or [ids]}, the canonical records the vendor record became.
+    const canonical = (r) => el('span', {}, Object.entries(r.entities || {}).flatMap(([entity, ids]) => [].concat(ids).map((rid) =>
+      el('a', { href: `#/records/${entity}/${rid}`, class: 'chip' }, `${entity} ${String(rid).slice(0, 8)}`))));
+    // The vendor's original beside the canonical records it became.
+    const side = el('div', { id: 'original', 'aria-live': 'polite' });
+    const compare = async (r) => {
+      clear(side);
+      try {
+        const v = await api('GET', `/v1/batches/${encodeURIComponent(id)}/records/${r.index}`);
+        const records = await Promise.all(Object.entries(r.entities || {}).flatMap(([entity, ids]) => [].concat(ids)
+          .map((rid) => api('GET', `/v1/records/${entity}/${rid}`).then((x) => ({ entity, x })))));
+        side.append(el('div', { class: 'grid2' },
+          el('div', { class: 'card' }, el('h2', {}, `${t('original')} #${r.index} ${v.path}`), el('pre', { id: 'original-vendor' }, JSON.stringify(v.record, null, 2))),
+          el('div', { class: 'card' }, el('h2', {}, t('canonical')), records.length
+            ? records.flatMap(({ entity, x }) => [el('h3', {}, `${entity} ${x.id} (${t('version')} ${x.version})`), el('pre', { class: 'canonical-record' }, JSON.stringify(x.data, null, 2))])
+            : el('p', { class: 'muted' }, r.status))));
+        side.scrollIntoView();
+      } catch (e) { side.append(errorBox(e)); }
+    };
+    main.append(el('p', { class: 'muted', id: 'b-count' }, `${shown.length} / ${(b.results || []).length}`));
+    main.append(table(['#', 'source_id', t('outcome'), t('canonical'), t('errors'), ''], shown.map((r) => [
+      String(r.index), r.source_id || '', r.status, canonical(r),
+      (r.errors || []).map((e) => `${e.code} ${e.path || e.field || ''}: ${lang === 'vi' && e.message_vi ? e.message_vi : e.message}`).join('; '),
+      el('button', { type: 'button', class: 'secondary', 'data-original': String(r.index), onclick: () => compare(r) }, t('show_original'))])));
+    main.append(side);
+    if (b.next_offset != null) main.append(el('p', { class: 'muted' }, t('first_1000')));
     return;
   }
   const list = await api('GET', '/v1/batches?limit=50');
@@ -267,6 +396,30 @@ async function partners(args, main) {
   await load();
 }
 
+// ---- mappings: the versions in force, the errors of the last load, reload after editing files
+async function mappingsPage(args, main) {
+  const out = el('div', { id: 'reload-result', 'aria-live': 'polite' });
+  const list = el('div', { id: 'mapping-list' });
+  const errors = (errs) => (errs || []).length
+    ? el('div', { class: 'card' }, el('h2', {}, t('load_errors')), table([t('code'), t('errors')], errs.map((e) => [e.code, e.message])))
+    : null;
+  const load = async () => {
+    const m = await api('GET', '/v1/admin/mappings');
+    clear(list).append(el('p', { class: 'muted' }, `${t('generation')} ${m.generation}`),
+      table([t('partner'), t('feed'), t('version'), t('entity')], m.mappings.map((x) => [x.partner, x.feed, String(x.version), x.entities.join(', ')])),
+      errors(m.errors));
+  };
+  main.append(el('p', {}, el('button', { type: 'button', id: 'reload', onclick: async () => {
+    clear(out);
+    try {
+      const r = await api('POST', '/v1/admin/reload', {});
+      out.append(el('p', { class: (r.errors || []).length ? 'error' : 'ok' }, `${t('reloaded')}: ${r.loaded} — ${t('generation')} ${r.generation}`));
+      await load();
+    } catch (e) { out.append(errorBox(e)); }
+  } }, t('reload'))), out, list);
+  await load();
+}
+
 // ---- mapping playground: the dry run engine on a pasted payload
 async function playground() {
   const m = await api('GET', '/v1/admin/mappings');
@@ -288,6 +441,40 @@ async function playground() {
   el('label', { for: 'mapping' }, t('mapping')), pick,
   el('label', { for: 'payload' }, t('payload')), payload,
   el('p', {}, el('button', { type: 'submit' }, t('run')))), out);
+}
+
+// ---- sync: push consumers (cursor, lag, state), dead letters, replay
+async function syncPage(args, main) {
+  const out = el('div', { id: 'sync-result', 'aria-live': 'polite' });
+  const list = el('div', { id: 'sync-consumers' });
+  const letters = el('div', { id: 'sync-dead-letters' });
+  const load = async () => {
+    const [c, d] = await Promise.all([api('GET', '/v1/admin/sync/consumers'), api('GET', '/v1/admin/sync/dead-letters?limit=100')]);
+    clear(list).append(c.consumers.length ? table(
+      [t('consumer'), t('status'), t('sink'), t('cursor'), t('lag'), t('delivered'), t('attempts'), t('dead_letters'), t('last_success'), t('last_error'), t('replay')],
+      c.consumers.map((x) => {
+        const from = el('input', { id: `from-${x.consumer}`, type: 'number', min: 1, size: 8, required: true, value: String(x.cursor + 1) });
+        const form = el('form', { class: 'inline', 'data-replay': x.consumer, onsubmit: async (ev) => {
+          ev.preventDefault();
+          clear(out);
+          if (!confirm(`${t('confirm_replay')} ${x.consumer} ${t('from_seq')} ${from.value}?`)) return;
+          try {
+            await api('POST', `/v1/admin/sync/consumers/${encodeURIComponent(x.consumer)}:replay`, { from: Number(from.value) });
+            toast(`${x.consumer}: ${t('replay_set')} ${from.value}`);
+            await load();
+          } catch (e) { out.append(errorBox(e)); }
+        } },
+        el('label', { for: `from-${x.consumer}` }, t('from_seq')), from, el('button', { type: 'submit', class: 'secondary' }, t('replay')));
+        return [x.consumer, t(`sync_${x.state}`), x.sink, String(x.cursor), String(x.lag), String(x.delivered), String(x.attempts),
+          String(x.dead_letters), x.last_success_at || '—', x.last_error || '', form];
+      })) : el('p', { class: 'muted' }, t('no_consumers')));
+    clear(letters).append(el('h2', {}, t('dead_letters')), d.dead_letters.length ? table(
+      ['#', t('consumer'), t('first_seq'), t('last_seq'), t('changes'), t('attempts'), t('at'), t('last_error')],
+      d.dead_letters.map((x) => [String(x.id), x.consumer, String(x.first_seq), String(x.last_seq), String(x.changes), String(x.attempts), x.at, x.error]))
+      : el('p', { class: 'muted' }, t('no_dead_letters')));
+  };
+  main.append(out, list, letters);
+  await load();
 }
 
 // ---- audit: who did what
