@@ -302,7 +302,7 @@ TEST_CASE("a push stored but not answered: 503 names the batch and a resend with
 TEST_CASE("a queued push larger than a slice of the inbox is read back whole", "[db][ingest]") {
   reset_database();
   auto p = partners_with_schools();
-  HubProcess hub({{"HUB_INGEST_SYNC_MAX_RECORDS", "1"}});
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_INGEST_SYNC_MAX_RECORDS", "1"}});
   REQUIRE(hub.start());
   std::string body = admissions("BIG", {"000101", "000102", "000103"});
   std::string padding;
