@@ -547,6 +547,15 @@ int main(int argc, char** argv) {
     curl_easy_cleanup(c);
   };
   checkpoint(opt.postgres_url);
+  // What PostgreSQL wrote for the phase: WAL (rows, index entries, and the first change of
+  // each page after the checkpoint) and the database's growth, both per vendor record.
+  auto written = [&] {
+    pqxx::connection c(opt.postgres_url);
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec1("select pg_current_wal_lsn()::text, pg_database_size(current_database())");
+    return std::make_pair(std::string(r[0].c_str()), r[1].as<long long>());
+  };
+  const auto written0 = written();
   double hub_cpu0 = cpu_seconds(opt.hub_pid, false), pg_cpu0 = opt.pg_pid ? cpu_seconds(opt.pg_pid, true) : 0;
   auto t0 = Clock::now();
   std::vector<std::thread> threads;
@@ -558,6 +567,15 @@ int main(int argc, char** argv) {
   std::string hwm = status_line(opt.hub_pid, "VmHWM");
   std::string rss = status_line(opt.hub_pid, "VmRSS");
   if (!first_error.empty()) fail(first_error);
+  const auto written1 = written();
+  double wal_bytes = 0;
+  {
+    pqxx::connection c(opt.postgres_url);
+    pqxx::nontransaction tx(c);
+    wal_bytes = tx.exec_params1("select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)", written1.first, written0.first)[0]
+                    .as<double>();
+  }
+  const double db_growth = static_cast<double>(written1.second - written0.second);
   if (accepted_total != vendor_records) fail("only " + std::to_string(accepted_total) + " records stored");
   double hub_rps = vendor_records / hub_seconds;
 
@@ -631,9 +649,11 @@ int main(int argc, char** argv) {
   std::printf("CPU during the hub phase: hub %.1f s (%.0f us per record), PostgreSQL %.1f s%s (%.0f us per record)\n",
               hub_cpu, 1e6 * hub_cpu / vendor_records, pg_cpu, opt.pg_pid ? "" : " (not measured)",
               1e6 * pg_cpu / vendor_records);
+  std::printf("PostgreSQL writes during the hub phase: WAL %.1f MB (%.0f bytes per record), database grew %.1f MB (%.0f bytes per record)\n",
+              wal_bytes / 1e6, wal_bytes / vendor_records, db_growth / 1e6, db_growth / vendor_records);
   std::printf("hub peak memory VmHWM: %s (VmRSS at the end %s)\n", hwm.c_str(), rss.c_str());
   double ratio = 100 * hub_rps / copy_rps;
-  std::printf("ratio hub / COPY: %.2f%% (target >= 25%%): %s\n", ratio, ratio >= 25 ? "PASS" : "FAIL");
+  std::printf("ratio hub / COPY: %.2f%% (target >= 30%%): %s\n", ratio, ratio >= 30 ? "PASS" : "FAIL");
   curl_global_cleanup();
   return 0;
 }

@@ -2,7 +2,7 @@
 # Benchmark of ingest: vendor records per second end to end through POST /v1/ingest/<feed>
 # (1,000-record batches, synchronous answers, a few concurrent clients) against a plain
 # PostgreSQL COPY of the same canonical rows into a table like golden_record. Target: the hub
-# keeps at least 25% of the COPY rate.
+# keeps at least 30% of the COPY rate.
 #
 #   bash bench/ingest_bench.sh
 #

@@ -59,18 +59,34 @@ std::string answer_json(const IngestCaller& caller, const std::string& feed, con
 
 }  // namespace
 
-std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, const mapping::Mapping& m,
-                                                 const mapping::Snapshot& snapshot, const Payload& payload,
-                                                 const UnitScope* scope) {
+namespace {
+
+std::vector<mapping::RecordResult> map_and_check_range(pqxx::transaction_base& tx, const mapping::Mapping& m,
+                                                       const mapping::Snapshot& snapshot, const Payload& payload,
+                                                       std::size_t first, std::size_t last, const UnitScope* scope) {
   std::vector<mapping::RecordResult> results;
-  results.reserve(payload.records.size());
-  for (std::size_t i = 0; i < payload.records.size(); ++i) results.push_back(map_payload_record(m, payload.records[i], i));
+  results.reserve(last - first);
+  for (std::size_t i = first; i < last; ++i) results.push_back(map_payload_record(m, payload.records[i], i));
   auto value_path = [&](std::size_t v, const mapping::MappedRecord& rec, const std::string& field) {
     const Payload::Record& pr = payload.records[results[v].index];
     return pr.value ? m.value_path(*pr.root, *pr.value, pr.path, rec, field) : pr.path;
   };
   check_references(tx, snapshot, results, value_path, scope);
   return results;
+}
+
+}  // namespace
+
+std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, const mapping::Mapping& m,
+                                                 const mapping::Snapshot& snapshot, const Payload& payload,
+                                                 const UnitScope* scope) {
+  return map_and_check_range(tx, m, snapshot, payload, 0, payload.records.size(), scope);
+}
+
+std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, const mapping::Mapping& m,
+                                                 const mapping::Snapshot& snapshot, const Payload& payload,
+                                                 std::size_t first, std::size_t last) {
+  return map_and_check_range(tx, m, snapshot, payload, first, std::min(last, payload.records.size()), nullptr);
 }
 
 IngestReply dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config& config, const IngestCaller& caller,

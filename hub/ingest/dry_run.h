@@ -34,6 +34,12 @@ std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, con
 // Refuses as a push does, with reply.refusal: ingest.unknown_feed, auth.scope, a body it cannot
 // read, ingest.no_records; and ingest.too_many_records above ingest.dry_run_max_records (the
 // answer is built in the request, not queued). Otherwise reply.body is the answer (status 200).
+// map_and_check of the records [first, last) of `payload` only (indexes stay the payload's), so a
+// long file is mapped, checked and written a slice at a time (`hubctl mapping run`).
+std::vector<mapping::RecordResult> map_and_check(pqxx::transaction_base& tx, const mapping::Mapping& m,
+                                                 const mapping::Snapshot& snapshot, const Payload& payload,
+                                                 std::size_t first, std::size_t last);
+
 IngestReply dry_run(PgPool& pg, mapping::MappingRegistry& mappings, const Config& config, const IngestCaller& caller,
                     const std::string& feed, const std::string& body, const std::string& content_type);
 

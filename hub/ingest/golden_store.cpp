@@ -11,6 +11,7 @@
 #include "hub/ingest/school_lifecycle.h"
 #include "hub/mapping/messages.h"
 #include "hub/mapping/validators.h"
+#include "hub/model/lineage.h"
 #include "hub/resolve/survivorship.h"
 #include "hub/store/change_log.h"
 #include "hub/store/copy_rows.h"
@@ -106,6 +107,7 @@ void write_date(json::JsonWriter& w, const char* key, const std::optional<std::s
 struct Current {
   int version;
   rapidjson::Document data;
+  rapidjson::Document lineage;                // per field (hub/model/lineage.h)
   std::map<std::string, std::string> holder;  // field -> partner that supplied its value
   RecordCorrections corrected;                 // values a person corrected (corrections.h)
 };
@@ -575,14 +577,14 @@ std::map<std::string, Current> lock_current(pqxx::work& tx, const Chunk& chunk) 
            "select id::text, version, data::text, lineage::text from golden_record"
            " where id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by id for update",
            ids.str())) {
-    Current c{row[1].as<int>(), rapidjson::Document(), {}};
+    Current c{row[1].as<int>(), rapidjson::Document(), rapidjson::Document(), {}};
     c.data.Parse(row[2].c_str());
-    rapidjson::Document lineage;
-    lineage.Parse(row[3].c_str());
-    if (lineage.IsObject())
-      for (auto l = lineage.MemberBegin(); l != lineage.MemberEnd(); ++l)
-        if (l->value.IsObject() && l->value.HasMember("partner") && l->value["partner"].IsString())
-          c.holder[l->name.GetString()] = l->value["partner"].GetString();
+    rapidjson::Document stored;
+    stored.Parse(row[3].c_str());
+    lineage::by_field(stored, c.lineage);
+    for (auto l = c.lineage.MemberBegin(); l != c.lineage.MemberEnd(); ++l)
+      if (l->value.IsObject() && l->value.HasMember("partner") && l->value["partner"].IsString())
+        c.holder[l->name.GetString()] = l->value["partner"].GetString();
     current.emplace(row[0].c_str(), std::move(c));
   }
   for (auto& [id, corrected] : latest_corrections(tx, ids.str()))
@@ -600,6 +602,7 @@ struct Merged {
   std::map<std::string, const Item*> supplier;  // field -> the item that supplied its value
   const std::map<std::string, std::string>* holder = nullptr;  // stored values' partners
   const RecordCorrections* corrected = nullptr;                 // stored values a person corrected
+  const rapidjson::Value* lineage = nullptr;                   // stored lineage, per field
   bool changed = false;
 };
 
@@ -645,6 +648,7 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
         p.data.CopyFrom(cur->second.data, p.data.GetAllocator());
         p.holder = &cur->second.holder;
         p.corrected = &cur->second.corrected;
+        p.lineage = &cur->second.lineage;
       } else {
         p.is_new = true;
         p.data.SetObject();
@@ -685,6 +689,36 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
   out.links.end_array();
 }
 
+// A record's lineage after the chunk, compact (hub/model/lineage.h): the stored entries of the
+// fields the chunk left alone, then one entry per vendor record of the chunk that supplied
+// values. Written whole: the stored lineage was read (locked) with the record.
+std::string written_lineage(const ChunkContext& ctx, const Merged& p) {
+  std::vector<std::pair<const Item*, std::vector<const std::string*>>> sources;  // in first-supply order
+  for (const auto& [field, supplier] : p.supplier) {
+    auto s = std::find_if(sources.begin(), sources.end(), [&](const auto& e) { return e.first == supplier; });
+    if (s == sources.end()) s = sources.insert(s, {supplier, {}});
+    s->second.push_back(&field);
+  }
+  json::JsonWriter w;
+  w.begin_array();
+  if (p.lineage && p.lineage->IsObject() && !p.lineage->ObjectEmpty()) {
+    rapidjson::Document kept(rapidjson::kObjectType);
+    auto& a = kept.GetAllocator();
+    for (auto m = p.lineage->MemberBegin(); m != p.lineage->MemberEnd(); ++m)
+      if (!p.supplier.count(std::string(m->name.GetString(), m->name.GetStringLength())))
+        kept.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
+    lineage::write_entries(kept, w);
+  }
+  for (const auto& [item, fields] : sources) {
+    w.begin_object().kv("partner", ctx.partner_name).kv("batch", ctx.batch_id)
+        .kv("mapping_version", ctx.mapping_version).kv("source_id", item->rec->source_id).key("fields").begin_array();
+    for (const auto* f : fields) w.value(*f);
+    w.end_array().end_object();
+  }
+  w.end_array();
+  return w.str();
+}
+
 // Step 6a: the golden records and their versions. New rows are copied (copy_rows.h); changed
 // records and their versions go in one statement, so the version rows are the written rows
 // themselves (RETURNING). Each change is added to `changes`.
@@ -701,20 +735,15 @@ void write_golden_records(pqxx::work& tx, const ChunkContext& ctx, Survivors& s,
     bool effective = it.schema->effective_dated;
     auto vf = effective ? date_field(p.data, "valid_from") : std::nullopt;
     auto vt = effective ? date_field(p.data, "valid_to") : std::nullopt;
-    json::JsonWriter lin;
-    lin.begin_object();
-    for (const auto& [field, supplier] : p.supplier)
-      lin.key(field).begin_object().kv("partner", ctx.partner_name).kv("batch", ctx.batch_id)
-          .kv("mapping_version", ctx.mapping_version).kv("source_id", supplier->rec->source_id).end_object();
-    lin.end_object();
+    const std::string lin = written_lineage(ctx, p);
     int version = p.is_new ? 1 : p.version + 1;
     const std::string version_text = std::to_string(version);
     if (p.is_new) {
       std::string data = json::to_string(p.data);
-      new_records.add({id, it.rec->entity, version_text, data, lin.str(), vf, vt});
+      new_records.add({id, it.rec->entity, version_text, data, lin, vf, vt});
       new_versions.add({id, version_text, std::move(data), vf, vt, batch_text, partner_text});
     } else {
-      updates.begin_object().kv("id", id).kv("version", version).key("data").value(p.data).key("lineage").raw(lin.str());
+      updates.begin_object().kv("id", id).kv("version", version).key("data").value(p.data).key("lineage").raw(lin);
       write_date(updates, "valid_from", vf);
       write_date(updates, "valid_to", vt);
       updates.end_object();
@@ -726,7 +755,7 @@ void write_golden_records(pqxx::work& tx, const ChunkContext& ctx, Survivors& s,
   new_versions.write(tx);
   if (updates.str() != "[]")
     tx.exec_params(
-        "with upd as (update golden_record g set data = r.data, version = r.version, lineage = g.lineage || r.lineage,"
+        "with upd as (update golden_record g set data = r.data, version = r.version, lineage = r.lineage,"
         "   valid_from = r.valid_from, valid_to = r.valid_to, updated_at = now()"
         "   from jsonb_to_recordset($1::jsonb) as r(id uuid, version int, data jsonb, lineage jsonb, valid_from date, valid_to date)"
         "   where g.id = r.id returning g.id, g.version, g.data, g.valid_from, g.valid_to)"

@@ -20,6 +20,24 @@
 namespace hub {
 namespace {
 
+// The body of an inbox batch, read a slice at a time: one bytea result of a 32 MB body is
+// 64 MB of hex text, unescaped into a second and copied into a third buffer; in slices, memory
+// holds the body and a few MB besides (docs/benchmarks.md, large documents). Empty when the
+// body was purged (retention).
+std::string read_inbox_body(pqxx::work& tx, long long batch_id) {
+  constexpr long long kSlice = 4 << 20;
+  const auto size = tx.exec_params1("select coalesce(octet_length(body), 0) from inbox_batch where id = $1",
+                                    batch_id)[0].as<long long>();
+  std::string body;
+  body.reserve(static_cast<std::size_t>(size));
+  for (long long at = 0; at < size; at += kSlice) {
+    pqxx::binarystring part(
+        tx.exec_params1("select substring(body from $2 for $3) from inbox_batch where id = $1", batch_id, at + 1, kSlice)[0]);
+    body.append(reinterpret_cast<const char*>(part.data()), part.size());
+  }
+  return body;
+}
+
 constexpr int kChunkAttempts = 5;
 
 struct LeaseLost : std::runtime_error {
@@ -144,7 +162,8 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   std::optional<long long> replay_of = prior_batch();
   if (key_conflict) return conflict();
 
-  Payload payload;
+  std::optional<Payload> parsed_body;
+  Payload& payload = parsed_body.emplace();
   if (!replay_of)
     if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, payload); !parsed) {
       IngestReply r;
@@ -158,7 +177,11 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
          "the push holds " + std::to_string(payload.records.size()) + " records, more than the " +
              std::to_string(config_.ingest.max_records) + " one push may hold (ingest.max_records); split it",
          "$");
-  bool sync = static_cast<int>(payload.records.size()) <= config_.ingest.sync_max_records;
+  const int record_count = static_cast<int>(payload.records.size());
+  bool sync = record_count <= config_.ingest.sync_max_records;
+  // A queued push is parsed again by the worker, from the inbox: its document (two to three
+  // times the body) is not kept while the body is stored.
+  if (!sync) parsed_body.reset();
 
   // The payload is stored (and committed) before any processing, with its idempotency key.
   long long batch_id = 0;
@@ -173,7 +196,7 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
         caller.partner_id, feed, is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
         pqxx::binarystring(body), pqxx::binarystring(hash),
         idempotency_key.empty() ? nullptr : idempotency_key.c_str(), request_id,
-        sync ? "processing" : "received", static_cast<int>(payload.records.size()),
+        sync ? "processing" : "received", record_count,
         sync ? worker_id_.c_str() : nullptr, config_.ingest.lease_seconds);
     if (!row.empty()) batch_id = row[0][0].as<long long>();
   });
@@ -252,8 +275,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     // The body is read back only when it was not parsed in this request (it is stored and
     // committed already; reading and parsing 1 MB again was 14% of the hub's work per batch).
     auto rows = tx.exec_params(
-        std::string("select b.partner_id, p.name, p.units::text, b.feed, b.content_type, ") +
-            (parsed ? "null" : "b.body") + ", b.next_index"
+        "select b.partner_id, p.name, p.units::text, b.feed, b.content_type, null, b.next_index"
             " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and b.lease_owner = $2",
         batch_id, worker_id_);
     if (rows.empty()) return false;
@@ -262,7 +284,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     units = json::parse_string_array(rows[0][2].c_str());
     feed = rows[0][3].c_str();
     content_type = rows[0][4].c_str();
-    if (!rows[0][5].is_null()) body = pqxx::binarystring(rows[0][5]).str();
+    if (!parsed) body = read_inbox_body(tx, batch_id);
     next_index = rows[0][6].as<int>();
     return true;
   });
@@ -296,15 +318,14 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   } else {
     if (parsed) {
       // The mappings were reloaded since submit parsed the body: read it back and use the new ones.
-      body = pg_.with_transaction([&](pqxx::work& tx) {
-        return pqxx::binarystring(tx.exec_params1("select body from inbox_batch where id = $1", batch_id)[0]).str();
-      });
+      body = pg_.with_transaction([&](pqxx::work& tx) { return read_inbox_body(tx, batch_id); });
     }
     if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, own); !parsed) {
       json::JsonWriter err;
       err.begin_object().kv("code", parsed.error().code).kv("message", parsed.error().message).end_object();
       return finish("failed", err.str());
     }
+    std::string().swap(body);  // the document holds its own copy of every value
   }
   Batch b{batch_id, &*m, payload_ptr,
           ChunkContext{partner_id, partner_name, units, batch_id, m->version(), snapshot.get(), nullptr,

@@ -1,4 +1,5 @@
 #include "hub/mapping/mapping.h"
+#include "hub/mapping/output.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -1382,7 +1383,12 @@ void write_output(json::JsonWriter& w, const MappingOutput& out) {
         .kv("message", out.document_error->message).end_object();
   }
   w.key("results").begin_array();
-  for (const auto& r : out.results) {
+  for (const auto& r : out.results) write_result(w, r);
+  w.end_array().end_object();
+}
+
+void write_result(json::JsonWriter& w, const RecordResult& r) {
+  {
     w.begin_object().kv("index", static_cast<long long>(r.index)).kv("source_id", r.source_id)
         .kv("path", r.path).kv("status", status_name(r.status)).key("records").begin_array();
     for (const auto& rec : r.records) {
@@ -1395,7 +1401,6 @@ void write_output(json::JsonWriter& w, const MappingOutput& out) {
     if (r.status == RecordStatus::kPending) write_waiting_for(w, r.waiting_for);
     w.end_object();
   }
-  w.end_array().end_object();
 }
 
 void write_waiting_for(json::JsonWriter& w, const std::vector<WaitingRef>& waiting) {

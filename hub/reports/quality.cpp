@@ -101,8 +101,9 @@ std::string facts_sql(const std::string& source, const std::string& target, bool
       "  greatest(g.updated_at, coalesce(e.updated_at, g.updated_at)),"
       // The vendor's own date when the push that made this version sent it (lineage of the
       // field names that batch), else the push's arrival.
-      "  case when g.lineage->'source_updated_on'->>'batch' = rv.batch_id::text"
-      "            and g.data->>'source_updated_on' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+      // (The date's test first: only records that have one pay for reading the lineage.)
+      "  case when g.data->>'source_updated_on' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+      "            and field_lineage(g.lineage, 'source_updated_on')->>'batch' = rv.batch_id::text"
       "       then greatest(0, (rv.recorded_at at time zone 'Asia/Ho_Chi_Minh')::date"
       "                        - (g.data->>'source_updated_on')::date)::double precision"
       "       when b.received_at is not null"

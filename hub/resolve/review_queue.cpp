@@ -43,7 +43,7 @@ struct Row {
 Result<std::pair<Row, Row>> lock_pair(pqxx::work& tx, const std::string& a, const std::string& b) {
   std::map<std::string, Row> rows;
   for (const auto& r : tx.exec_params(
-           "select id::text, entity, version, data::text, lineage::text, coalesce(merged_into::text, '')"
+           "select id::text, entity, version, data::text, lineage_by_field(lineage)::text, coalesce(merged_into::text, '')"
            " from golden_record where id in ($1::uuid, $2::uuid) order by id for update",
            a, b))
     rows[r[0].c_str()] = Row{r[0].c_str(), r[1].c_str(), r[3].c_str(), r[4].c_str(), r[5].c_str(), r[2].as<int>()};

@@ -10,7 +10,7 @@ std::optional<RecordView> RecordQueries::find(const schema::SchemaSet& schemas, 
   if (!std::regex_match(id, kUuid)) return std::nullopt;
   return pg_.with_transaction([&](pqxx::work& tx) -> std::optional<RecordView> {
     auto rows = tx.exec_params(
-        "select g.id::text, g.version, g.data::text, g.lineage::text, coalesce(g.merged_into::text, ''),"
+        "select g.id::text, g.version, g.data::text, lineage_by_field(g.lineage)::text, coalesce(g.merged_into::text, ''),"
         " to_char(g.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         " to_char(g.updated_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         " g.valid_from::text, g.valid_to::text,"

@@ -14,6 +14,7 @@
 #include "hub/ingest/payload.h"
 #include "hub/mapping/jsonpath.h"
 #include "hub/mapping/mapping_registry.h"
+#include "hub/mapping/output.h"
 #include "hub/tools/cli_context.h"
 
 namespace hub::cli {
@@ -55,6 +56,57 @@ std::shared_ptr<const mapping::Mapping> load_mapping(CliContext& ctx, const std:
   auto m = mapping::Mapping::load_file(file, context(ctx));
   if (!m) throw CommandFailed(kExitUsage, m.error().message);
   return m.value();
+}
+
+// `mapping run`'s output, written as it is made: the results of a slice of records at a time,
+// each slice mapped (and its references checked) and written before the next is mapped, so that
+// memory holds the file and its parsed document but not every record's result (each mapped
+// record has its own JSON document: tens of thousands of them took gigabytes). The output is
+// the JSON write_output makes of the whole run.
+void write_results_streaming(CliContext& ctx, const mapping::Mapping& m, const mapping::LoadContext& c,
+                             const Payload& p, bool check_refs, bool wanted) {
+  constexpr std::size_t kSlice = 500;
+  json::JsonWriter version;
+  version.value(m.version());
+  std::cout << "{\"mapping_version\":" << version.str() << ",\"results\":[";
+  std::size_t written = 0;
+  auto write = [&](const std::vector<mapping::RecordResult>& results) {
+    for (const auto& r : results) {
+      json::JsonWriter w;
+      mapping::write_result(w, r);
+      std::cout << (written++ ? "," : "") << w.str();
+    }
+  };
+  bool checked = false;
+  if (check_refs || wanted) {
+    mapping::Snapshot snap{c.catalogs, c.schemas, {}, 0};
+    bool started = false;
+    try {
+      ctx.pg().with_transaction([&](pqxx::work& tx) {
+        // A connection lost after output began cannot be retried without writing results twice.
+        if (started) throw CommandFailed(kExitFailed, "the database connection was lost while checking references");
+        started = true;
+        tx.exec("set transaction read only");
+        for (std::size_t first = 0; first < p.records.size(); first += kSlice)
+          write(map_and_check(tx, m, snap, p, first, first + kSlice));
+      });
+      checked = true;
+    } catch (const CommandFailed&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (written > 0) throw CommandFailed(kExitFailed, std::string("cannot check references: ") + e.what());
+      if (check_refs) throw CommandFailed(kExitFailed, std::string("cannot check references: ") + e.what());
+      std::cerr << "hubctl: warning: references not checked (the database cannot be reached: " << e.what()
+                << "); records naming them show as mapped\n";
+    }
+  }
+  if (!checked)
+    for (std::size_t i = 0; i < p.records.size(); ++i) {
+      std::vector<mapping::RecordResult> one;
+      one.push_back(map_payload_record(m, p.records[i], i));
+      write(one);
+    }
+  std::cout << "]}\n";
 }
 
 // The payloads `mapping check` tries: those given, else samples/<feed>*.json beside the mapping
@@ -188,31 +240,16 @@ void add_mapping_commands(CLI::App& app, CliContext& ctx) {
       if (auto parsed = parse_payload(text, "application/json", *m, depth, p); !parsed)
         throw CommandFailed(kExitFailed, (payload->empty() ? std::string("stdin") : *payload) + ": " +
                                              parsed.error().message);
-      mapping::MappingOutput out;
-      out.mapping_version = m->version();
-      if (p.records.empty()) out = m->run(p.document);  // says where the mapping looks for records
-      bool checked = false;
-      const bool wanted = *check_refs || (!*no_check_refs && std::getenv("HUB_POSTGRES_URL") != nullptr);
-      if (!p.records.empty() && wanted) {
-        mapping::Snapshot snap{c.catalogs, c.schemas, {}, 0};
-        try {
-          out.results = ctx.pg().with_transaction([&](pqxx::work& tx) {
-            tx.exec("set transaction read only");
-            return map_and_check(tx, *m, snap, p);
-          });
-          checked = true;
-        } catch (const std::exception& e) {
-          if (*check_refs) throw CommandFailed(kExitFailed, std::string("cannot check references: ") + e.what());
-          std::cerr << "hubctl: warning: references not checked (the database cannot be reached: " << e.what()
-                    << "); records naming them show as mapped\n";
-        }
+      if (p.records.empty()) {  // says where the mapping looks for records
+        mapping::MappingOutput out = m->run(p.document);
+        out.mapping_version = m->version();
+        json::JsonWriter w;
+        mapping::write_output(w, out);
+        std::cout << w.str() << "\n";
+        if (out.document_error) throw CommandFailed(kExitFailed, out.document_error->message);
+        return;
       }
-      if (!p.records.empty() && !checked)
-        for (std::size_t i = 0; i < p.records.size(); ++i) out.results.push_back(map_payload_record(*m, p.records[i], i));
-      json::JsonWriter w;
-      mapping::write_output(w, out);
-      std::cout << w.str() << "\n";
-      if (out.document_error) throw CommandFailed(kExitFailed, out.document_error->message);
+      write_results_streaming(ctx, *m, c, p, *check_refs, !*no_check_refs && std::getenv("HUB_POSTGRES_URL") != nullptr);
     });
   }
 

@@ -106,7 +106,7 @@ TEST_CASE("verified personal ID: a different ID is held for review - not checked
   CHECK(std::string(d["data"]["personal_id"].GetString()) == "031214000999");
   CHECK(count_rows("natural_key where key_value = '031214000999' and record_id = '" + nam + "'") == "1");
   CHECK(count_rows("natural_key where key_value = '031214000303'") == "0");
-  CHECK(count_rows("golden_record where id = '" + nam + "' and lineage->'personal_id' ? 'decided_by'") == "1");
+  CHECK(count_rows("golden_record where id = '" + nam + "' and field_lineage(lineage, 'personal_id') ? 'decided_by'") == "1");
   CHECK(std::stoi(count_rows("change_log where record_id = '" + nam + "'")) == std::stoi(changes_before) + 1);
   CHECK(count_rows("audit_log where action = 'review.decide' and target = 'review_item/" + item + "'") == "1");
   auto twice = call(hub, "POST", "/v1/admin/review/" + item, ops, R"({"decision": "keep"})");

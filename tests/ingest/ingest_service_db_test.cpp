@@ -295,3 +295,28 @@ TEST_CASE("a push stored but not answered: 503 names the batch and a resend with
   CHECK(count_rows("golden_record where entity = 'student'") == "3");
   CHECK(count_rows("change_log where entity = 'student'") == "3");
 }
+
+// A queued push is read back from the inbox a slice at a time (4 MiB; a whole bytea result of a
+// 32 MB body held three copies of it). Guards the reassembly: a body of several slices, with
+// multi-byte characters across their boundaries, is processed as sent.
+TEST_CASE("a queued push larger than a slice of the inbox is read back whole", "[db][ingest]") {
+  reset_database();
+  auto p = partners_with_schools();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_INGEST_SYNC_MAX_RECORDS", "1"}});
+  REQUIRE(hub.start());
+  std::string body = admissions("BIG", {"000101", "000102", "000103"});
+  std::string padding;
+  for (int i = 0; i < 1800000; ++i) padding += "Ắ";  // 3 bytes each: 5.4 MB, not a multiple of a slice
+  body.insert(1, "\"ghiChu\":\"" + padding + "\",");
+  auto r = push(hub, p.admissions, "admissions", body);
+  REQUIRE(r.status == 202);
+  auto done = wait_for_status(hub, p.admissions, r.headers["location"], "done", 60);
+  REQUIRE(std::string(done["status"].GetString()) == "done");
+  CHECK(done["counts"]["accepted"].GetInt() == 3);
+  CHECK(sql_value("select octet_length(body) > 4194304 from inbox_batch where id = " +
+                  std::to_string(done["batch_id"].GetInt64())) == "t");
+  CHECK(sql_value("select octet_length(body) = " + std::to_string(body.size()) + " from inbox_batch where id = " +
+                  std::to_string(done["batch_id"].GetInt64())) == "t");
+  CHECK(count_rows("golden_record where entity = 'student' and data->>'personal_id' in"
+                   " ('031214000101', '031214000102', '031214000103')") == "3");
+}

@@ -180,11 +180,11 @@ TEST_CASE("school year rollover: plan - review - apply once", "[db][ingest][roll
                   "' and data->>'school_year' = '2025-2026'") == "2");
   CHECK(count_rows("record_version v join golden_record g on g.id = v.record_id where g.data->>'student' = '" + promoted +
               "' and g.entity = 'enrollment'") == "3");
-  CHECK(sql_value("select lineage->'valid_to'->>'partner' from golden_record where entity = 'enrollment' and"
+  CHECK(sql_value("select field_lineage(lineage, 'valid_to')->>'partner' from golden_record where entity = 'enrollment' and"
                   " data->>'student' = '" + promoted + "' and data->>'school_year' = '2025-2026'") == "rollover");
-  CHECK(sql_value("select lineage->'grade'->>'partner' from golden_record where entity = 'enrollment' and"
+  CHECK(sql_value("select field_lineage(lineage, 'grade')->>'partner' from golden_record where entity = 'enrollment' and"
                   " data->>'student' = '" + promoted + "' and data->>'school_year' = '2026-2027'") == "rollover");
-  CHECK(sql_value("select lineage->'grade'->>'mapping_version' from golden_record where entity = 'enrollment' and"
+  CHECK(sql_value("select field_lineage(lineage, 'grade')->>'mapping_version' from golden_record where entity = 'enrollment' and"
                   " data->>'student' = '" + promoted + "' and data->>'school_year' = '2026-2027'") ==
         "rollover plan " + std::to_string(plan2));
   CHECK(sql_value("select status from inbox_batch where id = " + batch) == "done");

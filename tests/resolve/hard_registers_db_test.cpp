@@ -194,7 +194,7 @@ TEST_CASE("a record without a birth date updates the student its ID names - one 
   CHECK(statuses(t) == std::vector<std::string>{"merged"});
   CHECK(students(t) == std::vector<std::string>{yen});
   CHECK(sql_value("select data->>'birth_date' from golden_record where id = '" + yen + "'") == "2011-12-31");
-  CHECK(sql_value("select lineage->'birth_date'->>'partner' from golden_record where id = '" + yen + "'") == "demo-admissions");
+  CHECK(sql_value("select field_lineage(lineage, 'birth_date')->>'partner' from golden_record where id = '" + yen + "'") == "demo-admissions");
   CHECK(sql_value("select data->>'moet_student_code' from golden_record where id = '" + yen + "'") == "HS-0777");
   // The ministry code alone, from another platform, without a birth date: the same student.
   auto t2 = push_feed(*h.process, h.transcripts2, "transcripts", transcripts({{"T2-1", "Do Hai Yen", "", "F", "", "HS-0777"}}));

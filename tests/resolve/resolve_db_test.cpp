@@ -116,7 +116,7 @@ TEST_CASE("one child from two partners: spelling - date format - missing ID - na
   // and the transcript platform's ministry code is added; lineage says who sent which value.
   std::string trang = ad["results"][0]["entities"]["student"].GetString();
   CHECK(sql_value("select data->>'full_name' from golden_record where id = '" + trang + "'") == "Nguyễn Thị Thu Trang");
-  CHECK(sql_value("select lineage->'full_name'->>'partner' from golden_record where id = '" + trang + "'") ==
+  CHECK(sql_value("select field_lineage(lineage, 'full_name')->>'partner' from golden_record where id = '" + trang + "'") ==
         "demo-admissions");
   std::string nam_a = ad["results"][2]["entities"]["student"].GetString();
   std::string nam_t = td["results"][2]["entities"]["student"].GetString();

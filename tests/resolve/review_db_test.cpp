@@ -179,7 +179,7 @@ TEST_CASE("resolve merge: the higher-ranked source value survives per field and 
     return sql_value("select data->>'" + f + "' from golden_record where id = '" + survivor + "'");
   };
   auto from = [&](const std::string& f) {
-    return sql_value("select lineage->'" + f + "'->>'partner' from golden_record where id = '" + survivor + "'");
+    return sql_value("select field_lineage(lineage, '" + f + "')->>'partner' from golden_record where id = '" + survivor + "'");
   };
   // survivorship: full_name and birth_date rank demo-admissions first.
   CHECK(field("full_name") == "Lê Hoàng Nam");

@@ -44,7 +44,7 @@ std::string golden(const std::string& id, const std::string& field) {
 }
 
 std::string lineage_partner(const std::string& id, const std::string& field) {
-  return sql_value("select lineage->'" + field + "'->>'partner' from golden_record where id = '" + id + "'");
+  return sql_value("select field_lineage(lineage, '" + field + "')->>'partner' from golden_record where id = '" + id + "'");
 }
 
 // The open match review item raised for `record`: "<candidate> <reason code>", "" when none.
@@ -122,7 +122,7 @@ TEST_CASE("resolve staff from the HR register and the sector database - one teac
   CHECK(golden(ha, "personal_id") == "031185001234");
   CHECK(golden(ha, "moet_staff_code") == "GV31-0012-001");
   CHECK(lineage_partner(ha, "moet_staff_code") == "demo-ops");
-  CHECK(sql_value("select lineage->'moet_staff_code'->>'source_id' from golden_record where id = '" + ha + "'") ==
+  CHECK(sql_value("select field_lineage(lineage, 'moet_staff_code')->>'source_id' from golden_record where id = '" + ha + "'") ==
         "GV31-0012-001");
   CHECK(golden(thang, "birth_date") == "1979-11-04");
   CHECK(lineage_partner(thang, "birth_date") == "demo-hr");
