@@ -61,5 +61,6 @@ void add_report_commands(CLI::App& app, CliContext& ctx);
 void add_pending_commands(CLI::App& app, CliContext& ctx);
 void add_user_commands(CLI::App& app, CliContext& ctx);
 void add_retention_command(CLI::App& app, CliContext& ctx);
+void add_partition_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace hub::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   hub::cli::add_pending_commands(app, ctx);
   hub::cli::add_user_commands(app, ctx);
   hub::cli::add_retention_command(app, ctx);
+  hub::cli::add_partition_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
