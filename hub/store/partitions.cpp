@@ -130,6 +130,9 @@ std::vector<MonthPartition> old_partitions(pqxx::work& tx, int older_than_months
 void detach_partition(pqxx::work& tx, const MonthPartition& p, bool drop, const std::string& actor,
                       const std::string& source) {
   tx.exec("set local lock_timeout = '10s'");
+  std::string last_seq;  // change_log: its last change, for sync.cursor_expired; else NULL
+  if (p.parent == "change_log")
+    if (auto r = tx.exec("select max(seq) from " + tx.quote_name(p.name)); !r[0][0].is_null()) last_seq = r[0][0].c_str();
   tx.exec("alter table " + tx.quote_name(p.parent) + " detach partition " + tx.quote_name(p.name));
   if (p.parent == "inbox_batch")
     tx.exec_params(
@@ -137,11 +140,12 @@ void detach_partition(pqxx::work& tx, const MonthPartition& p, bool drop, const 
         " and received_at < $2::date::timestamp at time zone 'UTC'",
         p.from, p.to);
   tx.exec_params(
-      "insert into detached_partition(name, parent, range_from, range_to, rows, dropped_at)"
-      " values ($1, $2, $3::date::timestamp at time zone 'UTC', $4::date::timestamp at time zone 'UTC', $5,"
-      " case when $6 then now() end)"
-      " on conflict (name) do update set detached_at = now(), rows = excluded.rows, dropped_at = excluded.dropped_at",
-      p.name, p.parent, p.from, p.to, p.rows, drop);
+      "insert into detached_partition(name, parent, range_from, range_to, rows, last_seq, dropped_at)"
+      " values ($1, $2, $3::date::timestamp at time zone 'UTC', $4::date::timestamp at time zone 'UTC', $5, $6,"
+      " case when $7 then now() end)"
+      " on conflict (name) do update set detached_at = now(), rows = excluded.rows, last_seq = excluded.last_seq,"
+      " dropped_at = excluded.dropped_at",
+      p.name, p.parent, p.from, p.to, p.rows, last_seq.empty() ? nullptr : last_seq.c_str(), drop);
   if (drop) tx.exec("drop table " + tx.quote_name(p.name));
   json::JsonWriter d;
   d.begin_object().kv("table", p.parent).kv("from", p.from).kv("to", p.to).kv("rows", p.rows).end_object();

@@ -75,6 +75,20 @@ TEST_CASE("hubctl partitions plans then detaches old months with audit rows", "[
   // The newer month is untouched.
   CHECK(count_rows("change_log") == "1");
   CHECK(count_rows("record_version") == "1");
+
+  // A pull consumer whose cursor is before the detached month's changes is told so, never
+  // served the newer changes as if nothing were missing.
+  std::string last_detached = sql_value("select last_seq from detached_partition where parent = 'change_log'");
+  REQUIRE(last_detached == sql_value("select max(seq) from change_log_p" + month));
+  HubProcess hub;
+  REQUIRE(hub.start());
+  std::string warehouse = add_partner("demo-warehouse", {"--scope", "pull:*"});
+  auto expired = get(hub.url("/v1/changes/school?after=0"), warehouse);
+  CHECK(expired.status == 409);
+  CHECK(expired.body.find("sync.cursor_expired") != std::string::npos);
+  auto on = get(hub.url("/v1/changes/school?after=" + last_detached), warehouse);
+  CHECK(on.status == 200);
+  CHECK(on.body.find("\"op\":\"update\"") != std::string::npos);
 }
 
 TEST_CASE("hubctl partitions refuses months still needed and drops them once free", "[db][tools][partitions]") {

@@ -185,6 +185,7 @@ create table detached_partition (
   range_from  timestamptz not null,
   range_to    timestamptz not null,
   rows        bigint not null,
+  last_seq    bigint,  -- change_log: its last change; a pull cursor before it is refused (sync.cursor_expired)
   detached_at timestamptz not null default now(),
   dropped_at  timestamptz
 );
