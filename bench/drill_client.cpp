@@ -9,7 +9,9 @@
 // exactly one student per record sent.
 //
 //   ./drill_client --url http://127.0.0.1:8090 --token TOKEN [--clients 3] [--records 1000]
-//                  [--seconds 30] [--first 0] [--key-prefix drill-] [--follow 1]
+//                  [--seconds 30] [--first 0] [--key-prefix drill-] [--follow 1] [--max-pushes 0]
+//
+// --max-pushes N: stop after N pushes in all (0: no limit but --seconds).
 //
 // --follow 0: a push answered 202 (stored, queued for the background workers) counts as sent and
 // the client goes on with its next push at once, as a vendor that checks its batches later does:
@@ -52,6 +54,7 @@ struct Options {
   int clients = 3, records = 1000, seconds = 30;
   long long first = 0;
   bool follow = true;
+  long long max_pushes = 0;
 };
 
 struct Reply {
@@ -254,6 +257,7 @@ int main(int argc, char** argv) {
     else if (a == "--first") o.first = std::stoll(v);
     else if (a == "--key-prefix") o.key_prefix = v;
     else if (a == "--follow") o.follow = v != "0";
+    else if (a == "--max-pushes") o.max_pushes = std::stoll(v);
     else {
       std::cerr << "drill_client: unknown option " << a << "\n";
       return 2;
@@ -275,6 +279,10 @@ int main(int argc, char** argv) {
       std::mt19937 rng(static_cast<unsigned>(c + 1));
       while (ok && Clock::now() < end) {
         long long first = next.fetch_add(o.records);
+        if (o.max_pushes > 0 && first >= o.first + o.max_pushes * o.records) {
+          next.fetch_sub(o.records);
+          break;
+        }
         std::string key = o.key_prefix + std::to_string(first);
         if (!push_one(o, st, key, payload(first, o.records), rng)) ok = false;
       }

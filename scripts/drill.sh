@@ -21,6 +21,8 @@
 #   BENCH_SECONDS=30     load per cluster size in `bench`
 #   DRILL_RECEIVER_DOWN=180   seconds the warehouse receiver stays stopped (`receiver`; 20 in CI)
 #   DRILL_INBOX_CLIENTS=6     vendor clients pushing without waiting (`inbox`)
+#   DRILL_INBOX_PUSHES=60     1,000-record pushes in all (`inbox`): they arrive in seconds and
+#                             take the workers minutes
 #   HUB_RUN_DIR=.run/drill, HUB_PG_PORT=55542, HUB_REDIS_PORT=56542,
 #   HUB_CLUSTER_LISTEN=127.0.0.1:8095, HUB_CLUSTER_HUB_PORT=18095   (the cluster's own)
 # Exit 0 when every check passed, 1 when one failed (the failing check is printed).
@@ -257,7 +259,7 @@ case "${1:-}" in
     sample_inbox &
     sampler=$!
     "$build/drill_client" --url "$url" --token "$token" --clients "$inbox_clients" --seconds "$seconds" \
-      --key-prefix inbox- --follow 0 >"$HUB_RUN_DIR/drill-inbox.json" || failed=1
+      --key-prefix inbox- --follow 0 --max-pushes "${DRILL_INBOX_PUSHES:-60}" >"$HUB_RUN_DIR/drill-inbox.json" || failed=1
     load_end=$(date +%s.%N)
     pushes=$(jq -r .pushes "$HUB_RUN_DIR/drill-inbox.json")
     while [ "$(sql "select count(*) from inbox_batch where status in ('received', 'processing')")" != 0 ]; do

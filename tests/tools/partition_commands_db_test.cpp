@@ -80,7 +80,7 @@ TEST_CASE("hubctl partitions plans then detaches old months with audit rows", "[
   // served the newer changes as if nothing were missing.
   std::string last_detached = sql_value("select last_seq from detached_partition where parent = 'change_log'");
   REQUIRE(last_detached == sql_value("select max(seq) from change_log_p" + month));
-  HubProcess hub;
+  HubProcess hub({{"HUB_PUBLICATION_SECRET", "partitions-test-secret-0123"}, {"HUB_SYNC_PUSH", "false"}});
   REQUIRE(hub.start());
   std::string warehouse = add_partner("demo-warehouse", {"--scope", "pull:*"});
   auto expired = get(hub.url("/v1/changes/school?after=0"), warehouse);
