@@ -149,9 +149,9 @@ begin
 end
 $$;
 
--- One row per Idempotency-Key ever used by a partner, so a retry months later still finds its
--- batch (or, once that batch's month was dropped, is refused rather than stored twice: see
--- hubctl partitions).
+-- One row per Idempotency-Key a partner used, so a retry months later still finds its batch in
+-- whichever month it lives. `hubctl partitions` forgets the keys of the inbox months it detaches
+-- (at least retention.raw_payload_days old).
 create table inbox_idempotency (
   partner_id      bigint not null,
   idempotency_key text not null,
