@@ -9,7 +9,14 @@
 // exactly one student per record sent.
 //
 //   ./drill_client --url http://127.0.0.1:8090 --token TOKEN [--clients 3] [--records 1000]
-//                  [--seconds 30] [--first 0] [--key-prefix drill-]
+//                  [--seconds 30] [--first 0] [--key-prefix drill-] [--follow 1] [--max-pushes 0]
+//
+// --max-pushes N: stop after N pushes in all (0: no limit but --seconds).
+//
+// --follow 0: a push answered 202 (stored, queued for the background workers) counts as sent and
+// the client goes on with its next push at once, as a vendor that checks its batches later does:
+// the inbox then fills faster than the workers drain it (scripts/drill.sh inbox). Counted apart
+// as "queued"; their latency is the time to the 202.
 //
 // Pushes start for --seconds (each push then runs to its end, however long its retries take).
 // Children are numbered from --first; the run uses clients x pushes x records numbers and prints
@@ -46,6 +53,8 @@ struct Options {
   std::string url, token, key_prefix = "drill-";
   int clients = 3, records = 1000, seconds = 30;
   long long first = 0;
+  bool follow = true;
+  long long max_pushes = 0;
 };
 
 struct Reply {
@@ -140,7 +149,7 @@ std::string payload(long long first, int records) {
 
 struct Stats {
   std::mutex m;
-  long long pushes = 0, records = 0, polls = 0, failures = 0, reviews = 0;
+  long long pushes = 0, records = 0, polls = 0, failures = 0, reviews = 0, queued = 0;
   std::map<std::string, long long> retries;  // by reason: the status, or "connection"
   std::vector<double> latency_ms;
   double longest_recovery_s = 0;
@@ -211,6 +220,14 @@ bool push_one(const Options& o, Stats& st, const std::string& key, const std::st
         std::cerr << "drill_client: " << key << " ended " << status << ": " << r.body.substr(0, 400) << "\n";
         return false;
       }
+      if (!o.follow && r.status == 202 && batch_url.empty()) {
+        std::lock_guard lock(st.m);
+        ++st.pushes;
+        ++st.queued;
+        st.records += o.records;
+        st.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+        return true;
+      }
       // Stored, not finished yet (its hub died or it was queued): follow it.
       if (batch_url.empty() && !r.location.empty()) batch_url = o.url + r.location;
       if (!failing_since) failing_since = Clock::now();
@@ -239,6 +256,8 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") o.seconds = std::stoi(v);
     else if (a == "--first") o.first = std::stoll(v);
     else if (a == "--key-prefix") o.key_prefix = v;
+    else if (a == "--follow") o.follow = v != "0";
+    else if (a == "--max-pushes") o.max_pushes = std::stoll(v);
     else {
       std::cerr << "drill_client: unknown option " << a << "\n";
       return 2;
@@ -260,6 +279,10 @@ int main(int argc, char** argv) {
       std::mt19937 rng(static_cast<unsigned>(c + 1));
       while (ok && Clock::now() < end) {
         long long first = next.fetch_add(o.records);
+        if (o.max_pushes > 0 && first >= o.first + o.max_pushes * o.records) {
+          next.fetch_sub(o.records);
+          break;
+        }
         std::string key = o.key_prefix + std::to_string(first);
         if (!push_one(o, st, key, payload(first, o.records), rng)) ok = false;
       }
@@ -271,7 +294,7 @@ int main(int argc, char** argv) {
       .kv("next_first", next.load()).kv("seconds", std::round(wall * 10) / 10)
       .kv("records_per_second", std::round(static_cast<double>(st.records) / wall))
       .kv("p50_ms", std::round(percentile(st.latency_ms, 50))).kv("p99_ms", std::round(percentile(st.latency_ms, 99)))
-      .kv("polls", st.polls).kv("longest_recovery_s", std::round(st.longest_recovery_s * 10) / 10).key("retries").begin_object();
+      .kv("polls", st.polls).kv("queued", st.queued).kv("longest_recovery_s", std::round(st.longest_recovery_s * 10) / 10).key("retries").begin_object();
   long long total = 0;
   for (const auto& [reason, n] : st.retries) total += n;
   w.kv("total", total);

@@ -25,6 +25,7 @@
 #include "hub/store/audit_log.h"
 #include "hub/store/migrations.h"
 #include "hub/store/partner_store.h"
+#include "hub/store/partitions.h"
 #include "hub/store/pg_pool.h"
 #include "hub/sync/outbox_worker.h"
 #include "hub/sync/publication.h"
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
                                       {"error", e.what()}});
     return 1;
   }
+  hub::PartitionKeeper partitions(pg);  // this month and the next ones exist before any write
+  partitions.start();
   ingest.start_workers(config.ingest.workers);
   pending_release.start();
   // Push connectors (config/publication.yaml): each consumer's changes to its sink.

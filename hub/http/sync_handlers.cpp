@@ -128,6 +128,12 @@ void register_sync_routes(Router& router, Components& c) {
                              ": the hub's database was restored to an earlier point, so changes you read may be "
                              "gone; replay from a snapshot (or after=0) instead of going on from this cursor",
                          "after");
+                  if (auto gone = sync::cursor_expired(tx, after))
+                    fail(ProblemKind::kConflict, "sync.cursor_expired",
+                         "changes after after=" + std::to_string(after) + " up to " + std::to_string(*gone) +
+                             " were in months of the change log the operators detached: start again from a "
+                             "snapshot, then read from after=" + std::to_string(*gone),
+                         "after");
                   return sync::read_changes(tx, {entity}, after, limit + 1);
                 });
                 bool more = static_cast<int>(rows.size()) > limit;

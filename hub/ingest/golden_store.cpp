@@ -16,6 +16,7 @@
 #include "hub/store/change_log.h"
 #include "hub/store/copy_rows.h"
 #include "hub/store/corrections.h"
+#include "hub/store/partitions.h"
 #include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
 
@@ -818,8 +819,10 @@ struct Outcomes {
 void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<RecordResult>& results, Chunk& chunk,
                      const std::vector<IdChange>& id_changes, Outcomes& o) {
   o.out.resize(results.size());
-  CopyRows<7> rows("batch_record", {"batch_id", "index", "source_id", "status", "entities", "errors", "mapping_version"});
+  CopyRows<8> rows("batch_record", {"batch_id", "index", "source_id", "status", "entities", "errors", "mapping_version",
+                                    "batch_received_at"});
   const std::string batch_text = std::to_string(ctx.batch_id);
+  const std::string received_at = batch_received_at(tx, ctx.batch_id);  // the partition key
   o.reviews.begin_array();
   o.matches.begin_array();
   for (std::size_t v = 0; v < results.size(); ++v) {
@@ -869,7 +872,8 @@ void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<Record
     errs.begin_array();
     for (const auto& i : out.errors) mapping::write_issue(errs, i);
     errs.end_array();
-    rows.add({batch_text, std::to_string(out.index), out.source_id, out.status, ents.str(), errs.str(), ctx.mapping_version});
+    rows.add({batch_text, std::to_string(out.index), out.source_id, out.status, ents.str(), errs.str(), ctx.mapping_version,
+              received_at});
   }
   o.reviews.end_array();
   o.matches.end_array();

@@ -186,13 +186,20 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   // The payload is stored (and committed) before any processing, with its idempotency key.
   long long batch_id = 0;
   if (!replay_of) pg_.with_transaction([&](pqxx::work& tx) {
+    // The key is claimed first (inbox_idempotency: unique across the inbox's monthly partitions);
+    // a key taken by a concurrent push waits for it here, then leaves batch_id 0.
+    if (!idempotency_key.empty() &&
+        tx.exec_params("insert into inbox_idempotency(partner_id, idempotency_key) values ($1, $2)"
+                       " on conflict do nothing returning 1",
+                       caller.partner_id, idempotency_key).empty())
+      return;
     auto row = tx.exec_params(
         "insert into inbox_batch(partner_id, feed, content_type, body, body_sha256, idempotency_key,"
         " request_id, status, record_count, lease_owner, lease_until, started_at)"
         " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
         "   case when $10::text is null then null else now() + make_interval(secs => $11) end,"
         "   case when $10::text is null then null else now() end)"
-        " on conflict (partner_id, idempotency_key) where idempotency_key is not null do nothing returning id",
+        " returning id",
         caller.partner_id, feed, is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
         pqxx::binarystring(body), pqxx::binarystring(hash),
         idempotency_key.empty() ? nullptr : idempotency_key.c_str(), request_id,

@@ -439,6 +439,8 @@ Result<RolloverApplied> Rollover::apply(long long plan_id, const std::string& fr
           .kv("changes", static_cast<long long>(changes.size())).end_object();
       std::string version = "rollover plan " + std::to_string(plan_id);
       // The idempotency key makes a second batch for the same plan impossible.
+      tx.exec_params("insert into inbox_idempotency(partner_id, idempotency_key) values ($1, $2)", partner_id,
+                     "rollover-plan-" + std::to_string(plan_id));
       out.batch_id = tx.exec_params1(
           "insert into inbox_batch(partner_id, feed, content_type, body, body_sha256, idempotency_key, status,"
           " record_count, next_index, mapping_version, started_at)"

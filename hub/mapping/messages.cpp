@@ -128,6 +128,7 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"publication.units", "Phạm vi đơn vị hành chính không cho phép xem dữ liệu này"},
       {"sync.unknown_entity", "Loại bản ghi không tồn tại"},
       {"sync.cursor_ahead", "Con trỏ đồng bộ vượt quá nhật ký thay đổi do cơ sở dữ liệu đã được khôi phục; hãy đồng bộ lại từ đầu hoặc từ bản chụp"},
+      {"sync.cursor_expired", "Các thay đổi sau con trỏ đồng bộ đã được chuyển khỏi nhật ký thay đổi; hãy đồng bộ lại từ bản chụp"},
       {"sink.options", "Tùy chọn của kênh đẩy dữ liệu không hợp lệ"},
       {"sink.unknown", "Kênh đẩy dữ liệu không tồn tại"},
       {"review.not_found", "Không tìm thấy mục chờ duyệt"},

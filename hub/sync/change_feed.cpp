@@ -24,6 +24,13 @@ std::optional<long long> cursor_ahead(pqxx::transaction_base& tx, long long afte
   return std::nullopt;
 }
 
+std::optional<long long> cursor_expired(pqxx::transaction_base& tx, long long after) {
+  auto r = tx.exec_params1(
+      "select max(last_seq) from detached_partition where parent = 'change_log' and last_seq > $1", after);
+  if (r[0].is_null()) return std::nullopt;
+  return r[0].as<long long>();
+}
+
 std::vector<ChangeRow> read_changes(pqxx::transaction_base& tx, const std::vector<std::string>& entities,
                                     long long after, int limit) {
   // The data of the version the change made; the current data when that version is not kept

@@ -35,6 +35,11 @@ struct ChangeRow {
 // consumer must replay), else nullopt.
 std::optional<long long> cursor_ahead(pqxx::transaction_base& tx, long long after);
 
+// When changes after the cursor were in a month of the change log that `hubctl partitions`
+// detached: the last seq of those months (the consumer starts again from a snapshot and reads
+// after it), else nullopt.
+std::optional<long long> cursor_expired(pqxx::transaction_base& tx, long long after);
+
 // Changes with seq > after of the given entities (all when empty), in seq order, at most limit.
 std::vector<ChangeRow> read_changes(pqxx::transaction_base& tx, const std::vector<std::string>& entities,
                                     long long after, int limit);

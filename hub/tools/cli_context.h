@@ -69,5 +69,6 @@ void add_units_commands(CLI::App& app, CliContext& ctx);
 Result<std::string> decide_commune(CliContext& ctx, const resolve::RuleSet& rules,
                                    long long id, const std::string& commune);
 void add_school_commands(CLI::App& app, CliContext& ctx);
+void add_partition_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace hub::cli

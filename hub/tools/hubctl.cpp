@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   hub::cli::add_retention_command(app, ctx);
   hub::cli::add_units_commands(app, ctx);
   hub::cli::add_school_commands(app, ctx);
+  hub::cli::add_partition_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -75,8 +75,8 @@ void WarehouseReceiver::clear() {
   counters_ = Counters{};
 }
 
-void WarehouseReceiver::start(int port) {
-  {
+void WarehouseReceiver::start(int port, bool fresh) {
+  if (fresh) {
     pqxx::connection c(postgres_url_);
     pqxx::work tx(c);
     const std::string s = tx.quote_name(schema_);

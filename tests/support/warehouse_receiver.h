@@ -41,7 +41,9 @@ class WarehouseReceiver {
   WarehouseReceiver(const WarehouseReceiver&) = delete;
   WarehouseReceiver& operator=(const WarehouseReceiver&) = delete;
 
-  void start(int port = 0);  // 0 = a free port
+  // port 0 = a free port. fresh = false keeps the schema as it is: a receiver process started
+  // again after an outage (scripts/drill.sh receiver), not a new warehouse.
+  void start(int port = 0, bool fresh = true);
   void stop();
   int port() const { return port_; }
   std::string url() const;  // where the hub POSTs: http://127.0.0.1:<port>/v1/hub-changes

@@ -56,10 +56,10 @@ create table school_event (
   decision_number text not null,
   predecessors    uuid[] not null,
   successors      uuid[] not null,
-  batch_id        bigint references inbox_batch(id),  -- the golden-store batch of the changes
+  batch_id        bigint,  -- the golden-store batch of the changes (no foreign key: inbox_batch is partitioned by month)
   applied_by      text not null,
   applied_at      timestamptz not null default now(),
-  undo_batch_id   bigint references inbox_batch(id),
+  undo_batch_id   bigint,
   undone_by       text,
   undone_at       timestamptz
 );
