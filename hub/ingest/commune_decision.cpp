@@ -148,10 +148,12 @@ Result<std::string> CommuneDecision::decide(long long review_id, const std::stri
         why.begin_object().kv("decided_by", actor).kv("review_item", review_id).end_object();
         for (const auto& [entity, id] : outcome.entities)
           tx.exec_params(
-              "update golden_record set lineage = lineage || (select coalesce(jsonb_object_agg(d.k, lineage->d.k || $2::jsonb), '{}')"
-              "   from jsonb_each_text(data) d(k, v) where d.v = $3 and d.k like '%commune%' and lineage ? d.k"
-              "   and lineage->d.k->>'batch' = $4::text)"
-              " where id = $1::uuid",
+              "update golden_record set lineage = lineage || c.decided"
+              " from (select jsonb_object_agg(d.k, field_lineage(g.lineage, d.k) || $2::jsonb) as decided"
+              "       from golden_record g cross join jsonb_each_text(g.data) d(k, v)"
+              "       where g.id = $1::uuid and d.v = $3 and d.k like '%commune%'"
+              "         and field_lineage(g.lineage, d.k)->>'batch' = $4::text) c"
+              " where id = $1::uuid and c.decided is not null",
               id, why.str(), commune, batch_id);
 
         tx.exec_params(

@@ -86,7 +86,7 @@ Result<int> write_recode(pqxx::work& tx, ChangeLog& changes, const std::string& 
                                      "; nothing was changed");
   int version = tx.exec_params1(
                       "update golden_record set data = jsonb_set(data, array[$2], to_jsonb($3::text)),"
-                      " lineage = jsonb_set(lineage, array[$2], coalesce(lineage->$2, '{}') || $4::jsonb),"
+                      " lineage = lineage || jsonb_build_object($2, coalesce(field_lineage(lineage, $2), '{}') || $4::jsonb),"
                       " version = version + 1, updated_at = now() where id = $1::uuid returning version",
                       record_id, field, code, why)[0]
                     .as<int>();

@@ -66,6 +66,8 @@ module.exports = async () => {
   const token = (name, ...args) => hubctl(['partner', 'add', name, ...args]).trim().split('\n').pop();
   const ops = token('demo-ops', '--scope', 'admin', '--scope', 'ingest:school', '--scope', 'ingest:class', '--scope', 'ingest:staff');
   const hr = token('demo-hr', '--scope', 'ingest:staff', '--unit', 'province:31');
+  // pushed by the split-commune test (its sample holds a record of a split commune)
+  const admissions = token('demo-admissions', '--scope', 'ingest:student', '--scope', 'ingest:admission_application', '--unit', 'province:31');
   const push = async (tok, feed, file) => {
     const res = await fetch(`${base}/v1/ingest/${feed}`, {
       method: 'POST',
@@ -84,6 +86,6 @@ module.exports = async () => {
   user('phuong.lechan', 'commune_staff', '--units', 'commune:11383');
   user('thu.lock', 'dept_staff');
 
-  fs.writeFileSync(STATE, JSON.stringify({ base, pid: hub.pid, password: PASSWORD, pg }));
+  fs.writeFileSync(STATE, JSON.stringify({ base, pid: hub.pid, password: PASSWORD, pg, admissions }));
   hub.unref();
 };

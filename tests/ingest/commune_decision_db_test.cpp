@@ -69,9 +69,9 @@ TEST_CASE("a split commune review is decided with the new commune code and the r
   CHECK(std::string(out["status"].GetString()) == "accepted");
   std::string student = out["entities"]["student"].GetString();
   CHECK(sql_value("select data->>'residence_commune' from golden_record where id = '" + student + "'") == "11329");
-  CHECK(sql_value("select lineage->'residence_commune'->>'decided_by' from golden_record where id = '" + student + "'")
+  CHECK(sql_value("select field_lineage(lineage, 'residence_commune')->>'decided_by' from golden_record where id = '" + student + "'")
             .rfind("hubctl:", 0) == 0);
-  CHECK(sql_value("select lineage->'residence_commune'->>'partner' from golden_record where id = '" + student + "'") ==
+  CHECK(sql_value("select field_lineage(lineage, 'residence_commune')->>'partner' from golden_record where id = '" + student + "'") ==
         "demo-admissions");
   CHECK(sql_value("select status from batch_record where batch_id = " + batch + " and index = 3") == "accepted");
   CHECK(count_rows("batch_record where batch_id = " + batch) == "7");  // replaced, not added

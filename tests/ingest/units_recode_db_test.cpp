@@ -76,9 +76,9 @@ TEST_CASE("units recode: old commune codes become new versions and a split is de
   CHECK(count_rows("record_version where record_id = '" + an + "' and version = " + std::to_string(std::stoi(an_version) + 1) +
                    " and data->>'residence_commune' = '11311'") == "1");
   CHECK(count_rows("change_log where op = 'update' and record_id in ('" + an + "', '" + school + "')") == "2");
-  CHECK(sql_value("select lineage->'residence_commune'->>'recoded_from' || ' ' ||"
-                  " (lineage->'residence_commune'->>'units_recode_plan') || ' ' ||"
-                  " (lineage->'residence_commune'->>'crosswalk') || ' ' || (lineage->'residence_commune'->>'partner')"
+  CHECK(sql_value("select field_lineage(lineage, 'residence_commune')->>'recoded_from' || ' ' ||"
+                  " (field_lineage(lineage, 'residence_commune')->>'units_recode_plan') || ' ' ||"
+                  " (field_lineage(lineage, 'residence_commune')->>'crosswalk') || ' ' || (field_lineage(lineage, 'residence_commune')->>'partner')"
                   " from golden_record where id = '" + an + "'") == "11320 " + plan_id + " admin_crosswalk demo-admissions");
   CHECK(count_rows("audit_log where action = 'units.recode_apply'") == "1");
   const std::string item = sql_value("select id from review_item where kind = 'unit_recode' and status = 'open'");
@@ -103,7 +103,7 @@ TEST_CASE("units recode: old commune codes become new versions and a split is de
   auto decided = hubctl({"review", "decide", item, "commune=11359"});
   REQUIRE(decided.exit_code == 0);
   CHECK(field(other, "residence_commune") == "11359");
-  CHECK(sql_value("select lineage->'residence_commune'->>'decided_by' from golden_record where id = '" + other + "'")
+  CHECK(sql_value("select field_lineage(lineage, 'residence_commune')->>'decided_by' from golden_record where id = '" + other + "'")
             .rfind("hubctl:", 0) == 0);
   CHECK(sql_value("select status || ' ' || decision from review_item where id = " + item) == "resolved commune");
   CHECK(count_rows("change_log where op = 'update' and record_id = '" + other + "'") == "1");

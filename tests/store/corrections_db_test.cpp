@@ -121,13 +121,13 @@ TEST_CASE("a person's correction is a new version whose lineage names the person
   REQUIRE(phone.status == 200);
   CHECK(sql_value("select data->>'phone' from golden_record where id = '" + own + "'") == "02253857999");
   CHECK(address_of(own) == "17 Nguyễn Đức Cảnh, phường Lê Chân");
-  CHECK(sql_value("select lineage->'address'->>'partner' from golden_record where id = '" + own + "'") == "user:le.chan");
+  CHECK(sql_value("select field_lineage(lineage, 'address')->>'partner' from golden_record where id = '" + own + "'") == "user:le.chan");
 
   // The vendor fixed its data: a new address applies, with the vendor's lineage.
   auto fixed = replaced(replaced(schools, "0225 3857 123", "0225 3857 999"), old_address, "19 Nguyễn Đức Cảnh, phường Lê Chân");
   REQUIRE(push_feed(hub, ops, "schools", fixed).status == 200);
   CHECK(address_of(own) == "19 Nguyễn Đức Cảnh, phường Lê Chân");
-  CHECK(sql_value("select lineage->'address'->>'partner' from golden_record where id = '" + own + "'") == "demo-ops");
+  CHECK(sql_value("select field_lineage(lineage, 'address')->>'partner' from golden_record where id = '" + own + "'") == "demo-ops");
   // From then on the vendor's values follow the usual rules, the old one included.
   REQUIRE(push_feed(hub, ops, "schools", replaced(schools, "0225 3857 123", "0225 3857 999")).status == 200);
   CHECK(address_of(own) == old_address);
@@ -202,5 +202,5 @@ TEST_CASE("a correction is checked like vendor data and refused with the field a
                   {"Authorization: Bearer " + fixer, "Content-Type: application/json"});
   INFO(byp.body);
   CHECK(byp.status == 201);
-  CHECK(sql_value("select lineage->'area'->>'partner' from golden_record where id = '" + id + "'") == "so-fixer");
+  CHECK(sql_value("select field_lineage(lineage, 'area')->>'partner' from golden_record where id = '" + id + "'") == "so-fixer");
 }

@@ -178,7 +178,7 @@ async function reviewItem(id, main) {
   const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const sources = (r) => (r?.sources || []).map((s) => `${s.partner}:${s.source_id}`).join(', ');
   main.append(el('p', {}, el('a', { href: '#/review' }, `← ${t('back')}`), ` #${item.id} · ${item.entity} · ${t('score')} ${item.score ?? ''} · ${item.status}`));
-  main.append(table([t('field'), `${t('record')} ${item.record?.id || ''}`, `${t('candidate')} ${item.candidate?.id || ''}`],
+  if (item.record || item.candidate) main.append(table([t('field'), `${t('record')} ${item.record?.id || ''}`, `${t('candidate')} ${item.candidate?.id || ''}`],
     [...fields.map((f) => [f, el('td', { class: a[f] !== b[f] ? 'diff' : null }, a[f] ?? ''), el('td', { class: a[f] !== b[f] ? 'diff' : null }, b[f] ?? '')]),
       [t('sources'), sources(item.record), sources(item.candidate)]]));
   if (item.reasons) main.append(el('pre', {}, JSON.stringify(item.reasons, null, 2)));
@@ -191,10 +191,32 @@ async function reviewItem(id, main) {
       if (r.merge) out.append(el('p', {}, el('a', { href: `#/records/${item.entity}/${r.merge.survivor}` }, `${t('records')}: ${r.merge.survivor}`)));
     } catch (e) { out.append(errorBox(e)); }
   };
-  if (item.status === 'open')
+  if (item.status === 'open' && (item.kind === 'mapping' || item.kind === 'unit_recode')) main.append(communeForm(id, out));
+  else if (item.status === 'open')
     main.append(el('p', {}, el('button', { type: 'button', onclick: () => decide('match') }, t('merge')), ' ',
       el('button', { type: 'button', class: 'secondary', onclick: () => decide('not_a_match') }, t('not_a_match'))));
   main.append(out);
+}
+
+// A split commune (an old commune code that went to several new communes): the person names the
+// new commune; the hub checks it is one of the crosswalk's and writes the record again.
+function communeForm(id, out) {
+  const code = el('input', { id: 'new-commune', inputmode: 'numeric', size: 8, required: true, autocomplete: 'off' });
+  return el('form', { class: 'inline', onsubmit: async (ev) => {
+    ev.preventDefault();
+    clear(out);
+    try {
+      const r = await api('POST', `/v1/admin/review/${encodeURIComponent(id)}`, { decision: 'commune', commune: code.value.trim() });
+      out.append(el('p', { class: 'ok' }, `${t('commune_chosen')} ${r.commune} · ${t('outcome')}: ${r.status || ''}`));
+    } catch (e) {
+      out.append(errorBox(e));
+      // The English detail names the allowed communes; the Vietnamese message points to it.
+      if (e instanceof ApiError && e.problem?.detail && lang === 'vi') out.append(el('p', { class: 'muted' }, e.problem.detail));
+    }
+  } },
+  el('p', { class: 'muted' }, t('commune_hint')),
+  el('div', {}, el('label', { for: 'new-commune' }, t('new_commune')), code),
+  el('button', { type: 'submit' }, t('choose_commune')));
 }
 
 // ---- records: a record by entity and id, with its lineage; a person with correct:<entity>
