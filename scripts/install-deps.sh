@@ -18,6 +18,8 @@ packages=(
   postgresql-15 postgresql-client-15 redis-server haproxy
   # tools used by tests, the demo and the benchmark programs
   curl jq wrk openssl procps iproute2
+  # GNU time (/usr/bin/time): a test reads the peak memory of hubctl mapping run with it
+  time
   # promtool (package prometheus): the tests check the hub's /metrics text with it
   prometheus
   # the fuzz targets (scripts/fuzz.sh): clang and its libFuzzer runtime
