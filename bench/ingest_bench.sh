@@ -42,22 +42,17 @@ if [ ! -x "$build/hub" ] || [ ! -x "$build/hubctl" ] || [ ! -x "$build/ingest_be
   cmake --build "$build" -j "${HUB_BUILD_JOBS:-2}" --target hub hubctl ingest_bench
 fi
 
-psql_admin() { runuser -u postgres -- psql -h /tmp -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAtX "$@"; }
-psql_admin -c "drop database if exists $db" -c "create database $db owner hub"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_database $db
 # ingest_bench takes a checkpoint before each timed phase (see there); the role is lent for the run.
 lent_checkpoint=0
 if [ "$(psql_admin -c "select pg_has_role('hub', 'pg_checkpoint', 'member')")" != t ]; then
   psql_admin -c "grant pg_checkpoint to hub"
   lent_checkpoint=1
 fi
-export HUB_POSTGRES_URL=postgresql://hub:hub@127.0.0.1:$pg_port/$db
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=
-for p in $(seq 18100 18999); do
-  if ! port_busy "$p"; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "bench: no free port in 18100-18999" >&2; exit 1; }
+port=$(bench_free_port 18100)
 base=http://127.0.0.1:$port
 
 work=$(mktemp -d /tmp/bench-ingest.XXXXXX)
@@ -77,22 +72,12 @@ trap cleanup EXIT
 HUB_LISTEN=127.0.0.1:$port HUB_LOG_LEVEL=warn HUB_HTTP_THREADS=$hub_threads \
   ${BENCH_HUB_WRAPPER:-} "$build/hub" 2>"$work/hub.log" &
 hub_pid=$!
-for _ in $(seq 600); do
-  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-  kill -0 "$hub_pid" 2>/dev/null || { echo "bench: the hub exited:" >&2; cat "$work/hub.log" >&2; exit 1; }
-  sleep 0.1
-done
 # The hub may be a wrapper's child (valgrind execs it in place, so the pid stays the hub's).
-
-ops=$("$build/hubctl" partner add demo-ops --scope ingest:school --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
-adm=$("$build/hubctl" partner add demo-admissions --scope ingest:student --scope ingest:admission_application \
-  --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
-trn=$("$build/hubctl" partner add demo-transcripts --scope ingest:student --scope ingest:enrollment \
-  --scope ingest:subject_result --scope ingest:term_summary --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
-status=$(curl -s -o "$work/schools.json" -w '%{http_code}' -H "Authorization: Bearer $ops" \
-  -H 'Content-Type: application/json' -H 'Connection: keep-alive' \
-  --data-binary @mappings/partners/demo-ops/samples/schools.json "$base/v1/ingest/schools")
-[ "$status" = 200 ] || { echo "bench: loading the schools answered $status" >&2; cat "$work/schools.json" >&2; exit 1; }
+bench_wait_hub "$base" "$work/hub.log"
+ops=$(bench_partner demo-ops ingest:school)
+adm=$(bench_partner demo-admissions ingest:student ingest:admission_application)
+trn=$(bench_partner demo-transcripts ingest:student ingest:enrollment ingest:subject_result ingest:term_summary)
+bench_load_schools "$base" "$ops" "$work/schools.json"
 
 # The postmaster of this cluster: its backends' CPU time is PostgreSQL's share of the work.
 pg_pid=$(awk 'NR == 1' "$(psql_admin -c 'show data_directory')/postmaster.pid")

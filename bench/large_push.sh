@@ -26,16 +26,10 @@ bash scripts/services.sh start >/dev/null
 # shellcheck disable=SC1091
 source "${HUB_RUN_DIR:-$root/.run}/env"
 [ -x "$build/hub" ] && [ -x "$build/hubctl" ] || { echo "bench: build $build/hub and $build/hubctl first" >&2; exit 1; }
-psql_admin() { runuser -u postgres -- psql -h /tmp -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAtX "$@"; }
-psql_admin -c "drop database if exists $db" -c "create database $db owner hub"
-export HUB_POSTGRES_URL=postgresql://hub:hub@127.0.0.1:$pg_port/$db
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=
-for p in $(seq 18300 18999); do
-  if ! port_busy "$p"; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "bench: no free port in 18300-18999" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_database $db
+port=$(bench_free_port 18300)
 base=http://127.0.0.1:$port
 work=$(mktemp -d /tmp/bench-large-push.XXXXXX)
 hub_pid=
@@ -81,17 +75,10 @@ PY
 
 HUB_LISTEN=127.0.0.1:$port HUB_LOG_LEVEL=warn "$build/hub" 2>"$work/hub.log" &
 hub_pid=$!
-for _ in $(seq 600); do
-  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-  kill -0 "$hub_pid" 2>/dev/null || { echo "bench: the hub exited:" >&2; cat "$work/hub.log" >&2; exit 1; }
-  sleep 0.1
-done
-ops=$("$build/hubctl" partner add demo-ops --scope ingest:school --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
-adm=$("$build/hubctl" partner add demo-admissions --scope ingest:student --scope ingest:admission_application \
-  --rate 1000000 --burst 1000000 2>/dev/null | tail -n 1)
-status=$(curl -s -o "$work/schools.json" -w '%{http_code}' -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \
-  --data-binary @mappings/partners/demo-ops/samples/schools.json "$base/v1/ingest/schools")
-[ "$status" = 200 ] || { echo "bench: loading the schools answered $status" >&2; exit 1; }
+bench_wait_hub "$base" "$work/hub.log"
+ops=$(bench_partner demo-ops ingest:school)
+adm=$(bench_partner demo-admissions ingest:student ingest:admission_application)
+bench_load_schools "$base" "$ops" "$work/schools.json"
 sleep 2
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$hub_pid/status"; }
 idle=$(rss)

@@ -145,6 +145,17 @@ void Authenticator::forget_all() {
   ++generation_;
 }
 
+namespace {
+
+Problem unauthorized(const std::string& code, const std::string& detail, const char* error) {
+  Problem p{ProblemKind::kUnauthorized, code, detail, "Authorization", -1, {}};
+  p.headers["WWW-Authenticate"] = std::string("Bearer realm=\"edu-data-hub\"") +
+                                  (*error ? std::string(", error=\"") + error + "\"" : std::string());
+  return p;
+}
+
+}  // namespace
+
 void Authenticator::refuse(const std::string& code, const std::string& detail,
                            const std::string& client, const std::string& route,
                            const std::string& partner) {
@@ -165,9 +176,7 @@ void Authenticator::refuse(const std::string& code, const std::string& detail,
       // The refusal stands even if the audit row cannot be written (PostgreSQL down).
     }
   }
-  Problem p{ProblemKind::kUnauthorized, code, detail, "Authorization", -1, {}};
-  p.headers["WWW-Authenticate"] = "Bearer realm=\"edu-data-hub\", error=\"invalid_token\"";
-  throw ProblemError(p);
+  throw ProblemError(unauthorized(code, detail, "invalid_token"));
 }
 
 Principal Authenticator::authenticate(std::string_view authorization, const std::string& client,
@@ -185,11 +194,14 @@ Principal Authenticator::authenticate(std::string_view authorization, const std:
     }
     std::optional<CacheEntry> entry = bearer ? cached(hash) : std::nullopt;
     if (!entry) {
-      // Anything not verified recently by this process counts against the address's failures.
-      if (int wait = failures_.blocked_for(client); wait > 0) throttle(client, wait);
+      // No credential at all guesses nothing, so it neither counts against the address nor is
+      // throttled: every console opened before sign-in asks GET /v1/console/session without
+      // one, and a school's staff share one address behind its router.
       if (authorization.empty())
-        refuse("auth.missing_token", "send the partner token as 'Authorization: Bearer <token>'",
-               client, route);
+        throw ProblemError(unauthorized("auth.missing_token",
+                                        "send the partner token as 'Authorization: Bearer <token>'", ""));
+      // Any credential not verified recently by this process counts against the address.
+      if (int wait = failures_.blocked_for(client); wait > 0) throttle(client, wait);
       if (!bearer)
         refuse("auth.malformed", "the Authorization header must be 'Bearer <token>'", client, route);
     }

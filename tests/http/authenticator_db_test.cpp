@@ -101,3 +101,24 @@ TEST_CASE("X-Forwarded-For names the client only when the peer is a trusted prox
   CHECK(from(direct, "203.0.113.9").status == 401);
   CHECK(sql_value("select source from audit_log where action = 'auth.failure'") == "127.0.0.1");
 }
+
+// Guards: a school whose staff open the console before signing in (GET /v1/console/session
+// with no credential) behind one router being throttled, and with it every vendor at that address.
+TEST_CASE("requests with no credential are refused without counting against the address", "[db][http][auth]") {
+  reset_database();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_AUTH_FAILURE_LIMIT", "3"}});
+  REQUIRE(hub.start());
+  for (int i = 0; i < 10; ++i) {
+    auto r = get(hub.url("/v1/console/session"));
+    REQUIRE(r.status == 401);
+    CHECK(code_of(r) == "auth.missing_token");
+    // RFC 6750: no error attribute when the request carried no credential.
+    CHECK(r.headers["www-authenticate"] == "Bearer realm=\"edu-data-hub\"");
+  }
+  CHECK(sql_value("select count(*) from audit_log where action = 'auth.failure'") == "0");
+  // A guessed token is still counted: the limit of 3 is reached by guesses alone.
+  for (int i = 0; i < 3; ++i) CHECK(get(hub.url("/v1/me"), bad_token(i)).status == 401);
+  CHECK(get(hub.url("/v1/me"), bad_token(9)).status == 429);
+  // The throttled address still gets the plain 401 for no credential, not 429.
+  CHECK(get(hub.url("/v1/console/session")).status == 401);
+}
