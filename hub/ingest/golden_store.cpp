@@ -8,6 +8,8 @@
 #include "hub/common/crypto.h"
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
+#include "hub/inbox/outcomes.h"
+#include "hub/inbox/pending_store.h"
 #include "hub/ingest/school_lifecycle.h"
 #include "hub/mapping/messages.h"
 #include "hub/mapping/validators.h"
@@ -17,7 +19,6 @@
 #include "hub/store/copy_rows.h"
 #include "hub/store/corrections.h"
 #include "hub/store/partitions.h"
-#include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
 
 namespace hub {
@@ -819,10 +820,6 @@ struct Outcomes {
 void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<RecordResult>& results, Chunk& chunk,
                      const std::vector<IdChange>& id_changes, Outcomes& o) {
   o.out.resize(results.size());
-  CopyRows<8> rows("batch_record", {"batch_id", "index", "source_id", "status", "entities", "errors", "mapping_version",
-                                    "batch_received_at"});
-  const std::string batch_text = std::to_string(ctx.batch_id);
-  const std::string received_at = batch_received_at(tx, ctx.batch_id);  // the partition key
   o.reviews.begin_array();
   o.matches.begin_array();
   for (std::size_t v = 0; v < results.size(); ++v) {
@@ -867,17 +864,10 @@ void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<Record
       }
       out.status = any_review ? "review" : all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
     }
-    json::JsonWriter ents, errs;
-    write_entities(ents, out.entities);
-    errs.begin_array();
-    for (const auto& i : out.errors) mapping::write_issue(errs, i);
-    errs.end_array();
-    rows.add({batch_text, std::to_string(out.index), out.source_id, out.status, ents.str(), errs.str(), ctx.mapping_version,
-              received_at});
   }
   o.reviews.end_array();
   o.matches.end_array();
-  rows.write(tx);
+  inbox::write_outcomes(tx, ctx.batch_id, ctx.mapping_version, o.out);
   settle_pending(tx, ctx, results, o.out);
 }
 
