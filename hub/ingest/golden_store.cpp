@@ -669,18 +669,21 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
     for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
       auto old = p.data.FindMember(m->name);
       if (old != p.data.MemberEnd() && old->value == m->value) continue;
-      const auto id_verdict = verdicts.of(m->name.GetString());
-      if (id_verdict == resolve::IdVerdict::kKeepStored || id_verdict == resolve::IdVerdict::kReview) continue;
+      resolve::FieldOffer offer{verdicts.of(m->name.GetString()), old != p.data.MemberEnd()};
+      if (offer.id_verdict == resolve::IdVerdict::kKeepStored || offer.id_verdict == resolve::IdVerdict::kReview) continue;
       // A person's correction outlives the vendor re-sending the value it replaced (corrections.h).
       if (p.corrected && p.corrected->keeps(m->name.GetString(), old != p.data.MemberEnd() ? &old->value : nullptr, m->value))
         continue;
-      if (id_verdict == resolve::IdVerdict::kNormal && old != p.data.MemberEnd() && p.holder &&
+      // A stored value is ranked by the partner that supplied it; one this chunk supplied is
+      // the chunk's own partner's (same rank), so the later record of the chunk wins.
+      if (offer.id_verdict == resolve::IdVerdict::kNormal && offer.stored_present && p.holder &&
           !p.supplier.count(m->name.GetString())) {
-        auto h = p.holder->find(m->name.GetString());
-        if (h != p.holder->end() && resolver.source_rank(it.rec->entity, h->first, h->second) <
-                                        resolver.source_rank(it.rec->entity, h->first, ctx.partner_name))
-          continue;
+        if (auto h = p.holder->find(m->name.GetString()); h != p.holder->end()) {
+          offer.stored_rank = resolver.source_rank(it.rec->entity, h->first, h->second);
+          offer.incoming_rank = resolver.source_rank(it.rec->entity, h->first, ctx.partner_name);
+        }
       }
+      if (!resolve::takes_incoming(offer)) continue;  // a vendor record is the newest value
       if (old != p.data.MemberEnd()) old->value.CopyFrom(m->value, a);
       else p.data.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
       p.supplier[std::string(m->name.GetString(), m->name.GetStringLength())] = &it;
