@@ -266,3 +266,28 @@ TEST_CASE("a review merge and an ingest of the same two records leave the same g
   CHECK(ingested_state.find("\"full_name\": [\"demo-admissions\", \"TS-7\"]") != std::string::npos);
   CHECK(ingested_state.find("\"personal_id\": [\"demo-transcripts\", \"HB-7\"]") != std::string::npos);
 }
+
+// The order of the write path's stages for a doubtful match: resolution says "review", so the
+// vendor record is stored as a record of its own with a review item, and survivorship never
+// folds it into the candidate. Guards against a review proposal changing the candidate's
+// golden data, version or change events before a person decides.
+TEST_CASE("a resolution that needs review writes a review item and an outcome, and no change to the candidate",
+          "[db][resolve][pipeline]") {
+  reset_database();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_MAPPINGS_DIR", mappings_matching_at(90)}});
+  REQUIRE(hub.start());
+  auto [ops, adm, trn] = demo_partners(hub);
+  auto t = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-7", "Le Hoang Nam", "2014-11-12", "031214000777"));
+  const std::string candidate = student_of(t);
+  const std::string before = golden_state(candidate);
+  auto a = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-7", "Lê Hoàng Nam", "12/11/2014", ""));
+  INFO(a.body);
+  REQUIRE(status_of(a) == "review");
+  CHECK(student_of(a) != candidate);
+  CHECK(count_rows("review_item where kind = 'match' and status = 'open' and candidate_id = '" + candidate +
+                   "' and record_id = '" + student_of(a) + "'") == "1");
+  CHECK(count_rows("batch_record where source_id = 'TS-7' and status = 'review'") == "1");
+  CHECK(golden_state(candidate) == before);
+  CHECK(sql_value("select version from golden_record where id = '" + candidate + "'") == "1");
+  CHECK(count_rows("change_log where record_id = '" + candidate + "'") == "1");  // its creation only
+}
