@@ -18,7 +18,6 @@
 #include "hub/store/change_log.h"
 #include "hub/store/copy_rows.h"
 #include "hub/store/corrections.h"
-#include "hub/store/partitions.h"
 #include "hub/store/unit_policy.h"
 
 namespace hub {
