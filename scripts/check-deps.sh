@@ -14,7 +14,8 @@ declare -A allowed=(
   [mapping]="common model"
   [store]="common model mapping"
   [resolve]="common model mapping store"
-  [ingest]="common model mapping store resolve"
+  [inbox]="common model mapping store"
+  [ingest]="common model mapping store inbox resolve"
   [reports]="common model mapping store"
   [auth]="common model mapping store"
   [connectors/sink]="common"
@@ -22,9 +23,9 @@ declare -A allowed=(
   [connectors/http]="common connectors/sink"
   [connectors/registry]="common connectors/sink connectors/file connectors/http"
   [sync]="common model mapping store connectors/sink connectors/registry"
-  [http]="common model mapping store resolve ingest reports sync auth"
-  [tools]="common model mapping store resolve ingest reports sync auth http"
-  [main]="common model mapping store resolve ingest reports sync auth http"
+  [http]="common model mapping store inbox resolve ingest reports sync auth"
+  [tools]="common model mapping store inbox resolve ingest reports sync auth http"
+  [main]="common model mapping store inbox resolve ingest reports sync auth http"
 )
 
 # The folder a path belongs to: hub/<folder>/..., hub/main.cpp, connectors/<folder>/...,

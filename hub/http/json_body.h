@@ -1,7 +1,7 @@
 #pragma once
 // JSON request bodies: the one place where a body the hub cannot read becomes a 400
 // problem+json answer (and a log line), for every route that takes a body. Ingest and a
-// mapping's :test route parse theirs as a Payload (hub/ingest/payload.h), whose bad records are
+// mapping's :test route parse theirs as a Payload (hub/inbox/payload.h), whose bad records are
 // rejected one by one; the other routes take one small document of commands, which must be
 // entirely readable. Thread-safe.
 

@@ -9,7 +9,7 @@
 #include "hub/http/problem.h"
 #include "hub/http/server.h"
 #include "hub/ingest/dry_run.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 
 namespace hub {
 namespace {

@@ -5,7 +5,7 @@
 #include "hub/http/problem.h"
 #include "hub/http/server.h"
 #include "hub/http/sync_handlers.h"
-#include "hub/ingest/batch_records.h"
+#include "hub/inbox/batch_records.h"
 #include "hub/store/corrections.h"
 #include "hub/store/record_search.h"
 

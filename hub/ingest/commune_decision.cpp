@@ -6,10 +6,10 @@
 
 #include "hub/common/json.h"
 #include "hub/ingest/golden_store.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 #include "hub/ingest/units_recode.h"
 #include "hub/store/audit_log.h"
-#include "hub/store/pending_store.h"
+#include "hub/inbox/pending_store.h"
 
 namespace hub {
 namespace {

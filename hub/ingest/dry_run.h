@@ -2,7 +2,7 @@
 // Dry run of a push (POST /v1/ingest/{feed}:validate): a partner's own token tries a payload on
 // its feed and gets the answer a push would give record by record, with nothing stored: no inbox
 // row, no golden record, no audit entry. The payload is read and mapped exactly as a push is
-// (hub/ingest/payload.h), then checked as the golden store checks before matching: references to
+// (hub/inbox/payload.h), then checked as the golden store checks before matching: references to
 // stored records (a record naming a school code the hub does not know is `pending`, with
 // `waiting_for` and its `ref.unknown` issues) and, for a partner
 // limited to units, the places each record names (`auth.unit`, `auth.unit_missing`). Matching is
@@ -16,7 +16,7 @@
 
 #include "hub/common/config.h"
 #include "hub/ingest/ingest_service.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/store/pg_pool.h"
 #include "hub/store/unit_policy.h"

@@ -8,6 +8,8 @@
 #include "hub/common/crypto.h"
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
+#include "hub/inbox/outcomes.h"
+#include "hub/inbox/pending_store.h"
 #include "hub/ingest/school_lifecycle.h"
 #include "hub/mapping/messages.h"
 #include "hub/mapping/validators.h"
@@ -16,8 +18,6 @@
 #include "hub/store/change_log.h"
 #include "hub/store/copy_rows.h"
 #include "hub/store/corrections.h"
-#include "hub/store/partitions.h"
-#include "hub/store/pending_store.h"
 #include "hub/store/unit_policy.h"
 
 namespace hub {
@@ -673,18 +673,21 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
     for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
       auto old = p.data.FindMember(m->name);
       if (old != p.data.MemberEnd() && old->value == m->value) continue;
-      const auto id_verdict = verdicts.of(m->name.GetString());
-      if (id_verdict == resolve::IdVerdict::kKeepStored || id_verdict == resolve::IdVerdict::kReview) continue;
+      resolve::FieldOffer offer{verdicts.of(m->name.GetString()), old != p.data.MemberEnd()};
+      if (offer.id_verdict == resolve::IdVerdict::kKeepStored || offer.id_verdict == resolve::IdVerdict::kReview) continue;
       // A person's correction outlives the vendor re-sending the value it replaced (corrections.h).
       if (p.corrected && p.corrected->keeps(m->name.GetString(), old != p.data.MemberEnd() ? &old->value : nullptr, m->value))
         continue;
-      if (id_verdict == resolve::IdVerdict::kNormal && old != p.data.MemberEnd() && p.holder &&
+      // A stored value is ranked by the partner that supplied it; one this chunk supplied is
+      // the chunk's own partner's (same rank), so the later record of the chunk wins.
+      if (offer.id_verdict == resolve::IdVerdict::kNormal && offer.stored_present && p.holder &&
           !p.supplier.count(m->name.GetString())) {
-        auto h = p.holder->find(m->name.GetString());
-        if (h != p.holder->end() && resolver.source_rank(it.rec->entity, h->first, h->second) <
-                                        resolver.source_rank(it.rec->entity, h->first, ctx.partner_name))
-          continue;
+        if (auto h = p.holder->find(m->name.GetString()); h != p.holder->end()) {
+          offer.stored_rank = resolver.source_rank(it.rec->entity, h->first, h->second);
+          offer.incoming_rank = resolver.source_rank(it.rec->entity, h->first, ctx.partner_name);
+        }
       }
+      if (!resolve::takes_incoming(offer)) continue;  // a vendor record is the newest value
       if (old != p.data.MemberEnd()) old->value.CopyFrom(m->value, a);
       else p.data.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
       p.supplier[std::string(m->name.GetString(), m->name.GetStringLength())] = &it;
@@ -824,10 +827,6 @@ struct Outcomes {
 void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<RecordResult>& results, Chunk& chunk,
                      const std::vector<IdChange>& id_changes, Outcomes& o) {
   o.out.resize(results.size());
-  CopyRows<8> rows("batch_record", {"batch_id", "index", "source_id", "status", "entities", "errors", "mapping_version",
-                                    "batch_received_at"});
-  const std::string batch_text = std::to_string(ctx.batch_id);
-  const std::string received_at = batch_received_at(tx, ctx.batch_id);  // the partition key
   o.reviews.begin_array();
   o.matches.begin_array();
   for (std::size_t v = 0; v < results.size(); ++v) {
@@ -872,17 +871,10 @@ void record_outcomes(pqxx::work& tx, const ChunkContext& ctx, std::vector<Record
       }
       out.status = any_review ? "review" : all_unchanged ? "unchanged" : any_merged ? "merged" : "accepted";
     }
-    json::JsonWriter ents, errs;
-    write_entities(ents, out.entities);
-    errs.begin_array();
-    for (const auto& i : out.errors) mapping::write_issue(errs, i);
-    errs.end_array();
-    rows.add({batch_text, std::to_string(out.index), out.source_id, out.status, ents.str(), errs.str(), ctx.mapping_version,
-              received_at});
   }
   o.reviews.end_array();
   o.matches.end_array();
-  rows.write(tx);
+  inbox::write_outcomes(tx, ctx.batch_id, ctx.mapping_version, o.out);
   settle_pending(tx, ctx, results, o.out);
 }
 

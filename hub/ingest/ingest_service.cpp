@@ -13,30 +13,13 @@
 #include "hub/common/redis.h"
 #include "hub/common/scopes.h"
 #include "hub/mapping/messages.h"
-#include "hub/store/pending_store.h"
+#include "hub/inbox/batches.h"
+#include "hub/inbox/pending_store.h"
 #include "hub/store/pg_error.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 
 namespace hub {
 namespace {
-
-// The body of an inbox batch, read a slice at a time: one bytea result of a 32 MB body is
-// 64 MB of hex text, unescaped into a second and copied into a third buffer; in slices, memory
-// holds the body and a few MB besides (docs/benchmarks.md, large documents). Empty when the
-// body was purged (retention).
-std::string read_inbox_body(pqxx::work& tx, long long batch_id) {
-  constexpr long long kSlice = 4 << 20;
-  const auto size = tx.exec_params1("select coalesce(octet_length(body), 0) from inbox_batch where id = $1",
-                                    batch_id)[0].as<long long>();
-  std::string body;
-  body.reserve(static_cast<std::size_t>(size));
-  for (long long at = 0; at < size; at += kSlice) {
-    pqxx::binarystring part(
-        tx.exec_params1("select substring(body from $2 for $3) from inbox_batch where id = $1", batch_id, at + 1, kSlice)[0]);
-    body.append(reinterpret_cast<const char*>(part.data()), part.size());
-  }
-  return body;
-}
 
 constexpr int kChunkAttempts = 5;
 
@@ -61,15 +44,10 @@ std::string make_worker_id() {
   return std::string(host) + ":" + std::to_string(getpid()) + ":" + crypto::to_hex(crypto::random_bytes(3));
 }
 
-// Fencing: only the lease holder may write; next_index counts the records done.
+// Fencing (inbox::fence): a worker whose lease expired must not commit its chunk.
 void fence(pqxx::work& tx, long long batch_id, const std::string& worker, int written, int lease_seconds,
            const std::string& mapping_version) {
-  auto fenced = tx.exec_params(
-      "update inbox_batch set next_index = next_index + $3, lease_until = now() + make_interval(secs => $4),"
-      " mapping_version = coalesce(mapping_version, $5)"
-      " where id = $1 and lease_owner = $2",
-      batch_id, worker, written, lease_seconds, mapping_version);
-  if (fenced.affected_rows() != 1) throw LeaseLost("lease lost");
+  if (!inbox::fence(tx, batch_id, worker, written, lease_seconds, mapping_version)) throw LeaseLost("lease lost");
 }
 
 // The wait before the attempt after attempt `attempts` (1, 2 ...): doubled each time, at most an hour.
@@ -142,17 +120,14 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
   // A retried push is answered before anything else, whatever its body holds.
   auto prior_batch = [&]() -> std::optional<long long> {
     if (idempotency_key.empty()) return std::nullopt;
-    return pg_.with_transaction([&](pqxx::work& tx) -> std::optional<long long> {
-      auto prior = tx.exec_params(
-          "select id, body_sha256 = $3 from inbox_batch where partner_id = $1 and idempotency_key = $2",
-          caller.partner_id, idempotency_key, pqxx::binarystring(hash));
-      if (prior.empty()) return std::nullopt;
-      if (!prior[0][1].as<bool>()) {
-        key_conflict = true;
-        return std::nullopt;
-      }
-      return prior[0][0].as<long long>();
-    });
+    auto prior = pg_.with_transaction(
+        [&](pqxx::work& tx) { return inbox::find_by_key(tx, caller.partner_id, idempotency_key, hash); });
+    if (!prior) return std::nullopt;
+    if (!prior->same_body) {
+      key_conflict = true;
+      return std::nullopt;
+    }
+    return prior->id;
   };
   auto conflict = [&] {
     return refuse("idempotency.conflict",
@@ -185,28 +160,13 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
 
   // The payload is stored (and committed) before any processing, with its idempotency key.
   long long batch_id = 0;
-  if (!replay_of) pg_.with_transaction([&](pqxx::work& tx) {
-    // The key is claimed first (inbox_idempotency: unique across the inbox's monthly partitions);
-    // a key taken by a concurrent push waits for it here, then leaves batch_id 0.
-    if (!idempotency_key.empty() &&
-        tx.exec_params("insert into inbox_idempotency(partner_id, idempotency_key) values ($1, $2)"
-                       " on conflict do nothing returning 1",
-                       caller.partner_id, idempotency_key).empty())
-      return;
-    auto row = tx.exec_params(
-        "insert into inbox_batch(partner_id, feed, content_type, body, body_sha256, idempotency_key,"
-        " request_id, status, record_count, lease_owner, lease_until, started_at)"
-        " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-        "   case when $10::text is null then null else now() + make_interval(secs => $11) end,"
-        "   case when $10::text is null then null else now() end)"
-        " returning id",
-        caller.partner_id, feed, is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
-        pqxx::binarystring(body), pqxx::binarystring(hash),
-        idempotency_key.empty() ? nullptr : idempotency_key.c_str(), request_id,
-        sync ? "processing" : "received", record_count,
-        sync ? worker_id_.c_str() : nullptr, config_.ingest.lease_seconds);
-    if (!row.empty()) batch_id = row[0][0].as<long long>();
-  });
+  if (!replay_of) {
+    const inbox::NewBatch stored{caller.partner_id, feed,
+                                 is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
+                                 body, hash, idempotency_key, request_id, sync ? worker_id_ : std::string(),
+                                 record_count, config_.ingest.lease_seconds};
+    batch_id = pg_.with_transaction([&](pqxx::work& tx) { return inbox::store(tx, stored); });
+  }
   // The same key raced in from a concurrent request: that one wins, this is its replay.
   if (!replay_of && batch_id == 0) replay_of = prior_batch();
   if (key_conflict) return conflict();
@@ -291,7 +251,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     units = json::parse_string_array(rows[0][2].c_str());
     feed = rows[0][3].c_str();
     content_type = rows[0][4].c_str();
-    if (!parsed) body = read_inbox_body(tx, batch_id);
+    if (!parsed) body = inbox::read_body(tx, batch_id);
     next_index = rows[0][6].as<int>();
     return true;
   });
@@ -325,7 +285,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   } else {
     if (parsed) {
       // The mappings were reloaded since submit parsed the body: read it back and use the new ones.
-      body = pg_.with_transaction([&](pqxx::work& tx) { return read_inbox_body(tx, batch_id); });
+      body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); });
     }
     if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, own); !parsed) {
       json::JsonWriter err;

@@ -4,7 +4,7 @@
 
 #include "hub/common/log.h"
 #include "hub/mapping/messages.h"
-#include "hub/store/pending_store.h"
+#include "hub/inbox/pending_store.h"
 #include "hub/store/pg_error.h"
 
 namespace hub {

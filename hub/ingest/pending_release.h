@@ -1,5 +1,5 @@
 #pragma once
-// PendingRelease: the background loop that settles parked records (hub/store/pending_store.h).
+// PendingRelease: the background loop that settles parked records (hub/inbox/pending_store.h).
 // A parked record whose references all exist now (a school list arrived, from any partner) is
 // replayed through GoldenStore::apply with its own partner's context (id, units as they are now,
 // the current catalogs and schemas, its batch and mapping version), under the resolver's locks

@@ -1,7 +1,7 @@
 #pragma once
 // What the write path answers for one vendor record (its batch_record row): the status, the
 // records it became, its issues and, when it waits, the references it waits for. Shared by the
-// write pipeline (hub/ingest), the pending records (hub/store/pending_store.h) and the tools.
+// write pipeline (hub/ingest), the pending records (hub/inbox/pending_store.h) and the tools.
 // Plain values.
 
 #include <string>

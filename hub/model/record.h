@@ -51,7 +51,7 @@ struct MappedRecord {
 enum class RecordStatus { kMapped, kReview, kRejected, kPending };
 const char* status_name(RecordStatus s);
 
-// A reference a pending record waits for, as a push reports it (hub/store/pending_store.h): the
+// A reference a pending record waits for, as a push reports it (hub/inbox/pending_store.h): the
 // referenced entity, the natural key it is looked up by, the value, the canonical field holding
 // it ("enrollment.school"), and the normalized path of that value in the vendor document.
 struct WaitingRef {

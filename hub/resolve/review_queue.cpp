@@ -81,7 +81,9 @@ long long lineage_batch(const rapidjson::Value& lineage, const char* field) {
   return l.HasMember("batch") && l["batch"].IsInt64() ? l["batch"].GetInt64() : 0;
 }
 
-// The survivor's data and lineage after merging `m` into `s` (JSON texts).
+// The survivor's data and lineage after merging `m` into `s` (JSON texts): each field of `m`
+// offered to `s` with the write path's survivorship (survivorship.h, takes_incoming), each
+// value taken with its lineage.
 std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, const Row& m) {
   auto data = parse(s.data.c_str()), lineage = parse(s.lineage.c_str());
   auto mdata = parse(m.data.c_str()), mlineage = parse(m.lineage.c_str());
@@ -102,19 +104,14 @@ std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, 
   for (auto f = mdata.MemberBegin(); f != mdata.MemberEnd(); ++f) {
     const char* name = f->name.GetString();
     auto mine = data.FindMember(name);
-    const IdVerdict v = id_verdict(name);
-    if (v == IdVerdict::kKeepStored || v == IdVerdict::kReview) continue;
-    if (mine != data.MemberEnd()) {
-      if (mine->value == f->value) continue;
-      auto rs = survivorship_rank(rules, s.entity, name, lineage_text(lineage, name, "partner"));
-      auto rm = survivorship_rank(rules, s.entity, name, lineage_text(mlineage, name, "partner"));
-      bool take = v == IdVerdict::kTakeIncoming || rm < rs ||
-                  (rm == rs && lineage_batch(mlineage, name) > lineage_batch(lineage, name));
-      if (!take) continue;
-      mine->value.CopyFrom(f->value, a);
-    } else {
-      data.AddMember(rapidjson::Value(name, a), rapidjson::Value(f->value, a), a);
-    }
+    if (mine != data.MemberEnd() && mine->value == f->value) continue;
+    const FieldOffer offer{id_verdict(name), mine != data.MemberEnd(),
+                           survivorship_rank(rules, s.entity, name, lineage_text(lineage, name, "partner")),
+                           survivorship_rank(rules, s.entity, name, lineage_text(mlineage, name, "partner")),
+                           lineage_batch(mlineage, name) > lineage_batch(lineage, name)};
+    if (!takes_incoming(offer)) continue;
+    if (mine != data.MemberEnd()) mine->value.CopyFrom(f->value, a);
+    else data.AddMember(rapidjson::Value(name, a), rapidjson::Value(f->value, a), a);
     if (lineage.HasMember(name)) lineage.RemoveMember(name);
     if (mlineage.IsObject() && mlineage.HasMember(name))
       lineage.AddMember(rapidjson::Value(name, la), rapidjson::Value(mlineage[name], la), la);

@@ -42,4 +42,16 @@ IdVerdict verdict(const VerifiedId& id, const rapidjson::Value& stored, const ra
   return IdVerdict::kNormal;
 }
 
+bool takes_incoming(const FieldOffer& o) {
+  switch (o.id_verdict) {
+    case IdVerdict::kKeepStored:
+    case IdVerdict::kReview: return false;
+    case IdVerdict::kTakeIncoming: return true;
+    case IdVerdict::kNormal: break;
+  }
+  if (!o.stored_present) return true;
+  if (o.incoming_rank != o.stored_rank) return o.incoming_rank < o.stored_rank;
+  return o.incoming_newer;
+}
+
 }  // namespace hub::resolve

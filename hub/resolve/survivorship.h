@@ -10,7 +10,10 @@
 //     is wrong and the two cases need opposite repairs.
 // The group of a verified ID is its ID field, its status field and the fields describing the
 // check (`with`): they are kept or replaced together, so a check's date never describes another
-// ID. Pure functions; the store (golden_store.cpp) and merges (review_queue.cpp) apply them.
+// ID. Other fields: the value from the source the matching rules rank higher for the field
+// (survivorship_rank) stays; between equal ranks the newer value wins. Pure functions, the one
+// survivorship of the hub: the write pipeline (golden_store.cpp, fold_survivors) and a person's
+// merge of two records (review_queue.cpp) both decide each field with `takes_incoming`.
 
 #include <rapidjson/document.h>
 
@@ -36,5 +39,18 @@ bool holds_verified(const VerifiedId& id, const rapidjson::Value& data);
 // What survivorship does with the incoming group against the stored one. `stored` and
 // `incoming` are canonical field objects; an absent field is "not sent".
 IdVerdict verdict(const VerifiedId& id, const rapidjson::Value& stored, const rapidjson::Value& incoming);
+
+// One field of a golden record offered another value (by a vendor record, or by the record a
+// person merges into it). Ranks are survivorship_rank's: lower is preferred.
+struct FieldOffer {
+  IdVerdict id_verdict = IdVerdict::kNormal;  // of the verified ID group the field belongs to
+  bool stored_present = false;                // the record holds a value for the field
+  int stored_rank = 0;
+  int incoming_rank = 0;
+  bool incoming_newer = true;                 // the offered value is the more recent of the two
+};
+
+// Whether the offered value replaces the stored one (or fills the field, when none is stored).
+bool takes_incoming(const FieldOffer& offer);
 
 }  // namespace hub::resolve

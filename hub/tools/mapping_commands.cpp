@@ -11,7 +11,7 @@
 
 #include "hub/common/json.h"
 #include "hub/ingest/dry_run.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 #include "hub/mapping/jsonpath.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/mapping/output.h"

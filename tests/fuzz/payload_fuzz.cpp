@@ -1,4 +1,4 @@
-// libFuzzer target: a partner's push as ingest reads and maps it (hub/ingest/payload.h, the
+// libFuzzer target: a partner's push as ingest reads and maps it (hub/inbox/payload.h, the
 // mapping runner), and the writer that answers it. Input: one byte choosing the content type
 // and the demo mapping, then the body. Fails on a crash, a hang, a sanitizer report, or an
 // answer that is not valid UTF-8 JSON. Built by scripts/fuzz.sh (clang, build-fuzz/).
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "hub/common/json.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 #include "hub/mapping/mapping_registry.h"
 
 namespace {

@@ -123,6 +123,46 @@ TEST_CASE("a record PostgreSQL refuses is rejected on its own and its personal I
   CHECK(log.find("Failing row") == std::string::npos);
 }
 
+// The order of the write path's stages and its failure path: the change log is written last,
+// after the chunk's golden records, versions, source links and outcomes. Guards against a
+// failure there leaving any of those half-written (rows without their change event, which the
+// warehouse would never receive), and against the chunk's other records being lost with it.
+TEST_CASE("a database error in the change log, the last stage, rolls the whole chunk back; its record is rejected, "
+          "its neighbours stored", "[db][ingest][retry][pipeline]") {
+  reset_database();
+  auto p = partners_with_schools();
+  sql_exec("create or replace function test_refuse_change() returns trigger language plpgsql as $$"
+           " begin if exists (select 1 from golden_record g where g.id = new.record_id"
+           "   and g.data->>'personal_id' = '" + std::string(kRefusedId) + "') then"
+           "   raise exception using errcode = '23514', message = 'change event refused';"
+           " end if; return new; end $$");
+  sql_exec("create trigger test_refuse_change before insert on change_log"
+           " for each row execute function test_refuse_change()");
+  HubProcess hub;
+  REQUIRE(hub.start());
+  auto res = push(hub, p.admissions, "admissions", admissions("C", {"000701", "000666", "000703"}));
+  INFO(res.body);
+  REQUIRE(res.status == 200);
+  auto d = parse_json(res.body);
+  REQUIRE(d["results"].Size() == 3);
+  CHECK(std::string(d["results"][0]["status"].GetString()) == "accepted");
+  CHECK(std::string(d["results"][2]["status"].GetString()) == "accepted");
+  const auto& refused = d["results"][1];
+  CHECK(std::string(refused["status"].GetString()) == "rejected");
+  CHECK(std::string(refused["errors"][0]["code"].GetString()) == "record.store_refused");
+  CHECK(refused["entities"].ObjectEmpty());
+  // Nothing of the refused record survived its chunk's rollback, though its golden record,
+  // version and source link were written before the change log failed.
+  CHECK(count_rows("golden_record where data->>'personal_id' = '" + std::string(kRefusedId) + "'") == "0");
+  CHECK(count_rows("source_link where source_id = 'C-000666'") == "0");
+  // Every record has exactly one outcome; every stored record one change event per entity.
+  CHECK(count_rows("batch_record b join inbox_batch i on i.id = b.batch_id where i.feed = 'admissions'") == "3");
+  CHECK(count_rows("golden_record where entity = 'student'") == "2");
+  CHECK(count_rows("change_log where entity = 'student'") == "2");
+  CHECK(count_rows("record_version v join golden_record g on g.id = v.record_id where g.entity = 'student'") == "2");
+  CHECK(dangling_rows() == "0");
+}
+
 // Failed before: the batch was re-claimed at every lease and never ended.
 TEST_CASE("a batch that keeps failing ends failed after max_attempts - visible to the partner and to hubctl",
           "[db][ingest][retry]") {

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 #include "hub/mapping/mapping_registry.h"
 
 using namespace hub;

@@ -5,6 +5,11 @@
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
 
 #include "hub/common/json.h"
 #include "tests/support/test_env.h"
@@ -194,4 +199,95 @@ TEST_CASE("resolve merge: the higher-ranked source value survives per field and 
   CHECK(field("full_name") == "Le Hoang Nam");
   CHECK(field("birth_date") == "2014-11-12");
   CHECK(field("personal_id") == "031214000777");
+}
+
+namespace {
+
+// The project's mappings with another match threshold for students: with a higher one, the
+// pair of records the real rules match goes to review instead.
+std::string mappings_matching_at(int threshold) {
+  namespace fs = std::filesystem;
+  const fs::path src = fs::path(HUB_SOURCE_DIR) / "mappings";
+  const fs::path dir = fs::temp_directory_path() / ("hub-review-merge-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "matching");
+  for (const char* sub : {"catalogs", "schema", "partners"}) fs::create_directory_symlink(src / sub, dir / sub);
+  for (const auto& f : fs::directory_iterator(src / "matching")) fs::copy(f.path(), dir / "matching" / f.path().filename());
+  const std::string rules = read_file((src / "matching" / "student.yaml").string());
+  std::ofstream(dir / "matching" / "student.yaml")
+      << std::regex_replace(rules, std::regex("\\n  match: [0-9]+"), "\n  match: " + std::to_string(threshold));
+  return dir.string();
+}
+
+// The survivor's fields and, per field, the source (partner and source record) of its value.
+std::string golden_state(const std::string& id) {
+  return sql_value("select data::text || ' ' || (select jsonb_object_agg(f.key, jsonb_build_array("
+                   "f.value->>'partner', f.value->>'source_id')) from jsonb_each(lineage_by_field(lineage)) f)::text"
+                   " from golden_record where id = '" + id + "'");
+}
+
+}  // namespace
+
+// Survivorship is written once (survivorship.h): guards against a person's merge folding the
+// two records differently from the write path matching them (another winner for a field, or a
+// value kept with another source's lineage).
+TEST_CASE("a review merge and an ingest of the same two records leave the same golden data and lineage",
+          "[db][resolve]") {
+  const std::string first = transcript("HB-7", "Le Hoang Nam", "2014-11-12", "031214000777");
+  // The same name (with diacritics), birth date, gender and school, no personal ID: a match for
+  // the real rules, a review item when the threshold is out of reach.
+  const std::string second = admission("TS-7", "Lê Hoàng Nam", "12/11/2014", "");
+  std::string merged_state;
+  {
+    reset_database();
+    HubProcess hub(std::map<std::string, std::string>{{"HUB_MAPPINGS_DIR", mappings_matching_at(90)}});
+    REQUIRE(hub.start());
+    auto [ops, adm, trn] = demo_partners(hub);
+    auto t = call(hub, "POST", "/v1/ingest/transcripts", trn, first);
+    auto a = call(hub, "POST", "/v1/ingest/admissions", adm, second);
+    REQUIRE(status_of(a) == "review");
+    REQUIRE(hubctl({"merge", student_of(a), "--into", student_of(t)}).exit_code == 0);
+    merged_state = golden_state(student_of(t));
+  }
+  reset_database();
+  HubProcess hub;
+  REQUIRE(hub.start());
+  auto [ops, adm, trn] = demo_partners(hub);
+  auto t = call(hub, "POST", "/v1/ingest/transcripts", trn, first);
+  auto a = call(hub, "POST", "/v1/ingest/admissions", adm, second);
+  INFO(a.body);
+  REQUIRE(status_of(a) == "merged");
+  REQUIRE(student_of(a) == student_of(t));
+  const std::string ingested_state = golden_state(student_of(t));
+  CHECK(ingested_state == merged_state);
+  // The values the rules decide, not only equal ones: admissions rank first for the name; the
+  // personal ID only the transcript sent stays, with its source.
+  CHECK(ingested_state.find("\"full_name\": \"Lê Hoàng Nam\"") != std::string::npos);
+  CHECK(ingested_state.find("\"full_name\": [\"demo-admissions\", \"TS-7\"]") != std::string::npos);
+  CHECK(ingested_state.find("\"personal_id\": [\"demo-transcripts\", \"HB-7\"]") != std::string::npos);
+}
+
+// The order of the write path's stages for a doubtful match: resolution says "review", so the
+// vendor record is stored as a record of its own with a review item, and survivorship never
+// folds it into the candidate. Guards against a review proposal changing the candidate's
+// golden data, version or change events before a person decides.
+TEST_CASE("a resolution that needs review writes a review item and an outcome, and no change to the candidate",
+          "[db][resolve][pipeline]") {
+  reset_database();
+  HubProcess hub(std::map<std::string, std::string>{{"HUB_MAPPINGS_DIR", mappings_matching_at(90)}});
+  REQUIRE(hub.start());
+  auto [ops, adm, trn] = demo_partners(hub);
+  auto t = call(hub, "POST", "/v1/ingest/transcripts", trn, transcript("HB-7", "Le Hoang Nam", "2014-11-12", "031214000777"));
+  const std::string candidate = student_of(t);
+  const std::string before = golden_state(candidate);
+  auto a = call(hub, "POST", "/v1/ingest/admissions", adm, admission("TS-7", "Lê Hoàng Nam", "12/11/2014", ""));
+  INFO(a.body);
+  REQUIRE(status_of(a) == "review");
+  CHECK(student_of(a) != candidate);
+  CHECK(count_rows("review_item where kind = 'match' and status = 'open' and candidate_id = '" + candidate +
+                   "' and record_id = '" + student_of(a) + "'") == "1");
+  CHECK(count_rows("batch_record where source_id = 'TS-7' and status = 'review'") == "1");
+  CHECK(golden_state(candidate) == before);
+  CHECK(sql_value("select version from golden_record where id = '" + candidate + "'") == "1");
+  CHECK(count_rows("change_log where record_id = '" + candidate + "'") == "1");  // its creation only
 }

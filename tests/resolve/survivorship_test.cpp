@@ -70,3 +70,19 @@ TEST_CASE("survivorship: the group is the ID - its status and the check's fields
   CHECK(hub::resolve::holds_verified(kId, doc(R"({"personal_id": "031214000303", "personal_id_status": "verified"})")));
   CHECK_FALSE(hub::resolve::holds_verified(kId, doc(R"({"personal_id_status": "verified"})")));
 }
+
+// takes_incoming is the one per-field rule of the write path and of review merges: guards
+// against a lower-ranked source overwriting a higher-ranked value, an older value winning a
+// tie, and an ID verdict being ignored.
+TEST_CASE("survivorship: a field keeps the higher-ranked source's value, ties go to the newer", "[resolve]") {
+  using hub::resolve::FieldOffer;
+  using hub::resolve::takes_incoming;
+  CHECK(takes_incoming(FieldOffer{IdVerdict::kNormal, false, 5, 9, false}));   // nothing stored: filled
+  CHECK(takes_incoming(FieldOffer{IdVerdict::kNormal, true, 2, 1, false}));    // ranked higher
+  CHECK_FALSE(takes_incoming(FieldOffer{IdVerdict::kNormal, true, 1, 2, true}));  // ranked lower, though newer
+  CHECK(takes_incoming(FieldOffer{IdVerdict::kNormal, true, 1, 1, true}));     // tie: the newer
+  CHECK_FALSE(takes_incoming(FieldOffer{IdVerdict::kNormal, true, 1, 1, false}));  // tie: the older loses
+  CHECK(takes_incoming(FieldOffer{IdVerdict::kTakeIncoming, true, 1, 2, false}));  // a verified ID wins
+  CHECK_FALSE(takes_incoming(FieldOffer{IdVerdict::kKeepStored, false, 2, 1, true}));
+  CHECK_FALSE(takes_incoming(FieldOffer{IdVerdict::kReview, true, 2, 1, true}));
+}

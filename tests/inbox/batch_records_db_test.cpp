@@ -1,4 +1,4 @@
-// The vendor's original of one record of a batch (hub/ingest/batch_records.h, GET
+// The vendor's original of one record of a batch (hub/inbox/batch_records.h, GET
 // /v1/batches/{id}/records/{index}), through a real hub on the real PostgreSQL and Redis. Guards:
 // the console showing another record than the one a result is about, a personal ID shown in
 // clear, another partner's batch readable, an original shown after retention emptied it.

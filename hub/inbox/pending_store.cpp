@@ -1,4 +1,4 @@
-#include "hub/store/pending_store.h"
+#include "hub/inbox/pending_store.h"
 
 #include <set>
 

@@ -1,8 +1,8 @@
-#include "hub/ingest/batch_records.h"
+#include "hub/inbox/batch_records.h"
 
 #include "hub/common/json.h"
 #include "hub/common/masking.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 
 namespace hub {
 

@@ -1,4 +1,4 @@
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 
 #include <unordered_map>
 

@@ -1,4 +1,4 @@
-// hub/ingest/payload: how a push is read before anything is stored. Guards against: a string
+// hub/inbox/payload: how a push is read before anything is stored. Guards against: a string
 // with a NUL or malformed UTF-8 taken into a record (PostgreSQL refused the row and the batch
 // was retried for ever) instead of that record alone being rejected with a reason; bad text
 // outside every record slipping through; a deep NDJSON line crashing the hub; a pool of 64 KiB
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "hub/common/json.h"
-#include "hub/ingest/payload.h"
+#include "hub/inbox/payload.h"
 #include "hub/mapping/mapping_registry.h"
 
 using namespace hub;
