@@ -18,21 +18,28 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${HUB_BUILD_DIR:-$root/build}
 : "${HUB_POSTGRES_URL:?source .run/env first}" "${HUB_REDIS_URL:?source .run/env first}"
 export HUB_CONFIG=${HUB_CONFIG:-$root/config/hub.yaml} HUB_LOG_LEVEL=${HUB_LOG_LEVEL:-warn}
+# The pull API answers 503 publication.unavailable without the publication profiles' secret.
+export HUB_PUBLICATION_SECRET=${HUB_PUBLICATION_SECRET:-store-scale-publication-secret}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
+hub_log=${TMPDIR:-/tmp}/store_scale_hub.log
 hub_pid=
 trap '[ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT
 
 sql() { psql "$HUB_POSTGRES_URL" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
-median_time() {  # $1 url, $2 token: median of 5 fetches, in ms
+median_time() {  # $1 url, $2 token: median of 5 fetches, in ms; a page not answered 200 stops the run
+  local times="" t
   for _ in 1 2 3 4 5; do
-    curl -sS -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $2" "$1"
-  done | sort -n | sed -n 3p | awk '{printf "%.1f", $1 * 1000}'
+    t=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $2" "$1")
+    [ "${t%% *}" = 200 ] || { echo "store_scale: $1 answered ${t%% *}, see $hub_log" >&2; exit 1; }
+    times+="${t#* }"$'\n'
+  done
+  printf %s "$times" | sort -n | sed -n 3p | awk '{printf "%.1f", $1 * 1000}'
 }
 
 for size in "$@"; do
-  sql "drop schema public cascade; create schema public" >/dev/null
-  HUB_LISTEN=127.0.0.1:$port "$build/hub" >"/tmp/store_scale_hub.log" 2>&1 &
+  sql "set client_min_messages = warning; drop schema public cascade; create schema public" >/dev/null
+  HUB_LISTEN=127.0.0.1:$port "$build/hub" >"$hub_log" 2>&1 &
   hub_pid=$!
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$url/readyz" 2>/dev/null && break; sleep 0.2; done
   ops=$("$build/hubctl" partner add demo-ops --scope admin --scope ingest:school 2>/dev/null | tail -n 1)
@@ -54,16 +61,16 @@ for size in "$@"; do
   last=$(sql "select max(seq) from change_log")
   for at in start middle end; do
     case $at in start) after=0 ;; middle) after=$((last / 2)) ;; end) after=$((last - 1000)) ;; esac
-    echo "size $size: /v1/changes page at the $at (after=$after): $(median_time \
-      "$url/v1/changes/student?after=$after&limit=1000" "$warehouse") ms"
+    ms=$(median_time "$url/v1/changes/student?after=$after&limit=1000" "$warehouse")
+    echo "size $size: /v1/changes page at the $at (after=$after): $ms ms"
   done
   n=$(sql "select count(*) from golden_record where entity = 'student'")
   for at in start middle end; do
     case $at in start) skip=0 ;; middle) skip=$((n / 2)) ;; end) skip=$((n - 1000)) ;; esac
     since=$(sql "select to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from golden_record
                  where entity = 'student' order by updated_at, id offset $skip limit 1")
-    echo "size $size: /v1/shared page at the $at (updated_since=$since): $(median_time \
-      "$url/v1/shared/student?updated_since=$since&limit=1000" "$warehouse") ms"
+    ms=$(median_time "$url/v1/shared/student?updated_since=$since&limit=1000" "$warehouse")
+    echo "size $size: /v1/shared page at the $at (updated_since=$since): $ms ms"
   done
   kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=
 done

@@ -53,7 +53,7 @@ fresh_cluster() {
   bash "$root/scripts/services.sh" start >/dev/null
   # shellcheck disable=SC1091
   source "$HUB_RUN_DIR/env"
-  sql "drop schema public cascade; create schema public" >/dev/null
+  sql "set client_min_messages = warning; drop schema public cascade; create schema public" >/dev/null
   cluster start "$1" >/dev/null
   ops=$("$build/hubctl" partner add demo-ops --scope admin --scope ingest:school 2>/dev/null | tail -n 1)
   token=$("$build/hubctl" partner add demo-admissions --scope ingest:student --scope ingest:admission_application \
