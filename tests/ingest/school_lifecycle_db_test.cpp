@@ -381,3 +381,72 @@ TEST_CASE("school rename and recode: dated versions - old code answers - admin A
   CHECK(has(late_undo.err, "school.undo_too_late"));
   check_change_log_in_order();
 }
+
+// Guards the dissolved school's review items being undecidable: a person places each student
+// (hubctl review decide ID school=CODE, or POST /v1/admin/review/ID) in a school open on the
+// effective date, or records that the student left the system (left: the enrollment ends the day before, CHUYEN_DI);
+// closed or unknown schools and a second decision are refused, nothing is written twice.
+TEST_CASE("school dissolve: each student placed or marked as left, one by one", "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}}));
+  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2");
+  auto planned = hubctl({"--json", "school", "dissolve", "HP-THCS-0012", "--effective-on", eff, "--decision",
+                         "46/QĐ-SGDĐT", "--plan"});
+  REQUIRE(planned.exit_code == 0);
+  const std::string plan_id = std::to_string(parse_json(planned.out)["plan"].GetInt64());
+  REQUIRE(hubctl({"--json", "school", "apply", plan_id}).exit_code == 0);
+  auto item_of = [&](const std::string& student) {
+    return sql_value("select r.id::text from review_item r join golden_record g on g.id = r.record_id"
+                     " where r.kind = 'school_event' and g.data->>'student' = '" + student + "'");
+  };
+  const std::string i1 = item_of(s1), i2 = item_of(s2);
+  REQUIRE(!i1.empty());
+  REQUIRE(!i2.empty());
+  CHECK(has(sql_value("select reasons::text from review_item where id = " + i1), "school.dissolved"));
+
+  // Refusals: no such school, the dissolved school itself (closed on the effective date).
+  auto unknown = hubctl({"review", "decide", i1, "school=HP-NOPE"});
+  CHECK(unknown.exit_code != 0);
+  CHECK(has(unknown.err + unknown.out, "school.unknown"));
+  auto closed = hubctl({"review", "decide", i1, "school=HP-THCS-0012"});
+  CHECK(closed.exit_code != 0);
+  CHECK(has(closed.err + closed.out, "school.bad_event"));
+  CHECK(placed(s1, eff) == "HP-THCS-0012");
+
+  auto moved = hubctl({"--json", "review", "decide", i1, "school=HP-THCS-0007"});
+  INFO(moved.err);
+  REQUIRE(moved.exit_code == 0);
+  CHECK(placed(s1, eff) == "HP-THCS-0007");
+  CHECK(placed(s1, day_before) == "HP-THCS-0012");
+
+  // The admin API decides the same items: a bad school answers problem+json with both messages.
+  auto bad = call(d.hub, "POST", "/v1/admin/review/" + i2, d.ops, R"({"decision": "school", "school": "HP-NOPE"})");
+  CHECK(bad.status == 422);
+  CHECK(has(bad.body, "school.unknown"));
+  CHECK(has(bad.body, "message_vi"));
+  auto left = call(d.hub, "POST", "/v1/admin/review/" + i2, d.ops, R"({"decision": "left"})");
+  INFO(left.body);
+  REQUIRE(left.status == 200);
+  CHECK(placed(s2, eff) == "");
+  CHECK(placed(s2, day_before) == "HP-THCS-0012");
+  CHECK(sql_value("select data->>'status' from golden_record where entity = 'enrollment' and data->>'student' = '" + s2 +
+                  "'") == "CHUYEN_DI");
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "0");
+
+  // Decided once: a second decision is refused and writes nothing.
+  const std::string changes = count_rows("change_log");
+  auto again = hubctl({"review", "decide", i2, "school=HP-THCS-0007"});
+  CHECK(again.exit_code != 0);
+  CHECK(has(again.err + again.out, "school.unknown_item"));
+  CHECK(count_rows("change_log") == changes);
+
+  // Undo gives both students their enrollment in the dissolved school back (the one who left
+  // keeps its record: only its end is undone).
+  auto undone = hubctl({"--json", "school", "undo", plan_id});
+  INFO(undone.err);
+  REQUIRE(undone.exit_code == 0);
+  CHECK(placed(s1, eff) == "HP-THCS-0012");
+  CHECK(placed(s2, eff) == "HP-THCS-0012");
+  check_change_log_in_order();
+}
