@@ -2,7 +2,8 @@
 // PostgreSQL with a real hub: two demo schools merged (students and their class follow, the
 // 30 September snapshot before the effective date shows two schools and after it one, a push
 // with the old code lands in the successor with a warning, undo restores), a split decided in
-// bulk by class, rename and recode as dated versions, the change log holding each change once
+// bulk by class and one student alone, a dissolved school's students placed or marked as left
+// one by one (hubctl and the review API), rename and recode as dated versions, the change log holding each change once
 // in order, and the refusals (second apply, undo after the school year, bad input).
 //
 // The dates follow today's school year (1 September to 31 August), so that the event can be
@@ -255,35 +256,47 @@ TEST_CASE("school merge: students and classes follow - snapshots before and afte
   CHECK(count_rows("audit_log where action in ('school.plan', 'school.apply', 'school.undo')") == "3");
 }
 
-TEST_CASE("school split: students placed in bulk by class", "[db][ingest][school]") {
+TEST_CASE("school split: students placed in bulk by class, or one by one", "[db][ingest][school]") {
   Demo d;
   const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
   d.push(d.ops, "schools",
          R"({"truong":[{"maTruong":"HP-THCS-0099","tenTruong":"Trường THCS Mới","capHoc":"Trung học cơ sở","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"}]})");
   d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A1", "6"}, {"7A1", "7"}}));
-  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}, {"SE-S3", "7"}}));
-  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2"), s3 = student_of("SE-S3");
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}, {"SE-S3", "7"}, {"SE-S4", "7"}}));
+  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2"), s3 = student_of("SE-S3"), s4 = student_of("SE-S4");
   place_in_class(s1, "HP-THCS-0012", class_id("HP-THCS-0012", "6A1"));
   place_in_class(s2, "HP-THCS-0012", class_id("HP-THCS-0012", "6A1"));
   place_in_class(s3, "HP-THCS-0012", class_id("HP-THCS-0012", "7A1"));
+  place_in_class(s4, "HP-THCS-0012", class_id("HP-THCS-0012", "7A1"));
 
   auto planned = hubctl({"--json", "school", "split", "HP-THCS-0012", "--into", "HP-THCS-0007,HP-THCS-0099",
                          "--effective-on", eff, "--decision", "45/QĐ-SGDĐT", "--plan"});
   REQUIRE(planned.exit_code == 0);
   auto plan = parse_json(planned.out);
   const std::string plan_id = std::to_string(plan["plan"].GetInt64());
-  CHECK(plan["counts"]["review"].GetInt() == 3);
+  CHECK(plan["counts"]["review"].GetInt() == 4);
   CHECK(plan["counts"]["school_version"].GetInt() == 1);
   auto applied = hubctl({"--json", "school", "apply", plan_id});
   REQUIRE(applied.exit_code == 0);
-  CHECK(parse_json(applied.out)["reviews"].GetInt() == 3);
-  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "3");
+  CHECK(parse_json(applied.out)["reviews"].GetInt() == 4);
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "4");
   // Until decided, the students stay where they were.
   CHECK(placed(s1, eff) == "HP-THCS-0012|6A1");
 
   // Refusals: not a successor, no such class.
   CHECK(hubctl({"school", "decide-class", plan_id, "6A1", "HP-THPT-0003"}).exit_code == 2);
   CHECK(hubctl({"school", "decide-class", plan_id, "9Z9", "HP-THCS-0007"}).exit_code == 2);
+
+  // One student decided on its own: a successor only, never "left" (a split keeps every student).
+  const std::string i4 = sql_value("select r.id::text from review_item r join golden_record g on g.id = r.record_id"
+                                   " where r.kind = 'school_event' and g.data->>'student' = '" + s4 + "'");
+  CHECK(hubctl({"review", "decide", i4, "school=HP-THPT-0003"}).exit_code != 0);
+  CHECK(hubctl({"review", "decide", i4, "left"}).exit_code != 0);
+  auto single = hubctl({"--json", "review", "decide", i4, "school=HP-THCS-0007"});
+  INFO(single.err);
+  REQUIRE(single.exit_code == 0);
+  CHECK(placed(s4, eff) == "HP-THCS-0007|7A1");
+  CHECK(placed(s4, day_before) == "HP-THCS-0012|7A1");
 
   auto first = hubctl({"--json", "school", "decide-class", plan_id, "6A1", "HP-THCS-0007"});
   REQUIRE(first.exit_code == 0);
@@ -295,6 +308,7 @@ TEST_CASE("school split: students placed in bulk by class", "[db][ingest][school
   CHECK(placed(s2, eff) == "HP-THCS-0007|6A1");
   CHECK(placed(s3, eff) == "HP-THCS-0099|7A1");
   CHECK(placed(s3, day_before) == "HP-THCS-0012|7A1");
+  CHECK(placed(s4, eff) == "HP-THCS-0007|7A1");  // decided alone: not moved again with its class
   CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "0");
   // Decided once: nothing left for that class.
   CHECK(hubctl({"school", "decide-class", plan_id, "6A1", "HP-THCS-0099"}).exit_code == 2);
