@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hub/common/config.h"
+#include "hub/common/json.h"
 #include "hub/common/log.h"
 #include "hub/common/redis.h"
 #include "hub/http/authenticator.h"
@@ -18,6 +19,7 @@
 #include "hub/ingest/commune_decision.h"
 #include "hub/ingest/ingest_service.h"
 #include "hub/ingest/pending_release.h"
+#include "hub/ingest/school_lifecycle.h"
 #include "hub/mapping/mapping_registry.h"
 #include "hub/resolve/probabilistic_resolver.h"
 #include "hub/store/record_queries.h"
@@ -132,6 +134,15 @@ int main(int argc, char** argv) {
   hub::CommuneDecision communes(pg, mappings, resolver, config);
   review.set_commune_decider([&communes](long long id, const std::string& commune, const std::string& actor) {
     return communes.decide(id, commune, actor);
+  });
+  review.set_school_decider([&pg, &mappings](long long id, const std::string& choice, const std::string& actor) {
+    auto snapshot = mappings.current();
+    auto r = hub::SchoolEvents(pg, *snapshot).decide_item(id, choice, actor, "api");
+    if (!r) return hub::Result<std::string>(r.error());
+    hub::json::JsonWriter w;
+    w.begin_object().kv("id", id).kv("status", "resolved").kv("decision", choice).kv("plan", r->plan_id)
+        .kv("batch", r->batch_id).end_object();
+    return hub::Result<std::string>(w.str());
   });
   hub::auth::Accounts accounts(pg, redis, config.auth.session_seconds,
                                {config.auth.login_account_limit, config.auth.login_address_limit,

@@ -16,7 +16,8 @@ namespace {
 // Each ReviewQueue error code to one problem kind.
 [[noreturn]] void fail_with(const Error& e) {
   ProblemKind kind = ProblemKind::kUnprocessable;
-  if (e.code == "review.not_found" || e.code == "merge.not_found") kind = ProblemKind::kNotFound;
+  if (e.code == "review.not_found" || e.code == "merge.not_found" || e.code == "school.unknown_item")
+    kind = ProblemKind::kNotFound;
   if (e.code == "review.payload_purged") kind = ProblemKind::kConflict;  // the record must be sent again
   if (e.code == "review.decided" || e.code == "merge.already_merged" || e.code == "merge.not_merged" ||
       e.code == "merge.survivor_merged" || e.code == "review.id_taken" || e.code == "review.record_merged" ||
@@ -110,8 +111,12 @@ void register_review_routes(Router& router, resolve::ReviewQueue& review, AuditL
                 std::string decision = string_field(body, "decision");
                 if (decision == "not-a-match") decision = "not_a_match";
                 // A split commune's review item: {"decision": "commune", "commune": "<new code>"}.
+                // A split's or dissolved school's student: {"decision": "school", "school": "<code>"}
+                // or {"decision": "left"}.
                 auto r = decision == "commune" ? review.decide_commune(id, string_field(body, "commune"), actor_of(req))
-                                               : review.decide(id, decision, actor_of(req));
+                         : decision == "school" ? review.decide_school(id, string_field(body, "school"), actor_of(req))
+                         : decision == "left"   ? review.decide_school(id, "left", actor_of(req))
+                                                : review.decide(id, decision, actor_of(req));
                 if (!r) fail_with(r.error());
                 return ok(r.value());
               }});

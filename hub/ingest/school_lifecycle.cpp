@@ -421,6 +421,44 @@ std::map<std::string, std::string> write_moves(pqxx::work& tx, const mapping::Sn
   return classes;
 }
 
+// A student who left the system when the school closed: the enrollment ends the day before the
+// effective date with the status "transferred out", through the golden store like a move.
+void write_leave(pqxx::work& tx, const mapping::Snapshot& snap, long long plan_id, Date effective_on,
+                 SchoolEventItem& it, long long partner_id, long long batch_id) {
+  auto e = tx.exec_params1("select data::text from golden_record where id = $1::uuid", it.record_id);
+  rapidjson::Document enrollment;
+  enrollment.Parse(e[0].c_str());
+  mapping::RecordResult r;
+  r.source_id = it.record_id;
+  r.path = "$.items[" + std::to_string(it.seq) + "]";
+  json::JsonWriter w;
+  w.begin_object();
+  write_ref(w, "student", str_member(enrollment, "student"));
+  write_ref(w, "school", str_member(enrollment, "school"));
+  w.kv("school_year", str_member(enrollment, "school_year"))
+      .kv("valid_to", Date::from_days(effective_on.days_since_epoch() - 1).iso())
+      .kv("status", "CHUYEN_DI").kv("status_reason", "school dissolved").end_object();
+  mapping::MappedRecord rec;
+  rec.entity = "enrollment";
+  rec.local_name = "ended";
+  rec.source_id = "plan/" + std::to_string(plan_id) + "/end/" + it.record_id;
+  rec.fields.Parse(w.str().c_str());
+  r.records.push_back(std::move(rec));
+  resolve::ExactResolver resolver;
+  GoldenStore store(resolver);
+  ChunkContext ctx{partner_id, kSchoolEventsPartner, {}, batch_id, "school event plan " + std::to_string(plan_id), &snap};
+  std::vector<mapping::RecordResult> results;
+  results.push_back(std::move(r));
+  auto outcomes = store.apply(tx, ctx, results);
+  const auto& o = outcomes.front();
+  if (o.status == "rejected" || o.status == "pending")
+    throw std::runtime_error("the golden store refused to end enrollment " + it.record_id + ": " +
+                             (o.errors.empty() ? o.status : o.errors.front().message));
+  if (o.entities.empty() || o.entities.front().second != it.record_id)
+    throw std::runtime_error("enrollment " + it.record_id + " is not the record of its natural key; nothing was applied");
+  it.new_record_id = it.record_id;
+}
+
 void save_item_results(pqxx::work& tx, long long plan_id, const std::vector<SchoolEventItem>& items) {
   json::JsonWriter w;
   w.begin_array();
@@ -767,7 +805,8 @@ Result<SchoolEventApplied> SchoolEvents::undo(long long plan_id, const std::stri
           restore(it->record_id, it->record_version, it->record_version + 1);
           ++out.school_versions;
         } else if ((it->action == "move" || it->action == "review") && !it->new_record_id.empty()) {
-          remove(it->new_record_id);
+          // A student who left (decide_item "left") kept the record: only its end is undone.
+          if (it->new_record_id != it->record_id) remove(it->new_record_id);
           restore(it->record_id, it->record_version, it->record_version + 1);
           ++out.moved;
         } else if (it->action == "move_class" && !it->new_record_id.empty()) {
@@ -846,6 +885,61 @@ Result<ClassDecision> SchoolEvents::decide_class(long long plan_id, const std::s
     detail.begin_object().kv("plan", plan_id).kv("class", class_ref).kv("successor", successor_code)
         .kv("moved", out.moved).kv("batch", batch_id).end_object();
     AuditLog::record(tx, actor, "school.decide_class", "plan " + std::to_string(plan_id), host, detail.str());
+    return out;
+  });
+}
+
+Result<ClassDecision> SchoolEvents::decide_item(long long review_item_id, const std::string& choice,
+                                                const std::string& actor, const std::string& host) {
+  return pg_.with_transaction([&](pqxx::work& tx) -> Result<ClassDecision> {
+    tx.exec_params("select pg_advisory_xact_lock($1)", kAdvisoryLock);
+    auto found = tx.exec_params(
+        "select i.plan_id, i.seq from school_event_plan_item i join review_item r on r.id = i.review_item_id"
+        " where i.review_item_id = $1 and r.kind = 'school_event' and r.status = 'open' and i.new_record_id is null",
+        review_item_id);
+    if (found.empty())
+      return error("school.unknown_item", "there is no open school event review item " + std::to_string(review_item_id));
+    const long long plan_id = found[0][0].as<long long>();
+    const int seq = found[0][1].as<int>();
+    auto rows = tx.exec_params(std::string("select ") + kPlanColumns + " from school_event_plan where id = $1 for update",
+                               plan_id);
+    Params p = params_of(rows[0]);
+    if (std::string(rows[0]["status"].c_str()) != "applied")
+      return error("school.not_applied", "school event plan " + std::to_string(plan_id) + " is not applied");
+    auto items = load_items(tx, plan_id);
+    auto it = std::find_if(items.begin(), items.end(), [&](const SchoolEventItem& i) { return i.seq == seq; });
+    const bool left = choice == "left";
+    if (!left) {
+      auto target = school_by_code(tx, choice);
+      if (!target) return error("school.unknown", "no school has the code '" + choice + "'");
+      const bool successor = std::find(p.successors.begin(), p.successors.end(), target->id) != p.successors.end();
+      if (p.kind == "split" && !successor)
+        return error("school.bad_event", "'" + choice + "' is not a successor of the split of plan " + std::to_string(plan_id));
+      if (std::find(p.predecessors.begin(), p.predecessors.end(), target->id) != p.predecessors.end() ||
+          (target->valid_to && *target->valid_to < p.effective_on))
+        return error("school.bad_event", "school " + choice + " is not open on " + p.effective_on.iso());
+      it->target_id = target->id;
+    } else if (p.kind != "dissolve") {
+      return error("school.bad_event", "a split's student goes to one of its successors, not 'left'");
+    }
+    auto [partner_id, batch_id] = open_batch(tx, plan_id, "decide-item " + std::to_string(review_item_id), actor, 1);
+    if (left) {
+      write_leave(tx, snapshot_, plan_id, p.effective_on, *it, partner_id, batch_id);
+    } else {
+      std::vector<SchoolEventItem*> moves{&*it};
+      write_moves(tx, snapshot_, plan_id, p.effective_on, moves, partner_id, batch_id);
+    }
+    save_item_results(tx, plan_id, {*it});
+    tx.exec_params("update school_event_plan_item set decided_by = $3, decided_at = now() where plan_id = $1 and seq = $2",
+                   plan_id, seq, actor);
+    tx.exec_params("update review_item set status = 'resolved', decided_by = $2, decided_at = now() where id = $1",
+                   review_item_id, actor);
+    close_batch(tx, batch_id);
+    ClassDecision out{plan_id, batch_id, left ? 0 : 1};
+    json::JsonWriter detail;
+    detail.begin_object().kv("plan", plan_id).kv("review_item", review_item_id).kv("choice", choice)
+        .kv("batch", batch_id).end_object();
+    AuditLog::record(tx, actor, "school.decide_item", "plan " + std::to_string(plan_id), host, detail.str());
     return out;
   });
 }

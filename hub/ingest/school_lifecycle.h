@@ -103,6 +103,14 @@ class SchoolEvents {
   // class, nothing left to decide for it).
   Result<ClassDecision> decide_class(long long plan_id, const std::string& class_ref, const std::string& successor_code,
                                      const std::string& actor, const std::string& host);
+  // One school_event review item (a split's or a dissolved school's enrollment), decided by a
+  // person: `choice` is the code of the school the student goes to (a split: one of its
+  // successors; a dissolve: any school open on the effective date) or "left" (left the system:
+  // the enrollment ends the day before the effective date with status CHUYEN_DI). Errors:
+  // school.unknown_item (no open school_event item of that id), school.unknown (no school holds
+  // the code), school.bad_event (not a successor, the school is closed on the effective date).
+  Result<ClassDecision> decide_item(long long review_item_id, const std::string& choice, const std::string& actor,
+                                    const std::string& host);
   std::optional<SchoolEventPlan> load(long long plan_id);
 
  private:

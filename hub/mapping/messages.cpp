@@ -163,6 +163,7 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"school.bad_event", "Sự kiện trường học không hợp lệ"},
       {"school.unknown", "Không có trường nào mang mã này"},
       {"school.unknown_plan", "Không tìm thấy kế hoạch sự kiện trường học"},
+      {"school.unknown_item", "Không tìm thấy mục xem xét sự kiện trường học đang mở"},
       {"school.already_applied", "Kế hoạch sự kiện trường học đã được áp dụng; mỗi kế hoạch chỉ áp dụng một lần"},
       {"school.stale_plan", "Dữ liệu đã thay đổi sau khi lập kế hoạch sự kiện trường học; cần lập lại"},
       {"school.not_applied", "Kế hoạch sự kiện trường học chưa được áp dụng nên không thể hoàn tác"},

@@ -404,6 +404,12 @@ Result<std::string> ReviewQueue::decide_commune(long long id, const std::string&
   return commune_decider_(id, commune, actor);
 }
 
+Result<std::string> ReviewQueue::decide_school(long long id, const std::string& choice, const std::string& actor) {
+  if (!school_decider_)
+    return Error{"review.bad_decision", "this process cannot decide school event items", "decision", 0};
+  return school_decider_(id, choice, actor);
+}
+
 Result<std::string> ReviewQueue::merge(const std::string& survivor_id, const std::string& merged_id,
                                        const std::string& actor) {
   return pg_.with_transaction(

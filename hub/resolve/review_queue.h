@@ -37,6 +37,12 @@ class ReviewQueue {
       std::function<Result<std::string>(long long id, const std::string& commune, const std::string& actor)>;
   void set_commune_decider(CommuneDecider decider) { commune_decider_ = std::move(decider); }
   Result<std::string> decide_commune(long long id, const std::string& commune, const std::string& actor);
+  // A split's or dissolved school's review item (kind school_event) is decided by naming the
+  // school the student goes to, or "left"; the write path again, plugged in like the commune
+  // decider (SchoolEvents::decide_item). Unset: review.bad_decision.
+  using SchoolDecider = CommuneDecider;
+  void set_school_decider(SchoolDecider decider) { school_decider_ = std::move(decider); }
+  Result<std::string> decide_school(long long id, const std::string& choice, const std::string& actor);
 
   // Merges `merged_id` into `survivor_id` (same entity, neither merged). Errors: merge.not_found,
   // merge.entity, merge.already_merged, merge.same_record.
@@ -48,6 +54,7 @@ class ReviewQueue {
   PgPool& pg_;
   const RuleSet& rules_;
   CommuneDecider commune_decider_;
+  SchoolDecider school_decider_;
 };
 
 }  // namespace hub::resolve

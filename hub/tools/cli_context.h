@@ -68,6 +68,9 @@ void add_units_commands(CLI::App& app, CliContext& ctx);
 // `hubctl review decide <id> commune=<code>` (units_commands.cpp).
 Result<std::string> decide_commune(CliContext& ctx, const resolve::RuleSet& rules,
                                    long long id, const std::string& commune);
+// `hubctl review decide <id> school=<code>|left`: a split's or dissolved school's student
+// (school_commands.cpp).
+Result<std::string> decide_school_item(CliContext& ctx, long long id, const std::string& choice);
 void add_school_commands(CLI::App& app, CliContext& ctx);
 void add_partition_commands(CLI::App& app, CliContext& ctx);
 

@@ -161,11 +161,12 @@ void add_resolve_commands(CLI::App& app, CliContext& ctx) {
   auto decide_id = std::make_shared<long long>(0);
   auto decision = std::make_shared<std::string>();
   decide->add_option("id", *decide_id, "review item id")->required();
-  decide->add_option("decision", *decision, "match | not-a-match | apply | keep | commune=<new commune code>")->required();
+  decide->add_option("decision", *decision, "match | not-a-match | apply | keep | commune=<new commune code> | school=<school code> | left")->required();
   decide->callback([&ctx, decide_id, decision] {
     auto rules = load_rules(ctx);
     std::string d = *decision == "not-a-match" ? "not_a_match" : *decision;
     auto r = d.rfind("commune=", 0) == 0 ? decide_commune(ctx, rules, *decide_id, d.substr(8))
+             : d.rfind("school=", 0) == 0 || d == "left" ? decide_school_item(ctx, *decide_id, d == "left" ? d : d.substr(7))
                                          : resolve::ReviewQueue(ctx.pg(), rules).decide(*decide_id, d, ctx.actor_name());
     if (!r) failed(r.error());
     std::cout << r.value() << "\n";

@@ -110,6 +110,16 @@ void print_applied(CliContext& ctx, const std::string& what, const SchoolEventAp
 
 }  // namespace
 
+Result<std::string> decide_school_item(CliContext& ctx, long long id, const std::string& choice) {
+  auto snapshot = load_snapshot(ctx);
+  auto r = SchoolEvents(ctx.pg(), *snapshot).decide_item(id, choice, ctx.actor_name(), ctx.host());
+  if (!r) return r.error();
+  json::JsonWriter w;
+  w.begin_object().kv("id", id).kv("status", "resolved").kv("decision", choice).kv("plan", r->plan_id)
+      .kv("batch", r->batch_id).end_object();
+  return w.str();
+}
+
 void add_school_commands(CLI::App& app, CliContext& ctx) {
   auto* school = app.add_subcommand(
       "school", "school lifecycle events (merge, split, recode ...): a stored plan, then apply; undo in the same year");

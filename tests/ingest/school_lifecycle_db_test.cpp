@@ -2,7 +2,8 @@
 // PostgreSQL with a real hub: two demo schools merged (students and their class follow, the
 // 30 September snapshot before the effective date shows two schools and after it one, a push
 // with the old code lands in the successor with a warning, undo restores), a split decided in
-// bulk by class, rename and recode as dated versions, the change log holding each change once
+// bulk by class and one student alone, a dissolved school's students placed or marked as left
+// one by one (hubctl and the review API), rename and recode as dated versions, the change log holding each change once
 // in order, and the refusals (second apply, undo after the school year, bad input).
 //
 // The dates follow today's school year (1 September to 31 August), so that the event can be
@@ -255,35 +256,47 @@ TEST_CASE("school merge: students and classes follow - snapshots before and afte
   CHECK(count_rows("audit_log where action in ('school.plan', 'school.apply', 'school.undo')") == "3");
 }
 
-TEST_CASE("school split: students placed in bulk by class", "[db][ingest][school]") {
+TEST_CASE("school split: students placed in bulk by class, or one by one", "[db][ingest][school]") {
   Demo d;
   const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
   d.push(d.ops, "schools",
          R"({"truong":[{"maTruong":"HP-THCS-0099","tenTruong":"Trường THCS Mới","capHoc":"Trung học cơ sở","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"}]})");
   d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A1", "6"}, {"7A1", "7"}}));
-  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}, {"SE-S3", "7"}}));
-  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2"), s3 = student_of("SE-S3");
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}, {"SE-S3", "7"}, {"SE-S4", "7"}}));
+  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2"), s3 = student_of("SE-S3"), s4 = student_of("SE-S4");
   place_in_class(s1, "HP-THCS-0012", class_id("HP-THCS-0012", "6A1"));
   place_in_class(s2, "HP-THCS-0012", class_id("HP-THCS-0012", "6A1"));
   place_in_class(s3, "HP-THCS-0012", class_id("HP-THCS-0012", "7A1"));
+  place_in_class(s4, "HP-THCS-0012", class_id("HP-THCS-0012", "7A1"));
 
   auto planned = hubctl({"--json", "school", "split", "HP-THCS-0012", "--into", "HP-THCS-0007,HP-THCS-0099",
                          "--effective-on", eff, "--decision", "45/QĐ-SGDĐT", "--plan"});
   REQUIRE(planned.exit_code == 0);
   auto plan = parse_json(planned.out);
   const std::string plan_id = std::to_string(plan["plan"].GetInt64());
-  CHECK(plan["counts"]["review"].GetInt() == 3);
+  CHECK(plan["counts"]["review"].GetInt() == 4);
   CHECK(plan["counts"]["school_version"].GetInt() == 1);
   auto applied = hubctl({"--json", "school", "apply", plan_id});
   REQUIRE(applied.exit_code == 0);
-  CHECK(parse_json(applied.out)["reviews"].GetInt() == 3);
-  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "3");
+  CHECK(parse_json(applied.out)["reviews"].GetInt() == 4);
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "4");
   // Until decided, the students stay where they were.
   CHECK(placed(s1, eff) == "HP-THCS-0012|6A1");
 
   // Refusals: not a successor, no such class.
   CHECK(hubctl({"school", "decide-class", plan_id, "6A1", "HP-THPT-0003"}).exit_code == 2);
   CHECK(hubctl({"school", "decide-class", plan_id, "9Z9", "HP-THCS-0007"}).exit_code == 2);
+
+  // One student decided on its own: a successor only, never "left" (a split keeps every student).
+  const std::string i4 = sql_value("select r.id::text from review_item r join golden_record g on g.id = r.record_id"
+                                   " where r.kind = 'school_event' and g.data->>'student' = '" + s4 + "'");
+  CHECK(hubctl({"review", "decide", i4, "school=HP-THPT-0003"}).exit_code != 0);
+  CHECK(hubctl({"review", "decide", i4, "left"}).exit_code != 0);
+  auto single = hubctl({"--json", "review", "decide", i4, "school=HP-THCS-0007"});
+  INFO(single.err);
+  REQUIRE(single.exit_code == 0);
+  CHECK(placed(s4, eff) == "HP-THCS-0007|7A1");
+  CHECK(placed(s4, day_before) == "HP-THCS-0012|7A1");
 
   auto first = hubctl({"--json", "school", "decide-class", plan_id, "6A1", "HP-THCS-0007"});
   REQUIRE(first.exit_code == 0);
@@ -295,6 +308,7 @@ TEST_CASE("school split: students placed in bulk by class", "[db][ingest][school
   CHECK(placed(s2, eff) == "HP-THCS-0007|6A1");
   CHECK(placed(s3, eff) == "HP-THCS-0099|7A1");
   CHECK(placed(s3, day_before) == "HP-THCS-0012|7A1");
+  CHECK(placed(s4, eff) == "HP-THCS-0007|7A1");  // decided alone: not moved again with its class
   CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "0");
   // Decided once: nothing left for that class.
   CHECK(hubctl({"school", "decide-class", plan_id, "6A1", "HP-THCS-0099"}).exit_code == 2);
@@ -379,5 +393,74 @@ TEST_CASE("school rename and recode: dated versions - old code answers - admin A
   auto late_undo = hubctl({"school", "undo", old_plan});
   CHECK(late_undo.exit_code == 1);
   CHECK(has(late_undo.err, "school.undo_too_late"));
+  check_change_log_in_order();
+}
+
+// Guards the dissolved school's review items being undecidable: a person places each student
+// (hubctl review decide ID school=CODE, or POST /v1/admin/review/ID) in a school open on the
+// effective date, or records that the student left the system (left: the enrollment ends the day before, CHUYEN_DI);
+// closed or unknown schools and a second decision are refused, nothing is written twice.
+TEST_CASE("school dissolve: each student placed or marked as left, one by one", "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-S1", "6"}, {"SE-S2", "6"}}));
+  const std::string s1 = student_of("SE-S1"), s2 = student_of("SE-S2");
+  auto planned = hubctl({"--json", "school", "dissolve", "HP-THCS-0012", "--effective-on", eff, "--decision",
+                         "46/QĐ-SGDĐT", "--plan"});
+  REQUIRE(planned.exit_code == 0);
+  const std::string plan_id = std::to_string(parse_json(planned.out)["plan"].GetInt64());
+  REQUIRE(hubctl({"--json", "school", "apply", plan_id}).exit_code == 0);
+  auto item_of = [&](const std::string& student) {
+    return sql_value("select r.id::text from review_item r join golden_record g on g.id = r.record_id"
+                     " where r.kind = 'school_event' and g.data->>'student' = '" + student + "'");
+  };
+  const std::string i1 = item_of(s1), i2 = item_of(s2);
+  REQUIRE(!i1.empty());
+  REQUIRE(!i2.empty());
+  CHECK(has(sql_value("select reasons::text from review_item where id = " + i1), "school.dissolved"));
+
+  // Refusals: no such school, the dissolved school itself (closed on the effective date).
+  auto unknown = hubctl({"review", "decide", i1, "school=HP-NOPE"});
+  CHECK(unknown.exit_code != 0);
+  CHECK(has(unknown.err + unknown.out, "school.unknown"));
+  auto closed = hubctl({"review", "decide", i1, "school=HP-THCS-0012"});
+  CHECK(closed.exit_code != 0);
+  CHECK(has(closed.err + closed.out, "school.bad_event"));
+  CHECK(placed(s1, eff) == "HP-THCS-0012");
+
+  auto moved = hubctl({"--json", "review", "decide", i1, "school=HP-THCS-0007"});
+  INFO(moved.err);
+  REQUIRE(moved.exit_code == 0);
+  CHECK(placed(s1, eff) == "HP-THCS-0007");
+  CHECK(placed(s1, day_before) == "HP-THCS-0012");
+
+  // The admin API decides the same items: a bad school answers problem+json with both messages.
+  auto bad = call(d.hub, "POST", "/v1/admin/review/" + i2, d.ops, R"({"decision": "school", "school": "HP-NOPE"})");
+  CHECK(bad.status == 422);
+  CHECK(has(bad.body, "school.unknown"));
+  CHECK(has(bad.body, "message_vi"));
+  auto left = call(d.hub, "POST", "/v1/admin/review/" + i2, d.ops, R"({"decision": "left"})");
+  INFO(left.body);
+  REQUIRE(left.status == 200);
+  CHECK(placed(s2, eff) == "");
+  CHECK(placed(s2, day_before) == "HP-THCS-0012");
+  CHECK(sql_value("select data->>'status' from golden_record where entity = 'enrollment' and data->>'student' = '" + s2 +
+                  "'") == "CHUYEN_DI");
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "0");
+
+  // Decided once: a second decision is refused and writes nothing.
+  const std::string changes = count_rows("change_log");
+  auto again = hubctl({"review", "decide", i2, "school=HP-THCS-0007"});
+  CHECK(again.exit_code != 0);
+  CHECK(has(again.err + again.out, "school.unknown_item"));
+  CHECK(count_rows("change_log") == changes);
+
+  // Undo gives both students their enrollment in the dissolved school back (the one who left
+  // keeps its record: only its end is undone).
+  auto undone = hubctl({"--json", "school", "undo", plan_id});
+  INFO(undone.err);
+  REQUIRE(undone.exit_code == 0);
+  CHECK(placed(s1, eff) == "HP-THCS-0012");
+  CHECK(placed(s2, eff) == "HP-THCS-0012");
   check_change_log_in_order();
 }
