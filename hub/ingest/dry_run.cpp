@@ -4,6 +4,7 @@
 
 #include "hub/common/json.h"
 #include "hub/common/scopes.h"
+#include "hub/ingest/school_lifecycle.h"
 #include "hub/store/reference_lookup.h"
 
 namespace hub {
@@ -71,6 +72,8 @@ std::vector<mapping::RecordResult> map_and_check_range(pqxx::transaction_base& t
     const Payload::Record& pr = payload.records[results[v].index];
     return pr.value ? m.value_path(*pr.root, *pr.value, pr.path, rec, field) : pr.path;
   };
+  // A dry run answers what a push would store: an old school code names its successor.
+  redirect_superseded_school_codes(tx, results, *snapshot.schemas);
   check_references(tx, snapshot, results, value_path, scope);
   return results;
 }

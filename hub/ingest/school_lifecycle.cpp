@@ -963,7 +963,7 @@ std::string school_event_plan_json(const SchoolEventPlan& p) {
   return w.str();
 }
 
-void redirect_superseded_school_codes(pqxx::work& tx, std::vector<mapping::RecordResult>& results,
+void redirect_superseded_school_codes(pqxx::transaction_base& tx, std::vector<mapping::RecordResult>& results,
                                       const schema::SchemaSet& schemas) {
   std::set<std::string> codes;
   auto each_school_ref = [&](auto&& fn) {

@@ -125,8 +125,8 @@ std::string school_event_plan_json(const SchoolEventPlan& p);
 // names that the crosswalk says was superseded on or before today (merge, recode; not undone)
 // is replaced by the code of the school that answers for it now, and the vendor record gets
 // the warning school.code_superseded, once per old code. The record is stored for the
-// successor, never for a new school.
-void redirect_superseded_school_codes(pqxx::work& tx, std::vector<mapping::RecordResult>& results,
+// successor, never for a new school. Read only, so dry runs answer the same way.
+void redirect_superseded_school_codes(pqxx::transaction_base& tx, std::vector<mapping::RecordResult>& results,
                                       const schema::SchemaSet& schemas);
 
 // The warning a record gets when it named a superseded code (school.code_superseded).

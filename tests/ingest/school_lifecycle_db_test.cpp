@@ -216,6 +216,14 @@ TEST_CASE("school merge: students and classes follow - snapshots before and afte
         "school:update,class:create,enrollment:update,enrollment:create,enrollment:update,enrollment:create");
   check_change_log_in_order();
 
+  // A dry run of a record with the old code answers what the push will do: the successor and
+  // the warning, never an unknown school.
+  auto trial = http("POST", d.hub.url("/v1/ingest/transcripts:validate"), transcripts("HP-THCS-0007", {{"SE-M4", "6"}}),
+                    {"Authorization: Bearer " + d.tr, "Content-Type: application/json"}, 60000);
+  REQUIRE(trial.status == 200);
+  CHECK(has(trial.body, "school.code_superseded"));
+  CHECK(has(trial.body, "HP-THCS-0012"));
+  CHECK_FALSE(has(trial.body, "ref.unknown"));
   // A push that still uses the old code lands in the successor, with a warning; no new school.
   const std::string schools = count_rows("golden_record where entity = 'school'");
   auto late = push_feed(d.hub, d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SE-M4", "6"}}));
