@@ -364,3 +364,56 @@ test.afterAll(() => {
   for (const s of shots) lines.push(`## ${s.caption}`, '', `![${s.caption}](console/${s.name}.png)`, '');
   fs.writeFileSync(path.resolve(DOCS, '../console.md'), lines.join('\n'));
 });
+
+// Last: it dissolves HP-THCS-0012, the school of the commune user's tests above.
+test('a dissolved school\'s students are placed or marked as left from the review page', async ({ page, request }) => {
+  const s = state();
+  const post = (route, token, data) => request.post(`${s.base}${route}`, {
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, data });
+  // Two pupils of HP-THCS-0012 enrolled this school year (the day before today at the latest).
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const start = now.getUTCMonth() >= 8 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
+  const yesterday = new Date(now.getTime() - 86400000).toISOString().slice(0, 10);
+  const enrolled = `${start}-09-05` < yesterday ? `${start}-09-05` : yesterday;
+  const pupil = (id, dob) => ({ studentId: id, fullName: `Học Sinh ${id}`, dob, sex: 'M', ethnicCode: '01', grade: '6',
+    enrolledOn: enrolled, status: 'dang_hoc' });
+  const pushed = await post('/v1/ingest/transcripts', s.transcripts, {
+    school: { code: 'HP-THCS-0012' }, schoolYear: `${start}-${start + 1}`,
+    students: [pupil('GT-MOT', '2013-04-01'), pupil('GT-HAI', '2013-04-02')] });
+  expect(pushed.status()).toBe(200);
+  expect((await pushed.json()).results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+  const planned = await post('/v1/admin/schools/events', s.ops,
+    { action: 'plan', kind: 'dissolve', schools: ['HP-THCS-0012'], effective_on: today, decision_number: '46/QĐ-SGDĐT' });
+  expect(planned.status()).toBe(201);
+  const applied = await post('/v1/admin/schools/events', s.ops, { action: 'apply', plan: (await planned.json()).plan });
+  expect(applied.status()).toBe(200);
+  const items = sql("select id from review_item where kind = 'school_event' and status = 'open' order by id").split('\n');
+  expect(items.length).toBeGreaterThanOrEqual(2);
+
+  await signedIn(page, 'so.staff');
+  await page.goto(`${s.base}/console#/review/${items[0]}`);
+  await expect(page.getByLabel('Mã trường chuyển đến')).toBeVisible();
+  // The dissolved school itself is refused.
+  await page.getByLabel('Mã trường chuyển đến').fill('HP-THCS-0012');
+  await page.getByRole('button', { name: 'Chuyển học sinh đến trường này' }).click();
+  await expect(page.locator('#decision [role=alert]')).toBeVisible();
+  expect(sql(`select status from review_item where id = ${items[0]}`)).toBe('open');
+  await page.getByLabel('Mã trường chuyển đến').fill('HP-THCS-0007');
+  await page.getByRole('button', { name: 'Chuyển học sinh đến trường này' }).click();
+  await expect(page.locator('#decision')).toContainText('Đã quyết định: HP-THCS-0007');
+  await shot(page, 'dissolved-school', 'Xếp học sinh của trường giải thể / Place a dissolved school\'s student');
+  expect(sql(`select status || ' ' || decided_by from review_item where id = ${items[0]}`)).toBe('resolved user:so.staff');
+  // The student's enrollment in HP-THCS-0007 from today, the one in the dissolved school ended yesterday.
+  const moved = `select g.valid_from || ' ' || coalesce(g.valid_to::text, '-') from golden_record g
+    join review_item r on r.id = ${items[0]} join golden_record e on e.id = r.record_id
+    where g.entity = 'enrollment' and g.data->>'student' = e.data->>'student' and g.data->>'school' =
+      (select record_id::text from natural_key where entity = 'school' and key_name = 'school_code' and key_value = '%s')`;
+  expect(sql(moved.replace('%s', 'HP-THCS-0007'))).toBe(`${today} -`);
+  expect(sql(moved.replace('%s', 'HP-THCS-0012'))).toBe(`${enrolled} ${yesterday}`);
+
+  await page.goto(`${s.base}/console#/review/${items[1]}`);
+  await page.getByRole('button', { name: 'Học sinh đã rời hệ thống' }).click();
+  await expect(page.locator('#decision')).toContainText('Đã quyết định: Học sinh đã rời hệ thống');
+  expect(sql(`select status || ' ' || decided_by from review_item where id = ${items[1]}`)).toBe('resolved user:so.staff');
+});

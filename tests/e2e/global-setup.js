@@ -70,6 +70,9 @@ module.exports = async () => {
   const hr = token('demo-hr', '--scope', 'ingest:staff', '--unit', 'province:31');
   // pushed by the split-commune test (its sample holds a record of a split commune)
   const admissions = token('demo-admissions', '--scope', 'ingest:student', '--scope', 'ingest:admission_application', '--unit', 'province:31');
+  // pushed by the dissolved-school test (its sample's students are at HP-THCS-0012)
+  const transcripts = token('demo-transcripts', '--scope', 'ingest:student', '--scope', 'ingest:enrollment',
+    '--scope', 'ingest:subject_result', '--scope', 'ingest:term_summary');
   const push = async (tok, feed, file) => {
     const res = await fetch(`${base}/v1/ingest/${feed}`, {
       method: 'POST',
@@ -88,6 +91,6 @@ module.exports = async () => {
   user('phuong.lechan', 'commune_staff', '--units', 'commune:11383');
   user('thu.lock', 'dept_staff');
 
-  fs.writeFileSync(STATE, JSON.stringify({ base, pid: hub.pid, password: PASSWORD, pg, admissions }));
+  fs.writeFileSync(STATE, JSON.stringify({ base, pid: hub.pid, password: PASSWORD, pg, admissions, transcripts, ops }));
   hub.unref();
 };

@@ -127,7 +127,7 @@ TEST_CASE("a record PostgreSQL refuses is rejected on its own and its personal I
 // after the chunk's golden records, versions, source links and outcomes. Guards against a
 // failure there leaving any of those half-written (rows without their change event, which the
 // warehouse would never receive), and against the chunk's other records being lost with it.
-TEST_CASE("a database error in the change log, the last stage, rolls the whole chunk back; its record is rejected, "
+TEST_CASE("a database error in the change log (the last stage) rolls the whole chunk back - its record is rejected - "
           "its neighbours stored", "[db][ingest][retry][pipeline]") {
   reset_database();
   auto p = partners_with_schools();

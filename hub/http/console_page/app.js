@@ -192,6 +192,7 @@ async function reviewItem(id, main) {
     } catch (e) { out.append(errorBox(e)); }
   };
   if (item.status === 'open' && (item.kind === 'mapping' || item.kind === 'unit_recode')) main.append(communeForm(id, out));
+  else if (item.status === 'open' && item.kind === 'school_event') main.append(schoolForm(id, item.reasons?.[0] || {}, out));
   else if (item.status === 'open')
     main.append(el('p', {}, el('button', { type: 'button', onclick: () => decide('match') }, t('merge')), ' ',
       el('button', { type: 'button', class: 'secondary', onclick: () => decide('not_a_match') }, t('not_a_match'))));
@@ -217,6 +218,29 @@ function communeForm(id, out) {
   el('p', { class: 'muted' }, t('commune_hint')),
   el('div', {}, el('label', { for: 'new-commune' }, t('new_commune')), code),
   el('button', { type: 'submit' }, t('choose_commune')));
+}
+
+// A student of a split or dissolved school: the person names the school the student goes to
+// (a split: one of its successors, listed; a dissolve: any open school), or, for a dissolve,
+// records that the student left. The hub checks the code and moves the enrollment as a dated version.
+function schoolForm(id, reason, out) {
+  const successors = reason.successors || [];
+  const code = el('input', { id: 'new-school', size: 16, required: true, autocomplete: 'off', list: 'successor-schools' });
+  const send = async (body) => {
+    clear(out);
+    try {
+      const r = await api('POST', `/v1/admin/review/${encodeURIComponent(id)}`, body);
+      out.append(el('p', { class: 'ok' }, `${t('school_chosen')}: ${body.decision === 'left' ? t('left_system') : body.school} · ${t('outcome')}: ${r.status || ''}`));
+    } catch (e) { out.append(errorBox(e)); }
+  };
+  return el('form', { class: 'inline', onsubmit: (ev) => { ev.preventDefault(); send({ decision: 'school', school: code.value.trim() }); } },
+    el('p', { class: 'muted' }, `${t('school_hint')} ${reason.school || ''}${reason.class ? ` · ${reason.class}` : ''} · ${reason.effective_on || ''}`),
+    successors.length ? el('p', {}, `${t('successors')}: ${successors.join(', ')}`) : null,
+    el('datalist', { id: 'successor-schools' }, ...successors.map((c) => el('option', { value: c }))),
+    el('div', {}, el('label', { for: 'new-school' }, t('new_school')), code),
+    el('button', { type: 'submit' }, t('choose_school')),
+    reason.code === 'school.dissolved'
+      ? el('button', { type: 'button', class: 'secondary', onclick: () => send({ decision: 'left' }) }, t('left_system')) : null);
 }
 
 // ---- records: a record by entity and id, with its lineage; a person with correct:<entity>
