@@ -597,6 +597,9 @@ void IngestService::stop_workers() {
 
 std::string IngestService::batch_json(long long batch_id, long long partner_id, int offset, int limit) {
   return pg_.with_transaction([&](pqxx::work& tx) -> std::string {
+    // The counts and the results are two statements: one snapshot, or a pending record released
+    // between them shows as accepted in the results and still pending in the counts.
+    tx.exec("set transaction isolation level repeatable read, read only");
     auto b = tx.exec_params(
         "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
         " coalesce(b.mapping_version, ''), to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
