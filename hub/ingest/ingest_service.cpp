@@ -23,6 +23,12 @@ namespace {
 
 constexpr int kChunkAttempts = 5;
 
+// A connection that moved a body larger than this is closed afterwards (PgPool::After).
+constexpr std::size_t kLargeBody = 4u << 20;
+PgPool::After after_body(std::size_t bytes) {
+  return bytes > kLargeBody ? PgPool::After::kClose : PgPool::After::kKeep;
+}
+
 struct LeaseLost : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -165,7 +171,7 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
                                  is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
                                  body, hash, idempotency_key, request_id, sync ? worker_id_ : std::string(),
                                  record_count, config_.ingest.lease_seconds};
-    batch_id = pg_.with_transaction([&](pqxx::work& tx) { return inbox::store(tx, stored); });
+    batch_id = pg_.with_transaction([&](pqxx::work& tx) { return inbox::store(tx, stored); }, after_body(body.size()));
   }
   // The same key raced in from a concurrent request: that one wins, this is its replay.
   if (!replay_of && batch_id == 0) replay_of = prior_batch();
@@ -235,14 +241,13 @@ bool IngestService::run(long long batch_id, const Parsed* parsed) {
 
 bool IngestService::process(long long batch_id, const Parsed* parsed) {
   std::string partner_name, feed, content_type, body;
+  std::size_t body_bytes = 0;
   long long partner_id = 0;
   std::vector<std::string> units;
   int next_index = 0;
   bool mine = pg_.with_transaction([&](pqxx::work& tx) {
-    // The body is read back only when it was not parsed in this request (it is stored and
-    // committed already; reading and parsing 1 MB again was 14% of the hub's work per batch).
     auto rows = tx.exec_params(
-        "select b.partner_id, p.name, p.units::text, b.feed, b.content_type, null, b.next_index"
+        "select b.partner_id, p.name, p.units::text, b.feed, b.content_type, octet_length(b.body), b.next_index"
             " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and b.lease_owner = $2",
         batch_id, worker_id_);
     if (rows.empty()) return false;
@@ -251,11 +256,15 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     units = json::parse_string_array(rows[0][2].c_str());
     feed = rows[0][3].c_str();
     content_type = rows[0][4].c_str();
-    if (!parsed) body = inbox::read_body(tx, batch_id);
+    body_bytes = rows[0][5].is_null() ? 0 : rows[0][5].as<std::size_t>();
     next_index = rows[0][6].as<int>();
     return true;
   });
   if (!mine) return false;
+  // The body is read back only when it was not parsed in this request (it is stored and
+  // committed already; reading and parsing 1 MB again was 14% of the hub's work per batch).
+  if (!parsed)
+    body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); }, after_body(body_bytes));
 
   auto snapshot = mappings_.current();  // this batch finishes with the mappings it started with
   auto m = snapshot->find(partner_name, feed);
@@ -285,7 +294,8 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   } else {
     if (parsed) {
       // The mappings were reloaded since submit parsed the body: read it back and use the new ones.
-      body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); });
+      body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); },
+                                  after_body(body_bytes));
     }
     if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, own); !parsed) {
       json::JsonWriter err;

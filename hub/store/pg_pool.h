@@ -48,11 +48,17 @@ class PgPool {
   // Throws DatabaseUnavailable when no connection can be had within the acquire timeout.
   Lease acquire();
 
+  // What becomes of the connection after the transaction. libpq never shrinks a connection's
+  // send and receive buffers: one that carried a 32 MB body keeps 32 MB (twice that for a
+  // bytea read as hex) for as long as it stays in the pool. A transaction that moves a large
+  // body therefore closes its connection (kClose); the pool opens a fresh one when needed.
+  enum class After { kKeep, kClose };
+
   // Runs fn(pqxx::work&) in a transaction and commits; one retry on a broken connection
   // (the usual after a PostgreSQL restart). A commit whose outcome is unknown, and a second
   // broken connection, throw DatabaseUnavailable. Other errors propagate.
   template <class Fn>
-  auto with_transaction(Fn&& fn) {
+  auto with_transaction(Fn&& fn, After after = After::kKeep) {
     for (int attempt = 0;; ++attempt) {
       Lease lease = acquire();
       try {
@@ -60,10 +66,12 @@ class PgPool {
         if constexpr (std::is_void_v<decltype(fn(tx))>) {
           fn(tx);
           tx.commit();
+          if (after == After::kClose) lease.discard();
           return;
         } else {
           auto result = fn(tx);
           tx.commit();
+          if (after == After::kClose) lease.discard();
           return result;
         }
       } catch (const pqxx::broken_connection& e) {
