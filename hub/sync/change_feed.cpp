@@ -20,8 +20,10 @@ std::string text_array(const std::vector<std::string>& v) {
 // is its change's `at` (golden_store write_golden_records, review_queue write_version for merges
 // and unmerges, school_lifecycle write_version for events and their undo, units_recode
 // write_recode, corrections; rollover and pending releases go through golden_store). Naming it
-// in the join lets PostgreSQL prune each probe to the one partition of that instant.
-// tests/sync/change_feed_db_test checks both the equality across writers and the pruning.
+// in the join lets PostgreSQL prune each probe to the one partition of that instant, with no
+// column of its own on change_log for the version's month.
+// The writers' tests check the equality (tests/support dangling_rows), tests/sync/change_feed_db_test
+// the pruning.
 const std::string kSelect =
     "select c.seq, c.entity, c.record_id::text, c.op, c.version,"
     " to_char(c.at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
