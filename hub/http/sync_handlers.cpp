@@ -92,6 +92,16 @@ const char* kRecordColumns =
 
 }  // namespace
 
+std::string shared_page_sql(bool after_cursor) {
+  const std::string where =
+      std::string(kRecordColumns) + " where entity = $1 and merged_into is null and updated_at >= $2::timestamptz";
+  // The row comparison only after the first page: the index scan starts from its bound rather
+  // than from updated_since, so with the first page's bound (-infinity) it would walk every
+  // older record (0.5 s at 5 million students).
+  if (!after_cursor) return where + " order by updated_at, id limit $3";
+  return where + " and (updated_at, id) > ($3::timestamptz, $4::uuid) order by updated_at, id limit $5";
+}
+
 namespace {
 constexpr const char* kConsoleConsumer = "console-staff";
 }  // namespace
@@ -214,16 +224,8 @@ void register_sync_routes(Router& router, Components& c) {
                 pqxx::result rows;
                 try {
                   rows = c.pg.with_transaction([&](pqxx::work& tx) {
-                    const std::string where = std::string(kRecordColumns) +
-                                              " where entity = $1 and merged_into is null and updated_at >= $2::timestamptz";
-                    // The row comparison only after the first page: the index scan starts from its
-                    // bound rather than from updated_since, so with the first page's bound
-                    // (-infinity) it would walk every older record (0.5 s at 5 million students).
-                    if (!req.query.count("cursor"))
-                      return tx.exec_params(where + " order by updated_at, id limit $3", entity, since, limit + 1);
-                    return tx.exec_params(where + " and (updated_at, id) > ($3::timestamptz, $4::uuid)"
-                                                  " order by updated_at, id limit $5",
-                                          entity, since, cursor_at, cursor_id, limit + 1);
+                    if (!req.query.count("cursor")) return tx.exec_params(shared_page_sql(false), entity, since, limit + 1);
+                    return tx.exec_params(shared_page_sql(true), entity, since, cursor_at, cursor_id, limit + 1);
                   });
                 } catch (const pqxx::data_exception&) {  // e.g. 2025-02-30: the pattern cannot see it
                   fail(ProblemKind::kBadRequest, "request.parameter", "updated_since is not a real date or time",

@@ -18,4 +18,9 @@ struct CallerProfile {
   const sync::EntityProfile* profile = nullptr;
 };
 CallerProfile caller_profile(HttpRequest& req, Components& c, const std::string& entity);
+
+// The statement of a GET /v1/shared/{entity} page, so that its plan can be checked with EXPLAIN:
+// the first page ($1 entity, $2 updated_since, $3 limit + 1) or a later one (after_cursor: $3 and
+// $4 the cursor's updated_at and id, $5 limit + 1).
+std::string shared_page_sql(bool after_cursor);
 }

@@ -10,6 +10,31 @@ std::string text_array(const std::vector<std::string>& v) {
   return out + "}";
 }
 
+// The data of the version the change made; the current data when that version is not kept
+// (an unmerge that restores a record without a new version row).
+//
+// record_version is partitioned by recorded_at (migration 0028): joined on (record_id, version)
+// alone, each change probes every monthly partition, so a page costs more with every month
+// kept. Every writer of a version also writes its change in the same transaction, both dated by
+// the column default now(), which is the transaction's start time: the version's recorded_at
+// is its change's `at` (golden_store write_golden_records, review_queue write_version for merges
+// and unmerges, school_lifecycle write_version for events and their undo, units_recode
+// write_recode, corrections; rollover and pending releases go through golden_store). Naming it
+// in the join lets PostgreSQL prune each probe to the one partition of that instant, with no
+// column of its own on change_log for the version's month.
+// The writers' tests check the equality (tests/support dangling_rows), tests/sync/change_feed_db_test
+// the pruning.
+const std::string kSelect =
+    "select c.seq, c.entity, c.record_id::text, c.op, c.version,"
+    " to_char(c.at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " case when c.op in ('delete', 'merge') then null else coalesce(v.data, g.data)::text end,"
+    " coalesce(g.merged_into::text, ''),"
+    " coalesce(coalesce(v.valid_from, g.valid_from)::text, ''), coalesce(coalesce(v.valid_to, g.valid_to)::text, '')"
+    " from change_log c"
+    " left join record_version v on v.record_id = c.record_id and v.version = c.version and v.recorded_at = c.at"
+    " left join golden_record g on g.id = c.record_id";
+const std::string kOneEntity = " where c.entity = $1 and c.seq > $2 order by c.seq limit $3";
+
 }  // namespace
 
 std::optional<long long> cursor_ahead(pqxx::transaction_base& tx, long long after) {
@@ -31,23 +56,13 @@ std::optional<long long> cursor_expired(pqxx::transaction_base& tx, long long af
   return r[0].as<long long>();
 }
 
+std::string changes_page_sql_one_entity() { return kSelect + kOneEntity; }
+
 std::vector<ChangeRow> read_changes(pqxx::transaction_base& tx, const std::vector<std::string>& entities,
                                     long long after, int limit) {
-  // The data of the version the change made; the current data when that version is not kept
-  // (an unmerge that restores a record without a new version row).
-  static const std::string kSelect =
-      "select c.seq, c.entity, c.record_id::text, c.op, c.version,"
-      " to_char(c.at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-      " case when c.op in ('delete', 'merge') then null else coalesce(v.data, g.data)::text end,"
-      " coalesce(g.merged_into::text, ''),"
-      " coalesce(coalesce(v.valid_from, g.valid_from)::text, ''), coalesce(coalesce(v.valid_to, g.valid_to)::text, '')"
-      " from change_log c"
-      " left join record_version v on v.record_id = c.record_id and v.version = c.version"
-      " left join golden_record g on g.id = c.record_id";
   pqxx::result rows;
   if (entities.size() == 1)
-    rows = tx.exec_params(kSelect + " where c.entity = $1 and c.seq > $2 order by c.seq limit $3", entities[0], after,
-                          limit);
+    rows = tx.exec_params(kSelect + kOneEntity, entities[0], after, limit);
   else if (entities.empty())
     rows = tx.exec_params(kSelect + " where c.seq > $1 order by c.seq limit $2", after, limit);
   else

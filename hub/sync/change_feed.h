@@ -44,6 +44,10 @@ std::optional<long long> cursor_expired(pqxx::transaction_base& tx, long long af
 std::vector<ChangeRow> read_changes(pqxx::transaction_base& tx, const std::vector<std::string>& entities,
                                     long long after, int limit);
 
+// The statement read_changes runs for one entity, parameters ($1 entity, $2 after, $3 limit): its
+// plan can be checked with EXPLAIN (tests, operations) on the statement the feed really sends.
+std::string changes_page_sql_one_entity();
+
 // The highest seq of the change log (0 when empty).
 long long head_seq(pqxx::transaction_base& tx);
 

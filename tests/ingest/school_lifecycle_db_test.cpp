@@ -257,6 +257,7 @@ TEST_CASE("school merge: students and classes follow - snapshots before and afte
                   school_id("HP-THCS-0012") + "' and c.data->>'name' = '6A1'") == "0");
   CHECK(hubctl({"school", "undo", plan_id}).exit_code == 1);
   check_change_log_in_order();
+  CHECK(dangling_rows() == "0");  // the event's and the undo's versions dated like their changes
   // After the undo the old code is the school's own again: no warning.
   auto own = push_feed(d.hub, d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SE-M5", "6"}}));
   CHECK(parse_json(own.body)["results"][0]["errors"].Size() == 0);

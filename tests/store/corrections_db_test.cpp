@@ -100,6 +100,7 @@ TEST_CASE("a person's correction is a new version whose lineage names the person
   // The change log tells the warehouse; the audit names the person, without the value.
   CHECK(std::stoi(count_rows("change_log where record_id = '" + own + "'")) == std::stoi(changes_before) + 1);
   CHECK(count_rows("change_log where record_id = '" + own + "' and op = 'update' and version = " + std::to_string(version)) == "1");
+  CHECK(dangling_rows() == "0");  // the version dated like its change (the change feed reads it by that date)
   CHECK(count_rows("audit_log where actor = 'user:le.chan' and action = 'record.correct' and target = 'school/" + own +
                    "' and detail->>'field' = 'address' and detail::text not like '%17 Nguyễn%'") == "1");
   // The records API shows the lineage naming the person and the reason.

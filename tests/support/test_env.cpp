@@ -315,8 +315,12 @@ std::string dangling_rows() {
   for (const char* table : {"natural_key", "source_link", "record_version", "match_profile", "match_block"})
     sum += std::string(sum.empty() ? "" : " + ") + "(select count(*) from " + table +
            " t where not exists (select 1 from golden_record g where g.id = t.record_id))";
+  // A version not dated like its change: the change feed finds a change's version in the month
+  // of the change's `at` (hub/sync/change_feed.cpp), so a writer must date both alike.
   return sql_value("select " + sum + " + (select count(*) from source_link l"
-                   " where not exists (select 1 from partner p where p.id = l.partner_id))");
+                   " where not exists (select 1 from partner p where p.id = l.partner_id))"
+                   " + (select count(*) from change_log c join record_version v"
+                   "    on v.record_id = c.record_id and v.version = c.version where v.recorded_at <> c.at)");
 }
 
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
