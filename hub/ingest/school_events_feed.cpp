@@ -69,6 +69,18 @@ void note_reviews(const std::string& kind, const SchoolEventApplied& a, const st
                                path));
 }
 
+// A merge's enrollments listed but not moved (the plan's conflicts) wait for an operator too.
+void note_conflicts(const SchoolEventPlan& plan, const std::string& path, RecordOutcome& out) {
+  auto n = plan.counts.find("conflict");
+  if (n == plan.counts.end() || n->second == 0) return;
+  out.errors.push_back(issue("school.not_moved",
+                             std::to_string(n->second) + " enrollments of the absorbed schools were listed, not moved"
+                                 " (they start on or after the effective date, the student is already enrolled in the"
+                                 " successor, or the successor has a class of that name): an operator handles them"
+                                 " (hubctl school show " + std::to_string(plan.id) + ")",
+                             path));
+}
+
 // Plans and applies one event in `tx`; when either refuses, nothing of it stays.
 void plan_and_apply(pqxx::work& tx, const ChunkContext& ctx, const SchoolEventSpec& spec, const std::string& path,
                     RecordOutcome& out) {
@@ -87,6 +99,7 @@ void plan_and_apply(pqxx::work& tx, const ChunkContext& ctx, const SchoolEventSp
   out.status = "accepted";
   name_event(out, applied->plan_id, applied->event_id);
   note_reviews(spec.kind, *applied, path, out);
+  note_conflicts(*plan, path, out);
 }
 
 RecordOutcome apply_one(pqxx::work& tx, const ChunkContext& ctx, const mapping::RecordResult& r) {

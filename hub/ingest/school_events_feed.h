@@ -6,8 +6,9 @@
 // instead of to the GoldenStore: each record is planned and applied at once by SchoolEvents
 // (school_lifecycle.h), in the chunk's transaction, and answered like any record:
 // - accepted: entities name the event and its plan; a split's or a dissolve's students wait for
-//   a person (review items of kind school_event), which the result says (school.split_pending,
-//   school.dissolved, not blocking);
+//   a person (review items of kind school_event), and so do a merge's enrollments that could not
+//   move (the plan's conflicts), which the result says (school.split_pending, school.dissolved,
+//   school.not_moved: notes, not blocking);
 // - unchanged: the same event (kind, schools, effective date, decision number) was applied
 //   before and not undone; nothing is written;
 // - rejected: the mapping's issues, or the code SchoolEvents refused the plan or its apply with

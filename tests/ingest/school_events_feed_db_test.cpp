@@ -250,3 +250,24 @@ TEST_CASE("school events feed: a split says its students wait for a person",
   // Until a person decides, the students stay where they were.
   CHECK(placed(student_of("SF-S1"), eff) == "HP-THCS-0012");
 }
+
+TEST_CASE("school events feed: a merge says which enrollments it could not move", "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso();
+  d.push(d.ops, "classes", classes("HP-THCS-0007", {{"6A1", "6"}}));
+  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A1", "6"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SF-C1", "6"}}));
+  const std::string c1 = student_of("SF-C1");
+  place_in_class(c1, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
+
+  // The successor has a 6A1 of its own: the student is listed for an operator, not moved.
+  auto r = d.events(register_of({{"QD-T-6", "Sáp nhập", "126/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
+  const auto& result = r["results"][0];
+  INFO(hub::json::to_string(r));
+  REQUIRE(str(result, "status") == "accepted");
+  const auto* not_moved = issue_of(result, "school.not_moved");
+  REQUIRE(not_moved);
+  CHECK(str(*not_moved, "message").find("1 enrollments") != std::string::npos);
+  CHECK_FALSE((*not_moved)["review"].GetBool());
+  CHECK(placed(c1, eff) == "HP-THCS-0007|6A1");
+}
