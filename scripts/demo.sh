@@ -40,7 +40,8 @@ token_for() {
   fi
 }
 
-ops=$(token_for demo-ops --scope admin --scope ingest:school --scope ingest:class --scope ingest:teaching_assignment --scope ingest:staff)
+ops=$(token_for demo-ops --scope admin --scope ingest:school --scope ingest:class --scope ingest:teaching_assignment --scope ingest:staff \
+  --scope ingest:school_event --scope ingest:school_event_school)
 admissions=$(token_for demo-admissions --scope ingest:student --scope ingest:admission_application --unit province:31)
 transcripts=$(token_for demo-transcripts --scope ingest:student --scope ingest:enrollment --scope ingest:subject_result --scope ingest:term_summary)
 hr=$(token_for demo-hr --scope ingest:staff --unit province:31)
@@ -55,7 +56,7 @@ cat <<INFO
 ================================================================================
  Education data hub: http://$listen (HAProxy; the hub itself on $backend)
  Demo partners and their tokens (new on every start; keep them out of logs):
-   demo-ops          (admin, schools, staff, classes)   $ops
+   demo-ops          (admin, schools, staff, classes, school events)   $ops
    demo-admissions   (admissions, Hải Phòng)   $admissions
    demo-transcripts  (transcripts)             $transcripts
    demo-hr           (staff register)          $hr
@@ -79,6 +80,10 @@ cat <<INFO
  Then a school's class list with its teaching assignments (two classes rejected on purpose: an unknown subject, 31 September):
    curl -s -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \\
      --data-binary @mappings/partners/demo-ops/samples/classes.json http://$listen/v1/ingest/classes
+ School events from the Department's decision register: each decision planned and applied at once
+ (a merge moves the students of HP-THCS-0007 to HP-THCS-0012; one decision rejected on purpose: no number):
+   curl -s -H "Authorization: Bearer $ops" -H 'Content-Type: application/json' \\
+     --data-binary @mappings/partners/demo-ops/samples/school_events.json http://$listen/v1/ingest/school_events
  The second vendors push to the same feeds in their own formats:
    curl -s -H "Authorization: Bearer $admissions2" -H 'Content-Type: application/json' \\
      --data-binary @mappings/partners/demo-admissions-2/samples/admissions.json http://$listen/v1/ingest/admissions

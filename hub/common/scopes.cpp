@@ -9,7 +9,7 @@ const std::vector<std::string>& canonical_entities() {
   static const std::vector<std::string> kEntities = {
       "school",     "class",  "student",        "staff",
       "enrollment", "admission_application", "subject_result", "term_summary", "teaching_assignment",
-      "staff_assignment"};
+      "staff_assignment", "school_event", "school_event_school"};
   return kEntities;
 }
 

@@ -17,6 +17,7 @@
 #include "hub/inbox/pending_store.h"
 #include "hub/store/pg_error.h"
 #include "hub/inbox/payload.h"
+#include "hub/ingest/school_events_feed.h"
 
 namespace hub {
 namespace {
@@ -387,7 +388,10 @@ IngestService::ChunkEnd IngestService::write_chunk(Batch& b, std::vector<int>& p
       bool stored = false;
       pg_.with_transaction([&](pqxx::work& tx) {
         fence(tx, b.id, worker_id_, static_cast<int>(written.size()), config_.ingest.lease_seconds, m.version());
-        for (const auto& o : store_.apply(tx, b.ctx, results))
+        // The ops partner's school events are ordered changes, not vendor records to match.
+        auto outcomes = is_school_event_feed(m) ? apply_school_event_records(tx, b.ctx, results)
+                                                : store_.apply(tx, b.ctx, results);
+        for (const auto& o : outcomes)
           stored = stored || o.status == "accepted" || o.status == "merged" || o.status == "review";
       });
       b.ctx.scope = nullptr;

@@ -576,6 +576,11 @@ std::string school_year_of(Date d) {
 
 Result<SchoolEventPlan> SchoolEvents::plan(const SchoolEventSpec& spec, const std::string& actor,
                                            const std::string& host) {
+  return pg_->with_transaction([&](pqxx::work& tx) { return plan(tx, spec, actor, host); });
+}
+
+Result<SchoolEventPlan> SchoolEvents::plan(pqxx::work& tx, const SchoolEventSpec& spec, const std::string& actor,
+                                           const std::string& host) {
   if (!kKinds.count(spec.kind))
     return error("school.bad_event", "'" + spec.kind + "' is not a school event (open, rename, recode, merge, split,"
                                      " change_level, change_type, dissolve)");
@@ -609,71 +614,93 @@ Result<SchoolEventPlan> SchoolEvents::plan(const SchoolEventSpec& spec, const st
   }
   if (spec.changes.size() > (field.empty() ? 0u : 1u))
     return error("school.bad_event", "a " + spec.kind + " changes " + (field.empty() ? "no field" : "only " + field));
-  return pg_.with_transaction([&](pqxx::work& tx) -> Result<SchoolEventPlan> {
-    Params p;
-    p.kind = spec.kind;
-    p.effective_on = *eff;
-    auto find = [&](const std::vector<std::string>& codes, std::vector<std::string>& ids) -> std::optional<Error> {
-      for (const auto& code : codes) {
-        auto s = school_by_code(tx, code);
-        if (!s) return error("school.unknown", "no school has the code '" + code + "'");
-        if (s->valid_to && *s->valid_to < *eff)
-          return error("school.bad_event", "school " + code + " ended on " + s->valid_to->iso());
-        if (std::find(ids.begin(), ids.end(), s->id) != ids.end())
-          return error("school.bad_event", "school " + code + " is named twice");
-        ids.push_back(s->id);
-      }
-      return std::nullopt;
-    };
-    if (auto e = find(spec.schools, p.predecessors)) return *e;
-    if (auto e = find(spec.successors, p.successors)) return *e;
-    if (spec.kind == "merge" &&
-        std::find(p.predecessors.begin(), p.predecessors.end(), p.successors.front()) != p.predecessors.end())
-      return error("school.bad_event", "the successor of a merge is not one of the schools it absorbs");
-    if (spec.kind == "recode" && school_by_code(tx, value))
-      return error("school.bad_event", "the code " + value + " is held by a school already");
-    p.changes = field.empty() ? "{}" : detail_json([&](json::JsonWriter& w) { w.kv(field, value); });
-    SchoolEventPlan out;
-    out.kind = p.kind;
-    out.status = "planned";
-    out.effective_on = p.effective_on;
-    out.decision_number = spec.decision_number;
-    out.predecessors = p.predecessors;
-    out.successors = p.successors;
-    out.changes = p.changes;
-    out.items = compute(tx, p);
-    out.counts = count_items(out.items);
-    out.fingerprint = fingerprint(p, out.items);
-    out.id = tx.exec_params1(
-                   "insert into school_event_plan(kind, effective_on, decision_number, predecessors, successors, changes,"
-                   " fingerprint, counts, created_by) values ($1, $2::date, $3, $4::uuid[], $5::uuid[], $6::jsonb,"
-                   " decode($7, 'hex'), $8::jsonb, $9) returning id",
-                   p.kind, p.effective_on.iso(), spec.decision_number, pg_array(p.predecessors), pg_array(p.successors),
-                   p.changes, out.fingerprint, counts_json(out.counts), actor)[0].as<long long>();
-    json::JsonWriter w;
-    w.begin_array();
-    for (const auto& it : out.items) {
-      w.begin_object().kv("s", it.seq).kv("e", it.entity).kv("r", it.record_id).kv("v", it.record_version)
-          .kv("a", it.action).key("d").raw(it.detail).key("t");
-      if (it.target_id.empty()) w.null(); else w.value(it.target_id);
-      w.end_object();
+  Params p;
+  p.kind = spec.kind;
+  p.effective_on = *eff;
+  auto find = [&](const std::vector<std::string>& codes, std::vector<std::string>& ids) -> std::optional<Error> {
+    for (const auto& code : codes) {
+      auto s = school_by_code(tx, code);
+      if (!s) return error("school.unknown", "no school has the code '" + code + "'");
+      if (s->valid_to && *s->valid_to < *eff)
+        return error("school.bad_event", "school " + code + " ended on " + s->valid_to->iso());
+      if (std::find(ids.begin(), ids.end(), s->id) != ids.end())
+        return error("school.bad_event", "school " + code + " is named twice");
+      ids.push_back(s->id);
     }
-    w.end_array();
-    tx.exec_params(
-        "insert into school_event_plan_item(plan_id, seq, entity, record_id, record_version, action, target_id, detail)"
-        " select $2, r.s, r.e, r.r, r.v, r.a, r.t, r.d from jsonb_to_recordset($1::jsonb)"
-        " as r(s int, e text, r uuid, v int, a text, t uuid, d jsonb)",
-        w.str(), out.id);
-    json::JsonWriter detail;
-    detail.begin_object().kv("plan", out.id).kv("kind", p.kind).kv("effective_on", p.effective_on.iso())
-        .kv("decision_number", spec.decision_number).key("counts").raw(counts_json(out.counts)).end_object();
-    AuditLog::record(tx, actor, "school.plan", spec.kind + " " + spec.schools.front(), host, detail.str());
-    return out;
-  });
+    return std::nullopt;
+  };
+  if (auto e = find(spec.schools, p.predecessors)) return *e;
+  if (auto e = find(spec.successors, p.successors)) return *e;
+  if (spec.kind == "merge" &&
+      std::find(p.predecessors.begin(), p.predecessors.end(), p.successors.front()) != p.predecessors.end())
+    return error("school.bad_event", "the successor of a merge is not one of the schools it absorbs");
+  if (spec.kind == "recode" && school_by_code(tx, value))
+    return error("school.bad_event", "the code " + value + " is held by a school already");
+  p.changes = field.empty() ? "{}" : detail_json([&](json::JsonWriter& w) { w.kv(field, value); });
+  SchoolEventPlan out;
+  out.kind = p.kind;
+  out.status = "planned";
+  out.effective_on = p.effective_on;
+  out.decision_number = spec.decision_number;
+  out.predecessors = p.predecessors;
+  out.successors = p.successors;
+  out.changes = p.changes;
+  out.items = compute(tx, p);
+  out.counts = count_items(out.items);
+  out.fingerprint = fingerprint(p, out.items);
+  out.id = tx.exec_params1(
+                 "insert into school_event_plan(kind, effective_on, decision_number, predecessors, successors, changes,"
+                 " fingerprint, counts, created_by) values ($1, $2::date, $3, $4::uuid[], $5::uuid[], $6::jsonb,"
+                 " decode($7, 'hex'), $8::jsonb, $9) returning id",
+                 p.kind, p.effective_on.iso(), spec.decision_number, pg_array(p.predecessors), pg_array(p.successors),
+                 p.changes, out.fingerprint, counts_json(out.counts), actor)[0].as<long long>();
+  json::JsonWriter w;
+  w.begin_array();
+  for (const auto& it : out.items) {
+    w.begin_object().kv("s", it.seq).kv("e", it.entity).kv("r", it.record_id).kv("v", it.record_version)
+        .kv("a", it.action).key("d").raw(it.detail).key("t");
+    if (it.target_id.empty()) w.null(); else w.value(it.target_id);
+    w.end_object();
+  }
+  w.end_array();
+  tx.exec_params(
+      "insert into school_event_plan_item(plan_id, seq, entity, record_id, record_version, action, target_id, detail)"
+      " select $2, r.s, r.e, r.r, r.v, r.a, r.t, r.d from jsonb_to_recordset($1::jsonb)"
+      " as r(s int, e text, r uuid, v int, a text, t uuid, d jsonb)",
+      w.str(), out.id);
+  json::JsonWriter detail;
+  detail.begin_object().kv("plan", out.id).kv("kind", p.kind).kv("effective_on", p.effective_on.iso())
+      .kv("decision_number", spec.decision_number).key("counts").raw(counts_json(out.counts)).end_object();
+  AuditLog::record(tx, actor, "school.plan", spec.kind + " " + spec.schools.front(), host, detail.str());
+  return out;
+}
+
+std::optional<SchoolEventApplied> SchoolEvents::applied_before(pqxx::work& tx, const SchoolEventSpec& spec) {
+  auto ids_of_codes = [&](const std::vector<std::string>& codes) -> std::optional<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    for (const auto& code : codes) {
+      auto s = school_by_code(tx, code);
+      if (!s) return std::nullopt;
+      ids.push_back(s->id);
+    }
+    return ids;
+  };
+  auto schools = ids_of_codes(spec.schools), successors = ids_of_codes(spec.successors);
+  if (!schools || !successors || !Date::parse_iso(spec.effective_on)) return std::nullopt;
+  auto rows = tx.exec_params(
+      "select plan_id, id from school_event where kind = $1 and effective_on = $2::date and decision_number = $3"
+      " and predecessors @> $4::uuid[] and predecessors <@ $4::uuid[]"
+      " and successors @> $5::uuid[] and successors <@ $5::uuid[] and undone_at is null order by id limit 1",
+      spec.kind, spec.effective_on, spec.decision_number, pg_array(*schools), pg_array(*successors));
+  if (rows.empty()) return std::nullopt;
+  SchoolEventApplied out;
+  out.plan_id = rows[0][0].as<long long>();
+  out.event_id = rows[0][1].as<long long>();
+  return out;
 }
 
 std::optional<SchoolEventPlan> SchoolEvents::load(long long plan_id) {
-  return pg_.with_transaction([&](pqxx::work& tx) -> std::optional<SchoolEventPlan> {
+  return pg_->with_transaction([&](pqxx::work& tx) -> std::optional<SchoolEventPlan> {
     auto rows = tx.exec_params(std::string("select ") + kPlanColumns + " from school_event_plan where id = $1", plan_id);
     if (rows.empty()) return std::nullopt;
     Params p = params_of(rows[0]);
@@ -694,77 +721,86 @@ std::optional<SchoolEventPlan> SchoolEvents::load(long long plan_id) {
 }
 
 Result<SchoolEventApplied> SchoolEvents::apply(long long plan_id, const std::string& actor, const std::string& host) {
-  return pg_.with_transaction([&](pqxx::work& tx) -> Result<SchoolEventApplied> {
-    tx.exec_params("select pg_advisory_xact_lock($1)", kAdvisoryLock);
-    auto rows = tx.exec_params(std::string("select ") + kPlanColumns + " from school_event_plan where id = $1 for update",
-                               plan_id);
-    if (rows.empty()) return error("school.unknown_plan", "there is no school event plan " + std::to_string(plan_id));
-    if (std::string(rows[0]["status"].c_str()) != "planned") {
-      auto ev = tx.exec_params("select applied_by, applied_at::text from school_event where plan_id = $1", plan_id);
-      return error("school.already_applied",
-                   "school event plan " + std::to_string(plan_id) + " was applied" +
-                       (ev.empty() ? "" : std::string(" by ") + ev[0][0].c_str() + " at " + ev[0][1].c_str()) +
-                       (std::string(rows[0]["status"].c_str()) == "undone" ? " and undone" : "") +
-                       "; a plan is applied once: make a new plan");
-    }
-    Params p = params_of(rows[0]);
-    auto items = compute(tx, p);
-    if (fingerprint(p, items) != rows[0]["fingerprint"].c_str())
-      return error("school.stale_plan", "the schools, classes or enrollments changed since plan " +
-                                            std::to_string(plan_id) + " was made; make a new plan and review it");
-    return refusing_stale(plan_id, [&]() -> Result<SchoolEventApplied> {
-      SchoolEventApplied out;
-      out.plan_id = plan_id;
-      auto [partner_id, batch_id] = open_batch(tx, plan_id, "apply", actor, items.size());
-      out.batch_id = batch_id;
-      ChangeLog log;
-      for (const auto& it : items)
-        if (it.action == "school_version") {
-          apply_school_version(tx, log, it, partner_id, batch_id, plan_id);
-          ++out.school_versions;
-        }
-      log.write(tx);
-      std::vector<SchoolEventItem*> moves;
-      for (auto& it : items)
-        if (it.action == "move") moves.push_back(&it);
-      auto classes = write_moves(tx, snapshot_, plan_id, p.effective_on, moves, partner_id, batch_id);
-      for (auto& it : items)
-        if (it.action == "move_class" && classes.count(it.record_id)) {
-          it.new_record_id = classes[it.record_id];
-          ++out.classes;
-        }
-      out.moved = static_cast<long long>(moves.size());
-      open_reviews(tx, p, plan_id, batch_id, items);
-      for (const auto& it : items) out.reviews += it.review_item_id ? 1 : 0;
-      save_item_results(tx, plan_id, items);
-      close_batch(tx, batch_id);
-      out.event_id = tx.exec_params1(
-          "insert into school_event(plan_id, kind, effective_on, decision_number, predecessors, successors, batch_id,"
-          " applied_by) select id, kind, effective_on, decision_number, predecessors, successors, $2, $3"
-          " from school_event_plan where id = $1 returning id",
-          plan_id, batch_id, actor)[0].as<long long>();
-      // Old codes answer for the successor (merge) or for the same school (recode).
-      if (p.kind == "merge" || p.kind == "recode")
-        tx.exec_params(
-            "insert into school_code_crosswalk(old_code, successor_id, from_date, event_id)"
-            " select v.data->>'school_code', $2::uuid, $3::date, $4 from record_version v"
-            " join school_event_plan_item i on i.record_id = v.record_id and i.record_version = v.version"
-            " where i.plan_id = $1 and i.action = 'school_version'",
-            plan_id, p.kind == "merge" ? p.successors.front() : p.predecessors.front(), p.effective_on.iso(),
-            out.event_id);
-      tx.exec_params("update school_event_plan set status = 'applied' where id = $1", plan_id);
-      json::JsonWriter detail;
-      detail.begin_object().kv("plan", plan_id).kv("event", out.event_id).kv("batch", batch_id)
-          .kv("school_versions", out.school_versions).kv("moved", out.moved).kv("classes", out.classes)
-          .kv("reviews", out.reviews).end_object();
-      AuditLog::record(tx, actor, "school.apply", p.kind + " plan " + std::to_string(plan_id), host, detail.str());
-      return out;
-    });
+  return pg_->with_transaction([&](pqxx::work& tx) {
+    // A refusal met half-way (stale) leaves nothing of the apply behind.
+    tx.exec("savepoint school_event_apply");
+    auto r = apply(tx, plan_id, actor, host);
+    tx.exec(r ? "release savepoint school_event_apply" : "rollback to savepoint school_event_apply");
+    return r;
+  });
+}
+
+Result<SchoolEventApplied> SchoolEvents::apply(pqxx::work& tx, long long plan_id, const std::string& actor,
+                                               const std::string& host) {
+  tx.exec_params("select pg_advisory_xact_lock($1)", kAdvisoryLock);
+  auto rows = tx.exec_params(std::string("select ") + kPlanColumns + " from school_event_plan where id = $1 for update",
+                             plan_id);
+  if (rows.empty()) return error("school.unknown_plan", "there is no school event plan " + std::to_string(plan_id));
+  if (std::string(rows[0]["status"].c_str()) != "planned") {
+    auto ev = tx.exec_params("select applied_by, applied_at::text from school_event where plan_id = $1", plan_id);
+    return error("school.already_applied",
+                 "school event plan " + std::to_string(plan_id) + " was applied" +
+                     (ev.empty() ? "" : std::string(" by ") + ev[0][0].c_str() + " at " + ev[0][1].c_str()) +
+                     (std::string(rows[0]["status"].c_str()) == "undone" ? " and undone" : "") +
+                     "; a plan is applied once: make a new plan");
+  }
+  Params p = params_of(rows[0]);
+  auto items = compute(tx, p);
+  if (fingerprint(p, items) != rows[0]["fingerprint"].c_str())
+    return error("school.stale_plan", "the schools, classes or enrollments changed since plan " +
+                                          std::to_string(plan_id) + " was made; make a new plan and review it");
+  return refusing_stale(plan_id, [&]() -> Result<SchoolEventApplied> {
+    SchoolEventApplied out;
+    out.plan_id = plan_id;
+    auto [partner_id, batch_id] = open_batch(tx, plan_id, "apply", actor, items.size());
+    out.batch_id = batch_id;
+    ChangeLog log;
+    for (const auto& it : items)
+      if (it.action == "school_version") {
+        apply_school_version(tx, log, it, partner_id, batch_id, plan_id);
+        ++out.school_versions;
+      }
+    log.write(tx);
+    std::vector<SchoolEventItem*> moves;
+    for (auto& it : items)
+      if (it.action == "move") moves.push_back(&it);
+    auto classes = write_moves(tx, snapshot_, plan_id, p.effective_on, moves, partner_id, batch_id);
+    for (auto& it : items)
+      if (it.action == "move_class" && classes.count(it.record_id)) {
+        it.new_record_id = classes[it.record_id];
+        ++out.classes;
+      }
+    out.moved = static_cast<long long>(moves.size());
+    open_reviews(tx, p, plan_id, batch_id, items);
+    for (const auto& it : items) out.reviews += it.review_item_id ? 1 : 0;
+    save_item_results(tx, plan_id, items);
+    close_batch(tx, batch_id);
+    out.event_id = tx.exec_params1(
+        "insert into school_event(plan_id, kind, effective_on, decision_number, predecessors, successors, batch_id,"
+        " applied_by) select id, kind, effective_on, decision_number, predecessors, successors, $2, $3"
+        " from school_event_plan where id = $1 returning id",
+        plan_id, batch_id, actor)[0].as<long long>();
+    // Old codes answer for the successor (merge) or for the same school (recode).
+    if (p.kind == "merge" || p.kind == "recode")
+      tx.exec_params(
+          "insert into school_code_crosswalk(old_code, successor_id, from_date, event_id)"
+          " select v.data->>'school_code', $2::uuid, $3::date, $4 from record_version v"
+          " join school_event_plan_item i on i.record_id = v.record_id and i.record_version = v.version"
+          " where i.plan_id = $1 and i.action = 'school_version'",
+          plan_id, p.kind == "merge" ? p.successors.front() : p.predecessors.front(), p.effective_on.iso(),
+          out.event_id);
+    tx.exec_params("update school_event_plan set status = 'applied' where id = $1", plan_id);
+    json::JsonWriter detail;
+    detail.begin_object().kv("plan", plan_id).kv("event", out.event_id).kv("batch", batch_id)
+        .kv("school_versions", out.school_versions).kv("moved", out.moved).kv("classes", out.classes)
+        .kv("reviews", out.reviews).end_object();
+    AuditLog::record(tx, actor, "school.apply", p.kind + " plan " + std::to_string(plan_id), host, detail.str());
+    return out;
   });
 }
 
 Result<SchoolEventApplied> SchoolEvents::undo(long long plan_id, const std::string& actor, const std::string& host) {
-  return pg_.with_transaction([&](pqxx::work& tx) -> Result<SchoolEventApplied> {
+  return pg_->with_transaction([&](pqxx::work& tx) -> Result<SchoolEventApplied> {
     tx.exec_params("select pg_advisory_xact_lock($1)", kAdvisoryLock);
     auto rows = tx.exec_params(std::string("select ") + kPlanColumns + " from school_event_plan where id = $1 for update",
                                plan_id);
@@ -835,7 +871,7 @@ Result<SchoolEventApplied> SchoolEvents::undo(long long plan_id, const std::stri
 Result<ClassDecision> SchoolEvents::decide_class(long long plan_id, const std::string& class_ref,
                                                  const std::string& successor_code, const std::string& actor,
                                                  const std::string& host) {
-  return pg_.with_transaction([&](pqxx::work& tx) -> Result<ClassDecision> {
+  return pg_->with_transaction([&](pqxx::work& tx) -> Result<ClassDecision> {
     tx.exec_params("select pg_advisory_xact_lock($1)", kAdvisoryLock);
     auto rows = tx.exec_params(std::string("select ") + kPlanColumns + " from school_event_plan where id = $1 for update",
                                plan_id);
@@ -891,7 +927,7 @@ Result<ClassDecision> SchoolEvents::decide_class(long long plan_id, const std::s
 
 Result<ClassDecision> SchoolEvents::decide_item(long long review_item_id, const std::string& choice,
                                                 const std::string& actor, const std::string& host) {
-  return pg_.with_transaction([&](pqxx::work& tx) -> Result<ClassDecision> {
+  return pg_->with_transaction([&](pqxx::work& tx) -> Result<ClassDecision> {
     tx.exec_params("select pg_advisory_xact_lock($1)", kAdvisoryLock);
     auto found = tx.exec_params(
         "select i.plan_id, i.seq from school_event_plan_item i join review_item r on r.id = i.review_item_id"

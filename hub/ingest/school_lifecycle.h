@@ -85,7 +85,9 @@ std::string school_year_of(Date d);
 
 class SchoolEvents {
  public:
-  SchoolEvents(PgPool& pg, const mapping::Snapshot& snapshot) : pg_(pg), snapshot_(snapshot) {}
+  SchoolEvents(PgPool& pg, const mapping::Snapshot& snapshot) : pg_(&pg), snapshot_(snapshot) {}
+  // For the calls in the caller's transaction only (plan, apply and applied_before with `tx`).
+  explicit SchoolEvents(const mapping::Snapshot& snapshot) : pg_(nullptr), snapshot_(snapshot) {}
 
   // Checks the spec against the store, computes and stores the plan (an audit row too); changes
   // no golden record. Errors: school.bad_event (what is wrong), school.unknown (a code nobody
@@ -94,6 +96,16 @@ class SchoolEvents {
   // Errors: school.unknown_plan, school.already_applied (applied or undone before: nothing
   // done), school.stale_plan (the records changed since the plan).
   Result<SchoolEventApplied> apply(long long plan_id, const std::string& actor, const std::string& host);
+  // The same in the caller's transaction (the ops partner's feed: a chunk of events commits
+  // with its batch results). apply(tx, ...) may have written part of the event when it returns
+  // an error: the caller rolls back to a savepoint taken before it.
+  Result<SchoolEventPlan> plan(pqxx::work& tx, const SchoolEventSpec& spec, const std::string& actor,
+                               const std::string& host);
+  Result<SchoolEventApplied> apply(pqxx::work& tx, long long plan_id, const std::string& actor, const std::string& host);
+  // The event applied before and not undone that is the same as `spec`: same kind, effective
+  // date, decision number and schools (by code, old codes included, in any order). Only
+  // plan_id and event_id are set. A resent feed record is answered with it.
+  std::optional<SchoolEventApplied> applied_before(pqxx::work& tx, const SchoolEventSpec& spec);
   // Errors: school.unknown_plan, school.not_applied, school.undo_too_late (the school year of
   // the effective date is over), school.stale_plan (a record the event wrote changed since).
   Result<SchoolEventApplied> undo(long long plan_id, const std::string& actor, const std::string& host);
@@ -114,7 +126,7 @@ class SchoolEvents {
   std::optional<SchoolEventPlan> load(long long plan_id);
 
  private:
-  PgPool& pg_;
+  PgPool* pg_;
   const mapping::Snapshot& snapshot_;
 };
 

@@ -160,6 +160,7 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"school.code_superseded", "Mã trường đã được thay bằng mã của trường kế thừa (sáp nhập hoặc đổi mã); bản ghi đã được lưu cho trường kế thừa, hãy gửi mã mới"},
       {"school.split_pending", "Trường đã được chia tách: cần xác định học sinh chuyển sang trường kế thừa nào (có thể quyết định theo lớp)"},
       {"school.dissolved", "Trường đã giải thể: cần quyết định về quá trình học tập của học sinh"},
+      {"school.not_moved", "Một số quá trình học tập không được chuyển tự động sang trường kế thừa; cán bộ vận hành sẽ xử lý"},
       {"school.bad_event", "Sự kiện trường học không hợp lệ"},
       {"school.unknown", "Không có trường nào mang mã này"},
       {"school.unknown_plan", "Không tìm thấy kế hoạch sự kiện trường học"},

@@ -80,7 +80,7 @@ TEST_CASE("the sample vendors map to their expected output", "[mapping]") {
   for (auto [partner, feed] : {std::pair{"demo-admissions", "admissions"}, {"demo-transcripts", "transcripts"},
                                {"demo-hr", "staff"}, {"demo-ops", "staff"}, {"demo-admissions-2", "admissions"},
                                {"demo-hocba", "transcripts"}, {"demo-ops", "classes"},
-                               {"demo-ops", "assignments"}}) {
+                               {"demo-ops", "assignments"}, {"demo-ops", "school_events"}}) {
     rapidjson::Document doc;
     auto out = run_sample(partner, feed, doc);
     auto actual = parse(output_json(out));

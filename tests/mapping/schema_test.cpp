@@ -128,6 +128,9 @@ const std::map<std::string, std::string>& valid_records() {
       {"teaching_assignment", R"({"staff": "gv-1", "class": "lop-1", "school": "31110507001",
          "school_year": "2025-2026", "term": "HK1", "subject": "TOAN", "periods_per_week": 4,
          "valid_from": "2025-09-05", "valid_to": "2025-11-14"})"},
+      {"school_event", R"({"kind": "change_level", "effective_on": "2026-01-01", "decision_number": "125/QĐ-UBND",
+         "new_school_level": "04"})"},
+      {"school_event_school", R"({"role": "successor", "school_code": "HP-THCS-0012"})"},
   };
   return records;
 }
@@ -160,9 +163,9 @@ fields:
 TEST_CASE("schema: the real mappings/schema loads with the real catalogs", "[schema]") {
   std::vector<std::string> names;
   for (const auto* e : schemas().list()) names.push_back(e->name);
-  CHECK(names == std::vector<std::string>{"admission_application", "class", "enrollment", "school", "staff",
-                                          "staff_assignment", "student", "subject_result", "teaching_assignment",
-                                          "term_summary"});
+  CHECK(names == std::vector<std::string>{"admission_application", "class", "enrollment", "school", "school_event",
+                                          "school_event_school", "staff", "staff_assignment", "student",
+                                          "subject_result", "teaching_assignment", "term_summary"});
   CHECK(schemas().find("nonexistent") == nullptr);
 }
 
@@ -299,7 +302,9 @@ TEST_CASE("schema: the real schemas are consistent", "[schema]") {
   for (const auto* e : schemas().list()) {
     INFO(e->name);
     CHECK_FALSE(e->title.empty());
-    CHECK_FALSE(e->natural_keys.empty());
+    // School events are applied by the school lifecycle, never stored as golden records to match.
+    const bool stored = e->name != "school_event" && e->name != "school_event_school";
+    CHECK(e->natural_keys.empty() != stored);
     for (const auto& f : e->fields) {
       INFO(f.name);
       CHECK_FALSE(f.label.empty());  // ops staff read the Vietnamese label, not the field name
@@ -466,7 +471,7 @@ TEST_CASE("schema: codes are checked on the as_of date and only with catalogs", 
 TEST_CASE("schema: load_dir works without catalogs", "[schema]") {
   auto r = SchemaSet::load_dir(kSchemaDir);
   REQUIRE(r.ok());
-  CHECK((*r)->list().size() == 10);
+  CHECK((*r)->list().size() == 12);
 }
 
 TEST_CASE("schema: bad schema files give file:line:column errors", "[schema]") {

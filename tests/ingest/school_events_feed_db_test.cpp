@@ -1,0 +1,273 @@
+// School events pushed by the ops partner through the ordinary ingest route
+// (POST /v1/ingest/school_events, mapping demo-ops/school_events.yaml), against the real
+// PostgreSQL with a real hub. The failures these guard: the feed's merge not moving the students
+// and their class as the admin API's does (school_lifecycle_db_test); a resent decision applied a
+// second time, or refused, instead of answered unchanged; a record with no decision number, or
+// naming a school nobody holds, stored anyway or taking its neighbour's applied event with it;
+// a split answered as if nothing were left to decide.
+//
+// Dates follow today's school year, as in school_lifecycle_db_test: the effective date is today.
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include "hub/common/date.h"
+#include "hub/common/json.h"
+#include "tests/support/test_env.h"
+
+using namespace hub::test;
+using hub::Date;
+
+namespace {
+
+Date today() { return Date::today(); }
+Date plus_days(Date d, long n) { return Date::from_days(d.days_since_epoch() + n); }
+int year_start() { return today().month >= 9 ? today().year : today().year - 1; }
+std::string school_year() { return std::to_string(year_start()) + "-" + std::to_string(year_start() + 1); }
+Date enrolled_on() { return std::min(Date{year_start(), 9, 5}, plus_days(today(), -1)); }
+// dd/mm/yyyy, as the Department's decision register writes dates.
+std::string vn(Date d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d.day, d.month, d.year);
+  return buf;
+}
+
+std::string transcripts(const std::string& school, const std::vector<std::pair<std::string, std::string>>& students) {
+  hub::json::JsonWriter w;
+  w.begin_object().key("school").begin_object().kv("code", school).end_object()
+      .kv("schoolYear", school_year()).key("students").begin_array();
+  for (const auto& [id, grade] : students)
+    w.begin_object().kv("studentId", id).kv("fullName", "Học Sinh " + spelled(id)).kv("dob", "2013-04-0" + id.substr(id.size() - 1))
+        .kv("sex", "M").kv("ethnicCode", "01").kv("grade", grade).kv("enrolledOn", enrolled_on().iso())
+        .kv("status", "dang_hoc").end_object();
+  w.end_array().end_object();
+  return w.str();
+}
+
+std::string classes(const std::string& school, const std::vector<std::pair<std::string, std::string>>& names) {
+  hub::json::JsonWriter w;
+  w.begin_object().kv("maTruong", school).kv("namHoc", school_year()).key("lopHoc").begin_array();
+  for (const auto& [name, grade] : names)
+    w.begin_object().kv("maLop", school + "-" + name).kv("tenLop", name).kv("khoi", grade).kv("siSo", 30).end_object();
+  w.end_array().end_object();
+  return w.str();
+}
+
+// One decision of the register; an empty decision number is left out, as the register does.
+struct Decision {
+  std::string id, kind, number;
+  std::vector<std::string> schools, successors;
+};
+
+std::string register_of(const std::vector<Decision>& decisions) {
+  hub::json::JsonWriter w;
+  w.begin_object().kv("nguon", "Sở GD&ĐT Hải Phòng — sổ quyết định (thử)").key("quyetDinh").begin_array();
+  for (const auto& d : decisions) {
+    w.begin_object().kv("maSuKien", d.id).kv("loai", d.kind).kv("ngayHieuLuc", vn(today()));
+    if (!d.number.empty()) w.kv("soQuyetDinh", d.number);
+    w.key("truong").strings(d.schools);
+    if (!d.successors.empty()) w.key("truongKeThua").strings(d.successors);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.str();
+}
+
+std::string student_of(const std::string& source_id) {
+  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
+                   " where p.name = 'demo-transcripts' and l.entity = 'student' and l.source_id = '" + source_id + "'");
+}
+std::string school_id(const std::string& code) {
+  return sql_value("select record_id::text from natural_key where entity = 'school' and key_name = 'school_code'"
+                   " and key_value = '" + code + "'");
+}
+std::string class_id(const std::string& school, const std::string& name) {
+  return sql_value("select id::text from golden_record where entity = 'class' and data->>'school' = '" + school_id(school) +
+                   "' and data->>'name' = '" + name + "'");
+}
+
+// No demo feed links an enrollment to its class: the test sets the link on the stored
+// enrollment and its current version (which the as-of reading uses).
+void place_in_class(const std::string& student, const std::string& school, const std::string& klass) {
+  const std::string ids = "select id from golden_record where entity = 'enrollment' and data->>'student' = '" + student +
+                          "' and data->>'school' = '" + school_id(school) + "'";
+  sql_exec("update record_version v set data = v.data || jsonb_build_object('class', '" + klass + "') from golden_record g"
+           " where g.id = v.record_id and g.version = v.version and g.id in (" + ids + ")");
+  sql_exec("update golden_record set data = data || jsonb_build_object('class', '" + klass + "') where id in (" + ids + ")");
+}
+
+// "school code|class name" of the student's enrollment in force on `date`.
+std::string placed(const std::string& student, const std::string& date) {
+  return sql_value("select string_agg(concat_ws('|', s.data->>'school_code', c.data->>'name'), ',')"
+                   " from records_as_of('enrollment', '" + date + "', 'infinity', true) e"
+                   " join golden_record s on s.id::text = e.data->>'school'"
+                   " left join golden_record c on c.id::text = e.data->>'class'"
+                   " where e.data->>'student' = '" + student + "'");
+}
+
+std::string str(const rapidjson::Value& v, const char* name) {
+  return v.HasMember(name) && v[name].IsString() ? v[name].GetString() : "";
+}
+
+// The first issue of a record's result with that code, or null.
+const rapidjson::Value* issue_of(const rapidjson::Value& result, const std::string& code) {
+  for (const auto& e : result["errors"].GetArray())
+    if (str(e, "code") == code) return &e;
+  return nullptr;
+}
+
+struct Demo {
+  HubProcess hub;
+  std::string ops, tr;
+  Demo() {
+    reset_database();
+    REQUIRE(hub.start());
+    ops = add_partner("demo-ops", {"--scope", "ingest:school", "--scope", "ingest:class", "--scope", "ingest:teaching_assignment",
+                                   "--scope", "ingest:school_event",
+                                   "--scope", "ingest:school_event_school"});
+    tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
+                                          "ingest:subject_result", "--scope", "ingest:term_summary"});
+    push(ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json"));
+  }
+  void push(const std::string& token, const std::string& feed, const std::string& body) {
+    auto r = push_feed(hub, token, feed, body);
+    REQUIRE(r.status == 200);
+    for (const auto& rec : parse_json(r.body)["results"].GetArray()) {
+      INFO(r.body);
+      REQUIRE(str(rec, "status") == "accepted");
+    }
+  }
+  rapidjson::Document events(const std::string& body) {
+    auto r = push_feed(hub, ops, "school_events", body);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    auto d = parse_json(r.body);
+    REQUIRE(d.IsObject());
+    return d;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("school events feed: a merge moves the students - a resend is unchanged - a bad record is rejected alone",
+          "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
+  d.push(d.ops, "classes", classes("HP-THCS-0007", {{"6A1", "6"}}));
+  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A2", "6"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SF-M1", "6"}, {"SF-M2", "6"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SF-M3", "6"}}));
+  const std::string m1 = student_of("SF-M1"), m2 = student_of("SF-M2"), m3 = student_of("SF-M3");
+  place_in_class(m1, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
+  place_in_class(m2, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
+  place_in_class(m3, "HP-THCS-0012", class_id("HP-THCS-0012", "6A2"));
+  REQUIRE(placed(m1, eff) == "HP-THCS-0007|6A1");
+
+  // Without a decision number, and naming a school nobody holds, around the merge.
+  const std::string body = register_of({{"QD-T-1", "Đổi tên", "", {"HP-THPT-0003"}, {}},
+                                        {"QD-T-2", "Sáp nhập", "125/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}},
+                                        {"QD-T-3", "Giải thể", "130/QĐ-UBND", {"HP-THCS-9999"}, {}}});
+  auto first = d.events(body);
+  const auto& results = first["results"];
+  REQUIRE(results.Size() == 3);
+  INFO(hub::json::to_string(first));
+
+  CHECK(str(results[0], "status") == "rejected");
+  const auto* missing = issue_of(results[0], "value.required");
+  REQUIRE(missing);
+  CHECK(str(*missing, "field") == "decision_number");
+  CHECK(str(*missing, "path") == "$['quyetDinh'][0]['soQuyetDinh']");
+
+  CHECK(str(results[2], "status") == "rejected");
+  const auto* unknown = issue_of(results[2], "school.unknown");
+  REQUIRE(unknown);
+  CHECK(str(*unknown, "path") == "$['quyetDinh'][2]");
+  CHECK(str(*unknown, "message").find("HP-THCS-9999") != std::string::npos);
+  CHECK_FALSE(str(*unknown, "message_vi").empty());
+
+  // The merge: applied with its decision, by the partner, its event and plan in the result.
+  REQUIRE(str(results[1], "status") == "accepted");
+  const std::string event = str(results[1]["entities"], "school_event"), plan = str(results[1]["entities"], "school_event_plan");
+  REQUIRE_FALSE(event.empty());
+  REQUIRE_FALSE(plan.empty());
+  CHECK(sql_value("select concat_ws('|', plan_id, kind, decision_number, applied_by, effective_on) from school_event"
+                  " where id = " + event) == plan + "|merge|125/QĐ-UBND|demo-ops|" + eff);
+  CHECK(count_rows("school_event") == "1");
+  CHECK(count_rows("school_event_plan") == "1");  // the refused records left no plan behind
+
+  // Students follow with their class from the effective date, as through the admin API.
+  CHECK(placed(m1, day_before) == "HP-THCS-0007|6A1");
+  CHECK(placed(m1, eff) == "HP-THCS-0012|6A1");
+  CHECK(placed(m2, eff) == "HP-THCS-0012|6A1");
+  CHECK(placed(m3, eff) == "HP-THCS-0012|6A2");
+  CHECK(sql_value("select data->>'previous_school_code' from golden_record where entity = 'enrollment' and data->>'student' = '" +
+                  m1 + "' and valid_from = '" + eff + "'") == "HP-THCS-0007");
+  CHECK(sql_value("select concat_ws('|', valid_to, data->>'operating_status', version) from golden_record where id = '" +
+                  school_id("HP-THCS-0007") + "'") == day_before + "|SAP_NHAP|2");
+  CHECK(sql_value("select string_agg(entity || ':' || op, ',' order by seq) from change_log where batch_id ="
+                  " (select batch_id from school_event where id = " + event + ")") ==
+        "school:update,class:create,enrollment:update,enrollment:create,enrollment:update,enrollment:create");
+
+  // The same register sent again: the merge is unchanged (same event, nothing written), the
+  // others are refused as before.
+  const std::string changes = count_rows("change_log"), versions = count_rows("record_version");
+  auto again = d.events(body);
+  const auto& resent = again["results"];
+  CHECK(str(resent[1], "status") == "unchanged");
+  CHECK(str(resent[1]["entities"], "school_event") == event);
+  CHECK(str(resent[0], "status") == "rejected");
+  CHECK(str(resent[2], "status") == "rejected");
+  CHECK(count_rows("change_log") == changes);
+  CHECK(count_rows("record_version") == versions);
+  CHECK(count_rows("school_event") == "1");
+  CHECK(placed(m1, eff) == "HP-THCS-0012|6A1");
+  CHECK(again["counts"]["unchanged"].GetInt() == 1);
+
+  // Another decision number is another event: planned, and refused because the school ended.
+  auto other = d.events(register_of({{"QD-T-4", "Sáp nhập", "999/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
+  CHECK(str(other["results"][0], "status") == "rejected");
+  CHECK(issue_of(other["results"][0], "school.bad_event"));
+}
+
+TEST_CASE("school events feed: a split says its students wait for a person",
+          "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso();
+  d.push(d.ops, "schools",
+         R"({"truong":[{"maTruong":"HP-THCS-0099","tenTruong":"Trường THCS Mới","capHoc":"Trung học cơ sở","loaiHinh":"Công lập","maTinh":"31","maXa":"11383"}]})");
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SF-S1", "6"}, {"SF-S2", "7"}}));
+  const std::string split = register_of({{"QD-T-5", "Chia tách", "45/QĐ-SGDĐT", {"HP-THCS-0012"}, {"HP-THCS-0007", "HP-THCS-0099"}}});
+
+  auto r = d.events(split);
+  const auto& result = r["results"][0];
+  INFO(hub::json::to_string(r));
+  REQUIRE(str(result, "status") == "accepted");
+  const auto* pending = issue_of(result, "school.split_pending");
+  REQUIRE(pending);
+  CHECK(str(*pending, "message").find("2 enrollments") != std::string::npos);
+  CHECK_FALSE(str(*pending, "message_vi").empty());
+  CHECK(count_rows("review_item where kind = 'school_event' and status = 'open'") == "2");
+  // Until a person decides, the students stay where they were.
+  CHECK(placed(student_of("SF-S1"), eff) == "HP-THCS-0012");
+}
+
+TEST_CASE("school events feed: a merge says which enrollments it could not move", "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso();
+  d.push(d.ops, "classes", classes("HP-THCS-0007", {{"6A1", "6"}}));
+  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A1", "6"}}));
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SF-C1", "6"}}));
+  const std::string c1 = student_of("SF-C1");
+  place_in_class(c1, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
+
+  // The successor has a 6A1 of its own: the student is listed for an operator, not moved.
+  auto r = d.events(register_of({{"QD-T-6", "Sáp nhập", "126/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
+  const auto& result = r["results"][0];
+  INFO(hub::json::to_string(r));
+  REQUIRE(str(result, "status") == "accepted");
+  const auto* not_moved = issue_of(result, "school.not_moved");
+  REQUIRE(not_moved);
+  CHECK(str(*not_moved, "message").find("1 enrollments") != std::string::npos);
+  CHECK_FALSE((*not_moved)["review"].GetBool());
+  CHECK(placed(c1, eff) == "HP-THCS-0007|6A1");
+}
