@@ -224,6 +224,11 @@ TEST_CASE("emis report as of a date before the reform shows the units of that da
   CHECK(rows_of(f.emis("2024-09-30", "as_of", other)).empty());
   CHECK(rows_of(f.emis("2024-09-30", "current", other)).empty());
 
+  // Open data says which units its figures are in.
+  auto dict = f.get_as(f.admin, "/v1/admin/reports/open-data?by=commune&as_of=2024-09-30&units=current&format=dictionary");
+  REQUIRE(dict.status == 200);
+  CHECK(std::string(parse_json(dict.body)["dataset"]["units"].GetString()) == "current");
+
   // hubctl takes the same choice.
   auto cli = hubctl({"report", "emis", "--as-of", "2024-09-30", "--by", "commune", "--units", "current", "--format", "json"});
   REQUIRE(cli.exit_code == 0);
