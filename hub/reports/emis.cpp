@@ -176,6 +176,37 @@ std::string text(const rapidjson::Value& obj, const char* key) {
   return m != obj.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString(), m->value.GetStringLength()) : "";
 }
 
+struct School {
+  EmisRow row;
+  bool open = false;
+  std::string current_unit;  // "province|commune" of today's units
+};
+
+// Places each school in the units the report asked for, and drops those a caller limited to
+// units may not see: callers' units are today's, so that reads the school's place today.
+void place_in_units(pqxx::work& tx, const catalog::CatalogSet& catalogs, const EmisParams& p,
+                    std::map<std::string, School>& schools) {
+  std::vector<std::string> ids;
+  for (const auto& [id, s] : schools) ids.push_back(id);
+  for (const auto& [id, placed] : place_schools(tx, catalogs, ids, p.as_of, p.units_mode)) {
+    EmisRow& row = schools.at(id).row;
+    row.commune = placed.report.commune;
+    row.commune_name = placed.report.name;
+    if (!placed.report.province.empty()) row.province = placed.report.province;
+    row.unplaced_schools = placed.report.resolved ? 0 : 1;
+    const std::string province = placed.current.province.empty() ? row.province : placed.current.province;
+    schools.at(id).current_unit = province + "|" + placed.current.commune;
+  }
+  for (auto it = schools.begin(); it != schools.end();) {
+    const EmisRow& row = it->second.row;
+    const std::string& cu = it->second.current_unit;
+    auto bar = cu.find('|');
+    UnitPath today = cu.empty() ? UnitPath{row.school_code, row.commune, row.province}
+                                : UnitPath{row.school_code, cu.substr(bar + 1), cu.substr(0, bar)};
+    it = unit_allowed(p.units, today) ? std::next(it) : schools.erase(it);
+  }
+}
+
 }  // namespace
 
 long long EmisRow::count(const std::string& key) const {
@@ -243,12 +274,7 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
   const std::string date = p.as_of.iso();
   tx.exec(std::string("set local statement_timeout = '") + kStatementTimeout + "'");
 
-  struct School {
-    EmisRow row;
-    bool open = false;
-    std::string current_unit;  // "province|commune" of today's units
-  };
-  std::map<std::string, School> schools;  // golden id -> school, those inside the level and units
+  std::map<std::string, School> schools;  // golden id -> school of the level (then of the caller's units)
   for (const auto& r : tx.exec_params(
            "select s.id::text, coalesce(s.data->>'school_code', ''), coalesce(s.data->>'name', ''),"
            " coalesce(s.data->>'school_level', ''), coalesce(s.data->>'commune', ''), coalesce(s.data->>'province', ''),"
@@ -266,29 +292,7 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
     if (!p.level.empty() && s.row.school_level != p.level) continue;
     schools.emplace(r[0].c_str(), std::move(s));
   }
-  {
-    // Each school in the units the report asked for, and in today's for the caller's visibility.
-    std::vector<std::string> ids;
-    for (const auto& [id, s] : schools) ids.push_back(id);
-    for (const auto& [id, placed] : place_schools(tx, catalogs, ids, p.as_of, p.units_mode)) {
-      EmisRow& row = schools.at(id).row;
-      row.commune = placed.report.commune;
-      row.commune_name = placed.report.name;
-      if (!placed.report.province.empty()) row.province = placed.report.province;
-      row.unplaced_schools = placed.report.resolved ? 0 : 1;
-      const std::string province = placed.current.province.empty() ? row.province : placed.current.province;
-      schools.at(id).current_unit = province + "|" + placed.current.commune;
-    }
-    // A caller limited to units sees the schools inside them today.
-    for (auto it = schools.begin(); it != schools.end();) {
-      const EmisRow& row = it->second.row;
-      const std::string& cu = it->second.current_unit;
-      auto bar = cu.find('|');
-      UnitPath today = cu.empty() ? UnitPath{row.school_code, row.commune, row.province}
-                                  : UnitPath{row.school_code, cu.substr(bar + 1), cu.substr(0, bar)};
-      it = unit_allowed(p.units, today) ? std::next(it) : schools.erase(it);
-    }
-  }
+  place_in_units(tx, catalogs, p, schools);
 
   // Students: of each person (a record merged into another counts as the survivor), the
   // enrollment in force that started last.
