@@ -425,8 +425,8 @@ Result<EmisReport> emis_from_json(std::string_view text_json) {
   if (!by) return bad("by");
   r.by = *by;
   r.level = text(d, "level");
-  // Reports frozen before the parameter existed grouped by the codes stored then: as_of is the
-  // reading that keeps their units.
+  // A frozen report without units_mode grouped schools by the codes stored when it was frozen:
+  // as_of is the reading that keeps its units.
   if (std::string m = text(d, "units_mode"); !m.empty()) {
     auto mode = catalog::parse_units_mode(m);
     if (!mode) return bad("units_mode");
