@@ -44,7 +44,7 @@ std::string param(HttpRequest& req, const std::string& name) {
 }
 
 EmisParams emis_params(HttpRequest& req, const std::string& as_of, const std::string& by, const std::string& level,
-                       const mapping::Snapshot& snap) {
+                       const std::string& units, const mapping::Snapshot& snap) {
   EmisParams p;
   auto date = Date::parse_iso(as_of);
   if (!date)
@@ -57,6 +57,11 @@ EmisParams emis_params(HttpRequest& req, const std::string& as_of, const std::st
     auto code = level_code(*snap.catalogs, level);
     if (!code) fail_with(code.error());
     p.level = *code;
+  }
+  if (!units.empty()) {
+    auto mode = parse_units(units);
+    if (!mode) fail_with(mode.error());
+    p.units_mode = *mode;
   }
   p.units = caller_units(req);
   return p;
@@ -92,7 +97,8 @@ auto in_report_transaction(Components& c, Fn&& fn) {
 void audit_read(pqxx::work& tx, const HttpRequest& req, const std::string& action, const std::string& target,
                 const EmisReport& r, const std::string& format) {
   json::JsonWriter d;
-  d.begin_object().kv("as_of", r.as_of.iso()).kv("by", by_name(r.by)).kv("level", r.level).kv("format", format)
+  d.begin_object().kv("as_of", r.as_of.iso()).kv("by", by_name(r.by)).kv("level", r.level)
+      .kv("units_mode", units_name(r.units_mode)).kv("format", format)
       .key("units").strings(caller_units(req)).kv("rows", static_cast<long long>(r.rows.size())).end_object();
   AuditLog::record(tx, req.principal->name, action, target, req.client, d.str());
 }
@@ -139,7 +145,7 @@ void register_report_routes(Router& router, Components& c) {
   router.add({"GET", "/v1/admin/reports/emis", true, [&c](HttpRequest& req) {
                 require_report_scope(req, kReportsScope);
                 auto snap = c.mappings.current();
-                auto p = emis_params(req, param(req, "as_of"), param(req, "by"), param(req, "level"), *snap);
+                auto p = emis_params(req, param(req, "as_of"), param(req, "by"), param(req, "level"), param(req, "units"), *snap);
                 std::string format = format_param(req, {"json", "csv", "xlsx"});
                 auto report = in_report_transaction(c, [&](pqxx::work& tx) {
                   auto r = compute_emis(tx, *snap->catalogs, p);
@@ -170,10 +176,10 @@ void register_report_routes(Router& router, Components& c) {
                 };
                 auto snap = c.mappings.current();
                 std::string as_of = field("as_of", true), by = field("by", true), level = field("level", false),
-                            label = field("label", false);
+                            units = field("units", false), label = field("label", false);
                 EmisParams p;
                 try {
-                  p = emis_params(req, as_of, by, level, *snap);
+                  p = emis_params(req, as_of, by, level, units, *snap);
                 } catch (ProblemError& e) {  // the body's fields, not query parameters
                   e.problem.kind = ProblemKind::kUnprocessable;
                   e.problem.path = "$." + e.problem.path;
@@ -233,7 +239,7 @@ void register_report_routes(Router& router, Components& c) {
                 in_report_transaction(c, [&](pqxx::work& tx) {
                   auto [meta, frozen] = frozen_for(tx, req, id);
                   // The same parameters and units as the frozen report, then what the caller may see.
-                  EmisParams p{frozen.as_of, frozen.by, frozen.level, frozen.units};
+                  EmisParams p{frozen.as_of, frozen.by, frozen.level, frozen.units, frozen.units_mode};
                   auto now = compute_emis(tx, *snap->catalogs, p);
                   if (!now) fail_with(now.error(), ProblemKind::kInternal);
                   auto d = diff(frozen, visible_part(*now, caller_units(req)));
@@ -273,7 +279,7 @@ void register_report_routes(Router& router, Components& c) {
   router.add({"GET", "/v1/admin/reports/open-data", true, [&c](HttpRequest& req) {
                 require_report_scope(req, kReportsScope);
                 auto snap = c.mappings.current();
-                auto p = emis_params(req, param(req, "as_of"), param(req, "by"), param(req, "level"), *snap);
+                auto p = emis_params(req, param(req, "as_of"), param(req, "by"), param(req, "level"), param(req, "units"), *snap);
                 std::string format = format_param(req, {"json", "csv", "dictionary"});
                 auto report = in_report_transaction(c, [&](pqxx::work& tx) {
                   auto r = compute_emis(tx, *snap->catalogs, p);

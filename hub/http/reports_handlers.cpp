@@ -6,6 +6,7 @@
 #include "hub/common/scopes.h"
 #include "hub/http/metrics_handlers.h"
 #include "hub/http/problem.h"
+#include "hub/mapping/unit_history.h"
 #include "hub/reports/quality.h"
 
 namespace hub {
@@ -81,6 +82,14 @@ std::pair<Date, bool> as_of_param(HttpRequest& req, Components& c) {
   return {*d, *d == t};
 }
 
+// units: the units of the breakdown, as_of (default) or current.
+catalog::UnitsMode units_param(HttpRequest& req) {
+  if (!req.query.count("units") || req.query["units"].empty()) return catalog::UnitsMode::kAsOf;
+  if (auto m = catalog::parse_units_mode(req.query["units"])) return *m;
+  fail(ProblemKind::kBadRequest, "report.units", "units must be as_of or current, not '" + req.query["units"] + "'",
+       "units");
+}
+
 std::string format_param(HttpRequest& req) {
   std::string f = req.query.count("format") ? req.query["format"] : "json";
   if (f != "json" && f != "csv" && f != "xlsx")
@@ -137,6 +146,7 @@ void register_reports_routes(Router& router, Components& c) {
                 p.window_days = int_param(req, "window_days", c.config.reports.window_days, 1, 366);
                 p.silent_days = int_param(req, "silent_days", c.config.reports.silent_days, 1, 366);
                 p.freshness_days = c.config.reports.freshness_days;
+                p.units_mode = units_param(req);
                 const std::string format = format_param(req);
                 auto snap = c.mappings.current();
                 auto report = c.pg.with_transaction([&](pqxx::work& tx) -> Result<reports::QualityReport> {

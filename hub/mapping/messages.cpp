@@ -182,6 +182,7 @@ const std::map<std::string, std::string, std::less<>>& messages() {
       {"quality.entity", "Đối tượng của báo cáo phải là học sinh (student) hoặc cán bộ (staff)"},
       {"quality.measure", "Chỉ số của báo cáo không tồn tại"},
       // Cut-off reports (EMIS), frozen submissions, open data, their files.
+      {"report.units", "Tham số units phải là as_of (đơn vị hành chính tại ngày báo cáo) hoặc current (đơn vị hành chính hiện nay)"},
       {"report.not_found", "Không tìm thấy báo cáo đã chốt số liệu (hoặc báo cáo không thuộc đơn vị được cấp quyền)"},
       {"report.timeout", "Báo cáo chạy quá thời gian cho phép nên bị dừng; hãy thử lại sau hoặc thu hẹp phạm vi báo cáo"},
       {"report.malformed", "Báo cáo đã lưu không đọc được; hãy báo cho cán bộ vận hành"},

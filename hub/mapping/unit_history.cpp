@@ -18,6 +18,48 @@ std::string name_on(const CatalogSet& catalogs, const std::string& code, Date on
 
 Date day_before(Date d) { return Date::from_days(d.days_since_epoch() - 1); }
 
+const Entry* commune_on(const CatalogSet& catalogs, const std::string& code, Date on) {
+  const Catalog* communes = catalogs.find("commune");
+  if (!communes) return nullptr;
+  for (const Entry* e : communes->find_all_by_code(code))
+    if (e->valid_on(on)) return e;
+  return nullptr;
+}
+
+// The province of a commune entry: a current commune's parent is its province; a pre-reform
+// commune's parent is its district, whose parent is the province of that time.
+std::string province_of(const CatalogSet& catalogs, const Entry& commune, bool old_unit) {
+  if (!old_unit) return commune.parent;
+  const Catalog* districts = catalogs.find("district_legacy");
+  if (!districts) return "";
+  for (const Entry* d : districts->find_all_by_code(commune.parent)) return d->parent;
+  return "";
+}
+
+// The pre-reform commune a stored value names, if it names one: a value recorded before the
+// reform always does; a later one only when no current commune has that code (GSO reused codes,
+// and the recode reads a current unit's code as that unit).
+const Entry* old_unit_of(const CatalogSet& catalogs, const CommuneValue& v, Date today) {
+  if (!v.recorded_before_reform && commune_on(catalogs, v.code, today)) return nullptr;
+  return commune_on(catalogs, v.code, day_before(kReform));
+}
+
+// The current commune a stored value stands for: itself when current, else the one commune its
+// old unit went into; nullptr for a split unit (no single answer) or an unknown code.
+const Entry* current_unit_of(const CatalogSet& catalogs, const CommuneValue& v, Date today) {
+  if (const Entry* old = old_unit_of(catalogs, v, today)) {
+    const Catalog* xw = catalogs.find("admin_crosswalk");
+    if (!xw) return nullptr;
+    auto links = xw->find_all_by_code(old->code);
+    return links.size() == 1 ? commune_on(catalogs, links[0]->parent, today) : nullptr;
+  }
+  return commune_on(catalogs, v.code, today);
+}
+
+PlacedUnit placed(const CatalogSet& catalogs, const Entry& e, bool old_unit) {
+  return {e.code, e.name, province_of(catalogs, e, old_unit), true};
+}
+
 }  // namespace
 
 std::optional<UnitsMode> parse_units_mode(std::string_view s) {
@@ -25,6 +67,8 @@ std::optional<UnitsMode> parse_units_mode(std::string_view s) {
   if (s == "current") return UnitsMode::kCurrent;
   return std::nullopt;
 }
+
+const char* units_mode_name(UnitsMode mode) { return mode == UnitsMode::kCurrent ? "current" : "as_of"; }
 
 Result<UnitHistory> unit_history(const CatalogSet& catalogs, std::string_view code, std::optional<Date> as_of) {
   const Catalog* communes = catalogs.find("commune");
@@ -67,6 +111,33 @@ std::vector<UnitLink> report_units(const CatalogSet& catalogs, std::string_view 
   if (out.size() > 1)
     for (auto& l : out) l.partial = true;
   return out;
+}
+
+PlacedUnit place_unit(const CatalogSet& catalogs, const std::vector<CommuneValue>& history, Date as_of,
+                      UnitsMode mode) {
+  if (history.empty() || history.front().code.empty()) return {"", "", "", false};
+  const Date today = Date::today();
+  const CommuneValue& stored = history.front();
+  // Unresolved: the stored value as it stands, named as of the report's date when it can be.
+  auto as_stored = [&] {
+    bool old_unit = old_unit_of(catalogs, stored, today) != nullptr;
+    const Entry* e = commune_on(catalogs, stored.code, old_unit ? day_before(kReform) : today);
+    PlacedUnit p = e ? placed(catalogs, *e, old_unit) : PlacedUnit{stored.code, "", "", true};
+    p.resolved = false;
+    return p;
+  };
+  const Entry* current = current_unit_of(catalogs, stored, today);
+  if (mode == UnitsMode::kCurrent || as_of >= kReform) return current ? placed(catalogs, *current, false) : as_stored();
+  for (const auto& v : history)
+    if (const Entry* old = old_unit_of(catalogs, v, today)) return placed(catalogs, *old, true);
+  // No old value stored: the old commune is known only when the current one was formed from one.
+  if (current) {
+    auto h = unit_history(catalogs, current->code, today);
+    if (h && h->predecessors.size() == 1 && !h->predecessors[0].partial)
+      if (const Entry* old = commune_on(catalogs, h->predecessors[0].code, day_before(kReform)))
+        return placed(catalogs, *old, true);
+  }
+  return as_stored();
 }
 
 }  // namespace hub::catalog

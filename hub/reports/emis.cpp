@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "hub/common/json.h"
+#include "hub/reports/placement.h"
 
 namespace hub::reports {
 namespace {
@@ -159,6 +160,9 @@ EmisRow total_of(const std::vector<EmisRow>& rows) {
 void write_row_fields(json::JsonWriter& w, const EmisRow& r, EmisBy by) {
   w.kv("province", r.province).kv("commune", r.commune).kv("commune_name", r.commune_name);
   if (by == EmisBy::kSchool) w.kv("school_code", r.school_code).kv("school_name", r.school_name).kv("school_level", r.school_level);
+  // Only on rows that need them, so a report in today's units reads as it always has.
+  if (!r.current_units.empty()) w.key("current_units").strings(r.current_units);
+  if (r.unplaced_schools) w.kv("unplaced_schools", r.unplaced_schools);
 }
 
 void write_counts(json::JsonWriter& w, const EmisRow& r, const std::vector<EmisColumn>& columns) {
@@ -170,6 +174,37 @@ void write_counts(json::JsonWriter& w, const EmisRow& r, const std::vector<EmisC
 std::string text(const rapidjson::Value& obj, const char* key) {
   auto m = obj.FindMember(key);
   return m != obj.MemberEnd() && m->value.IsString() ? std::string(m->value.GetString(), m->value.GetStringLength()) : "";
+}
+
+struct School {
+  EmisRow row;
+  bool open = false;
+  std::string current_unit;  // "province|commune" of today's units
+};
+
+// Places each school in the units the report asked for, and drops those a caller limited to
+// units may not see: callers' units are today's, so that reads the school's place today.
+void place_in_units(pqxx::work& tx, const catalog::CatalogSet& catalogs, const EmisParams& p,
+                    std::map<std::string, School>& schools) {
+  std::vector<std::string> ids;
+  for (const auto& [id, s] : schools) ids.push_back(id);
+  for (const auto& [id, placed] : place_schools(tx, catalogs, ids, p.as_of, p.units_mode)) {
+    EmisRow& row = schools.at(id).row;
+    row.commune = placed.report.commune;
+    row.commune_name = placed.report.name;
+    if (!placed.report.province.empty()) row.province = placed.report.province;
+    row.unplaced_schools = placed.report.resolved ? 0 : 1;
+    const std::string province = placed.current.province.empty() ? row.province : placed.current.province;
+    schools.at(id).current_unit = province + "|" + placed.current.commune;
+  }
+  for (auto it = schools.begin(); it != schools.end();) {
+    const EmisRow& row = it->second.row;
+    const std::string& cu = it->second.current_unit;
+    auto bar = cu.find('|');
+    UnitPath today = cu.empty() ? UnitPath{row.school_code, row.commune, row.province}
+                                : UnitPath{row.school_code, cu.substr(bar + 1), cu.substr(0, bar)};
+    it = unit_allowed(p.units, today) ? std::next(it) : schools.erase(it);
+  }
 }
 
 }  // namespace
@@ -185,6 +220,13 @@ Result<EmisBy> parse_by(std::string_view s) {
   if (s == "commune") return EmisBy::kCommune;
   if (s == "school") return EmisBy::kSchool;
   return make_error("request.parameter", "by must be commune or school, not '" + std::string(s) + "'", "by");
+}
+
+const char* units_name(catalog::UnitsMode mode) { return catalog::units_mode_name(mode); }
+
+Result<catalog::UnitsMode> parse_units(std::string_view s) {
+  if (auto m = catalog::parse_units_mode(s)) return *m;
+  return make_error("report.units", "units must be as_of or current, not '" + std::string(s) + "'", "units");
 }
 
 std::string school_year_of(Date d) {
@@ -208,8 +250,13 @@ Result<std::string> level_code(const catalog::CatalogSet& catalogs, std::string_
 }
 
 bool row_visible(const std::vector<std::string>& units, const EmisRow& row, EmisBy by) {
-  UnitPath path{by == EmisBy::kSchool ? row.school_code : "", row.commune, row.province};
-  return unit_allowed(units, path);
+  const std::string school = by == EmisBy::kSchool ? row.school_code : "";
+  if (row.current_units.empty()) return unit_allowed(units, {school, row.commune, row.province});
+  for (const auto& cu : row.current_units) {
+    auto bar = cu.find('|');
+    if (!unit_allowed(units, {school, cu.substr(bar + 1), cu.substr(0, bar)})) return false;
+  }
+  return true;
 }
 
 long long change_position(pqxx::work& tx) {
@@ -223,14 +270,11 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
   rep.by = p.by;
   rep.level = p.level;
   rep.units = p.units;
+  rep.units_mode = p.units_mode;
   const std::string date = p.as_of.iso();
   tx.exec(std::string("set local statement_timeout = '") + kStatementTimeout + "'");
 
-  struct School {
-    EmisRow row;
-    bool open = false;
-  };
-  std::map<std::string, School> schools;  // golden id -> school, those inside the level and units
+  std::map<std::string, School> schools;  // golden id -> school of the level (then of the caller's units)
   for (const auto& r : tx.exec_params(
            "select s.id::text, coalesce(s.data->>'school_code', ''), coalesce(s.data->>'name', ''),"
            " coalesce(s.data->>'school_level', ''), coalesce(s.data->>'commune', ''), coalesce(s.data->>'province', ''),"
@@ -246,9 +290,9 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
     s.row.province = r[5].c_str();
     s.open = r[6].as<bool>();
     if (!p.level.empty() && s.row.school_level != p.level) continue;
-    if (!unit_allowed(p.units, {s.row.school_code, s.row.commune, s.row.province})) continue;
     schools.emplace(r[0].c_str(), std::move(s));
   }
+  place_in_units(tx, catalogs, p, schools);
 
   // Students: of each person (a record merged into another counts as the survivor), the
   // enrollment in force that started last.
@@ -316,16 +360,27 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
   for (auto& [id, s] : schools) {
     if (!s.open) continue;
     s.row.counts["schools"] = 1;
+    if (s.row.commune_name.empty()) s.row.commune_name = commune_name(catalogs, s.row.commune, p.as_of);
+    const std::string own = s.row.province + "|" + s.row.commune;
+    const std::string current = s.current_unit.empty() ? own : s.current_unit;
     if (p.by == EmisBy::kSchool) {
-      s.row.commune_name = commune_name(catalogs, s.row.commune, p.as_of);
+      if (current != own) s.row.current_units = {current};
       rows.emplace(key_of(s.row) + "|" + id, s.row);
       continue;
     }
-    EmisRow& c = rows[s.row.province + "|" + s.row.commune];
+    EmisRow& c = rows[own];
     c.province = s.row.province;
     c.commune = s.row.commune;
-    c.commune_name = commune_name(catalogs, s.row.commune, p.as_of);
+    c.commune_name = s.row.commune_name;
+    c.unplaced_schools += s.row.unplaced_schools;
+    if (std::find(c.current_units.begin(), c.current_units.end(), current) == c.current_units.end())
+      c.current_units.push_back(current);
     add_counts(c, s.row);
+  }
+  // A row in today's units needs no list: its own unit is the one a caller must cover.
+  for (auto& [k, r] : rows) {
+    std::sort(r.current_units.begin(), r.current_units.end());
+    if (r.current_units == std::vector<std::string>{k}) r.current_units.clear();
   }
   for (auto& [k, r] : rows)
     if (row_visible(p.units, r, p.by)) rep.rows.push_back(std::move(r));
@@ -337,7 +392,8 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
 std::string to_json(const EmisReport& r) {
   json::JsonWriter w;
   w.begin_object().kv("report", "emis").kv("as_of", r.as_of.iso()).kv("school_year", r.school_year)
-      .kv("by", by_name(r.by)).kv("level", r.level).key("units").strings(r.units);
+      .kv("by", by_name(r.by)).kv("level", r.level).key("units").strings(r.units)
+      .kv("units_mode", units_name(r.units_mode));
   w.key("columns").begin_array();
   for (const auto& c : r.columns) w.begin_object().kv("key", c.key).kv("label_vi", c.label_vi).kv("label_en", c.label_en).end_object();
   w.end_array().key("rows").begin_array();
@@ -369,6 +425,13 @@ Result<EmisReport> emis_from_json(std::string_view text_json) {
   if (!by) return bad("by");
   r.by = *by;
   r.level = text(d, "level");
+  // A frozen report without units_mode grouped schools by the codes stored when it was frozen:
+  // as_of is the reading that keeps its units.
+  if (std::string m = text(d, "units_mode"); !m.empty()) {
+    auto mode = catalog::parse_units_mode(m);
+    if (!mode) return bad("units_mode");
+    r.units_mode = *mode;
+  }
   if (d.HasMember("units") && d["units"].IsArray())
     for (const auto& u : d["units"].GetArray())
       if (u.IsString()) r.units.emplace_back(u.GetString(), u.GetStringLength());
@@ -392,6 +455,10 @@ Result<EmisReport> emis_from_json(std::string_view text_json) {
     row.school_code = text(v, "school_code");
     row.school_name = text(v, "school_name");
     row.school_level = text(v, "school_level");
+    if (v.HasMember("current_units") && v["current_units"].IsArray())
+      for (const auto& u : v["current_units"].GetArray())
+        if (u.IsString()) row.current_units.emplace_back(u.GetString(), u.GetStringLength());
+    if (v.HasMember("unplaced_schools") && v["unplaced_schools"].IsInt64()) row.unplaced_schools = v["unplaced_schools"].GetInt64();
     if (v.HasMember("counts")) counts_of(v["counts"], row);
     r.rows.push_back(std::move(row));
   }

@@ -17,6 +17,11 @@
 // commune and school code, columns in a fixed order of measures and codes, integers only, no
 // time of computation in the body (a workbook's creation time is the cut-off date).
 //
+// Units: a report places each school in a commune and province either of the report's date
+// (units=as_of, the default: the figures as they were submitted then) or of today, mapped forward
+// through the 2025 crosswalk (units=current). A school is placed by its own location (its
+// commune's values over its versions, catalog::place_unit), never by a share of a split commune.
+//
 // What a caller sees is a function of its units (hub/common/scopes.h), so tokens and, later,
 // person accounts limit the report the same way: only the schools inside the units are counted,
 // and only rows inside them are shown. Free functions over the caller's transaction and
@@ -34,6 +39,7 @@
 #include "hub/common/result.h"
 #include "hub/common/scopes.h"
 #include "hub/mapping/catalog.h"
+#include "hub/mapping/unit_history.h"
 #include "hub/reports/export.h"
 
 namespace hub::reports {
@@ -42,12 +48,16 @@ enum class EmisBy { kCommune, kSchool };
 const char* by_name(EmisBy by);
 // "commune" | "school"; error "request.parameter" (path "by") otherwise.
 Result<EmisBy> parse_by(std::string_view s);
+const char* units_name(catalog::UnitsMode mode);
+// "as_of" | "current"; error "report.units" (path "units") otherwise.
+Result<catalog::UnitsMode> parse_units(std::string_view s);
 
 struct EmisParams {
   Date as_of;
   EmisBy by = EmisBy::kCommune;
   std::string level;               // school_level code ("02" ...); "" = every level
   std::vector<std::string> units;  // the caller's units; empty = every unit
+  catalog::UnitsMode units_mode = catalog::UnitsMode::kAsOf;
 };
 
 // One count column of the report: its key (stable, used in JSON and open data) and its labels.
@@ -61,6 +71,12 @@ struct EmisRow {
   std::string province, commune, commune_name;
   std::string school_code, school_name, school_level;
   std::map<std::string, long long> counts;  // column key -> count (absent = 0)
+  // A row of a pre-reform commune: the current communes it went into ("province|commune"), so
+  // that a caller limited to today's units sees it only when all of them are its own.
+  std::vector<std::string> current_units;
+  // Schools of this row whose unit of the report's kind their history does not say (they stay
+  // in the commune they are stored with; docs/reports.md).
+  long long unplaced_schools = 0;
   long long count(const std::string& key) const;
 };
 
@@ -70,6 +86,7 @@ struct EmisReport {
   EmisBy by = EmisBy::kCommune;
   std::string level;
   std::vector<std::string> units;
+  catalog::UnitsMode units_mode = catalog::UnitsMode::kAsOf;
   std::vector<EmisColumn> columns;  // in order
   std::vector<EmisRow> rows;        // in order
   EmisRow total;                    // sums of the rows
@@ -83,7 +100,8 @@ std::string school_year_of(Date d);
 Result<std::string> level_code(const catalog::CatalogSet& catalogs, std::string_view level);
 
 // Whether a caller limited to `units` may see a row (a commune row needs a commune or province
-// unit covering it; a school row any unit covering the school).
+// unit covering it, and a pre-reform commune's row units covering every commune it went into; a
+// school row any unit covering the school).
 bool row_visible(const std::vector<std::string>& units, const EmisRow& row, EmisBy by);
 
 // Computes the report in the caller's transaction. Run it in a repeatable-read transaction when

@@ -99,6 +99,7 @@ void write_dataset(json::JsonWriter& w, const EmisReport& r) {
       .kv("title_vi", "Số liệu thống kê giáo dục (EMIS) tại ngày chốt số liệu " + r.as_of.iso())
       .kv("title_en", "Education statistics (EMIS) at the cut-off date " + r.as_of.iso())
       .kv("as_of", r.as_of.iso()).kv("school_year", r.school_year).kv("by", by_name(r.by)).kv("level", r.level)
+      .kv("units", units_name(r.units_mode))
       .key("suppression").begin_object()
       .kv("min_persons", kMinCellPersons).kv("marker", kSuppressedMarker).kv("rule_vi", kRuleVi).kv("rule_en", kRuleEn)
       .end_object()
@@ -190,9 +191,15 @@ std::string dictionary_markdown(const OpenData& d) {
   std::string md = "# " + open_data_basename(r) + "\n\n";
   md += "Số liệu thống kê giáo dục (EMIS) tại ngày chốt số liệu " + r.as_of.iso() + " (năm học " + r.school_year +
         "), theo " + (r.by == EmisBy::kSchool ? "trường" : "phường/xã") +
-        (r.level.empty() ? "" : ", nhóm cấp học " + r.level) + ". Không có dữ liệu cá nhân.\n\n";
+        (r.level.empty() ? "" : ", nhóm cấp học " + r.level) +
+        (r.units_mode == catalog::UnitsMode::kCurrent ? ", theo đơn vị hành chính hiện nay"
+                                                      : ", theo đơn vị hành chính tại ngày chốt số liệu") +
+        ". Không có dữ liệu cá nhân.\n\n";
   md += "Education statistics (EMIS) at the cut-off date " + r.as_of.iso() + " (school year " + r.school_year + "), by " +
-        by_name(r.by) + (r.level.empty() ? "" : ", school level " + r.level) + ". No personal data.\n\n";
+        by_name(r.by) + (r.level.empty() ? "" : ", school level " + r.level) +
+        (r.units_mode == catalog::UnitsMode::kCurrent ? ", in today's administrative units"
+                                                      : ", in the administrative units of the cut-off date") +
+        ". No personal data.\n\n";
   md += "Tệp / Files: `" + open_data_basename(r) + ".csv`, `" + open_data_basename(r) + ".json`\n\n";
   md += "## Ẩn ô nhỏ / Small cells\n\n" + std::string(kRuleVi) + "\n\n" + kRuleEn + "\n\n";
   md += "## Cột / Columns\n\n| cột / column | kiểu / type | tiếng Việt | English |\n|---|---|---|---|\n";

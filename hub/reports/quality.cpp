@@ -1,5 +1,7 @@
 #include "hub/reports/quality.h"
 
+#include "hub/reports/placement.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -145,6 +147,17 @@ std::string unit_name(const catalog::CatalogSet* catalogs, const char* catalog, 
   o.by = catalog::LookupBy::kCode;
   auto e = c->lookup(code, o);
   return e.ok() ? (*e)->name : "";
+}
+
+// A commune's name in the report's units: the unit that code named on the report's date, or
+// today's for a report in today's units (GSO reused codes, so the date picks the unit).
+std::string commune_name(const catalog::CatalogSet* catalogs, const std::string& code, const QualityParams& p) {
+  const auto* c = catalogs ? catalogs->find("commune") : nullptr;
+  if (!c) return "";
+  const Date on = p.units_mode == catalog::UnitsMode::kCurrent ? Date::today() : p.as_of;
+  for (const auto* e : c->find_all_by_code(code))
+    if (e->valid_on(on)) return e->name;
+  return unit_name(catalogs, "commune", code);
 }
 
 bool in_unit(const UnitRef& u, const SchoolInfo& s) {
@@ -507,9 +520,26 @@ Result<QualityReport> quality_report(pqxx::work& tx, const mapping::Snapshot& sn
   }
   std::vector<SchoolInfo> all = load_schools(tx);
   std::vector<SchoolInfo> schools;
-  for (const auto& s : all)
-    if (in_unit(p.unit, s) && (p.level.empty() || s.level == p.level) && school_visible(caller_units, s))
-      schools.push_back(s);
+  {
+    // `unit` and the caller's units are today's units (what tokens and accounts are limited to):
+    // a school is chosen by its place today, and placed in the units asked for in the breakdown.
+    std::vector<std::string> all_ids;
+    for (const auto& s : all) all_ids.push_back(s.id);
+    auto placed = place_schools(tx, *snap.catalogs, all_ids, p.as_of, p.units_mode);
+    auto in = [&](const SchoolInfo& s, const catalog::PlacedUnit& u) {
+      SchoolInfo out = s;
+      out.commune = u.commune;
+      if (!u.province.empty()) out.province = u.province;
+      return out;
+    };
+    for (const auto& s : all) {
+      auto it = placed.find(s.id);
+      SchoolInfo report = it == placed.end() ? s : in(s, it->second.report);
+      SchoolInfo today = it == placed.end() ? s : in(s, it->second.current);
+      if (in_unit(p.unit, today) && (p.level.empty() || s.level == p.level) && school_visible(caller_units, today))
+        schools.push_back(report);
+    }
+  }
   if (p.unit.kind == UnitRef::Kind::kSchool && schools.empty() &&
       std::none_of(all.begin(), all.end(), [&](const SchoolInfo& s) { return s.code == p.unit.code; }))
     return make_error("quality.unit_unknown", "no school has the code '" + p.unit.code + "'", "unit");
@@ -558,7 +588,7 @@ Result<QualityReport> quality_report(pqxx::work& tx, const mapping::Snapshot& sn
     } else if (rep.children_kind == "commune") {
       key = code = s.commune;
       unit = "commune:" + code;
-      name = unit_name(snap.catalogs.get(), "commune", code);
+      name = commune_name(snap.catalogs.get(), code, p);
     } else {
       key = code = s.code;
       unit = "school:" + code;
@@ -631,6 +661,7 @@ std::string to_json(const QualityReport& r) {
   json::JsonWriter w;
   w.begin_object().kv("unit", r.params.unit.text()).kv("as_of", r.params.as_of.iso());
   if (!r.params.level.empty()) w.kv("level", r.params.level);
+  w.kv("units", catalog::units_mode_name(r.params.units_mode));
   w.kv("window_days", r.params.window_days).kv("freshness_days", r.params.freshness_days)
       .kv("silent_days", r.params.silent_days).kv("facts_refreshed", r.facts_refreshed);
   w.key("total");

@@ -28,6 +28,7 @@
 #include "hub/common/date.h"
 #include "hub/common/result.h"
 #include "hub/mapping/mapping_registry.h"
+#include "hub/mapping/unit_history.h"
 #include "hub/reports/export.h"
 
 namespace hub::reports {
@@ -64,6 +65,10 @@ struct QualityParams {
   int window_days = 30;
   int freshness_days = 5;
   int silent_days = 14;
+  // The units of the breakdown (the communes one level down, the silent schools' communes): those
+  // of as_of (the default) or today's, each school placed by its own commune over its versions
+  // (hub/reports/placement.h). `unit` itself names a unit of today, like the caller's units.
+  catalog::UnitsMode units_mode = catalog::UnitsMode::kAsOf;
 };
 
 // The measures of one entity (students or staff) in one unit.

@@ -64,7 +64,8 @@ std::string percent(long long part, long long whole) {
 
 void print_text(const reports::QualityReport& r) {
   std::cout << "quality of " << r.params.unit.text() << (r.total.name.empty() ? "" : " (" + r.total.name + ")")
-            << " as of " << r.params.as_of.iso() << (r.params.level.empty() ? "" : ", level " + r.params.level) << "\n";
+            << " as of " << r.params.as_of.iso() << (r.params.level.empty() ? "" : ", level " + r.params.level)
+            << ", units " << catalog::units_mode_name(r.params.units_mode) << "\n";
   auto line = [](const std::string& label, const reports::GroupMeasures& g) {
     std::cout << std::left << std::setw(28) << label.substr(0, 27) << std::right << std::setw(7) << g.schools
               << std::setw(10) << g.students.records << std::setw(9) << percent(g.students.pid_present, g.students.records)
@@ -89,7 +90,7 @@ void add_quality_commands(CLI::App& app, CliContext& ctx) {
   auto* q = app.add_subcommand("quality", "quality and progress of the data per province, commune, school and level");
   q->require_subcommand(1);
   struct Opts {
-    std::string unit, level, as_of, format = "text", out, entity = "student", measure;
+    std::string unit, level, as_of, format = "text", out, entity = "student", measure, units = "as_of";
     int window_days = 0, silent_days = 0, limit = 100, offset = 0;
     bool show_ids = false;
   };
@@ -103,9 +104,12 @@ void add_quality_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--silent-days", o->silent_days, "a school silent this long is listed (default reports.silent_days)");
     cmd->add_option("--format", o->format, "text, csv or xlsx (--json for JSON)")->check(CLI::IsMember({"text", "csv", "xlsx"}));
     cmd->add_option("--out", o->out, "file for csv and xlsx (default stdout)");
+    cmd->add_option("--units", o->units, "units of the breakdown: those of --as-of (as_of, default) or today's (current)")
+        ->check(CLI::IsMember({"as_of", "current"}));
     cmd->callback([&ctx, o] {
       auto snap = snapshot(ctx);
       reports::QualityParams p;
+      p.units_mode = *catalog::parse_units_mode(o->units);
       p.unit = unit_of(o->unit);
       p.level = o->level;
       std::tie(p.as_of, p.as_of_today) = as_of_of(ctx, o->as_of);

@@ -1,9 +1,9 @@
-// hubctl report emis --as-of D --by commune|school [--level L] [--format csv|xlsx|json] [--output FILE]
-// hubctl report freeze --as-of D --by commune|school [--level L] [--label TEXT]
+// hubctl report emis --as-of D --by commune|school [--level L] [--units as_of|current] [--format csv|xlsx|json] [--output FILE]
+// hubctl report freeze --as-of D --by commune|school [--level L] [--units as_of|current] [--label TEXT]
 // hubctl report frozen list [--limit N]
 // hubctl report frozen show ID [--format json|csv|xlsx] [--output FILE]
 // hubctl report frozen diff ID [--format table|json|csv]
-// hubctl report open-data --as-of D --output-dir DIR [--by commune|school] [--level L]
+// hubctl report open-data --as-of D --output-dir DIR [--by commune|school] [--level L] [--units as_of|current]
 //
 // The operator's view of the cut-off reports (hub/reports): every unit, as an admin token sees
 // them. Reads and freezes are written to the audit log like the API's.
@@ -27,6 +27,7 @@ using namespace hub::reports;
 
 struct ReportArgs {
   std::string as_of, by, level, format, output, label, output_dir;
+  std::string units = "as_of";
   long long id = 0;
   int limit = 50;
 };
@@ -50,6 +51,9 @@ EmisParams params(const ReportArgs& a, const catalog::CatalogSet& cats) {
     if (!code) throw CommandFailed(kExitUsage, code.error().message);
     p.level = *code;
   }
+  auto units = parse_units(a.units);
+  if (!units) throw CommandFailed(kExitUsage, units.error().message);
+  p.units_mode = *units;
   return p;
 }
 
@@ -71,7 +75,8 @@ EmisReport compute(pqxx::work& tx, const catalog::CatalogSet& cats, const EmisPa
 void audit(pqxx::work& tx, CliContext& ctx, const std::string& action, const std::string& target, const EmisReport& r,
            const std::string& format) {
   json::JsonWriter d;
-  d.begin_object().kv("as_of", r.as_of.iso()).kv("by", by_name(r.by)).kv("level", r.level).kv("format", format)
+  d.begin_object().kv("as_of", r.as_of.iso()).kv("by", by_name(r.by)).kv("level", r.level)
+      .kv("units_mode", units_name(r.units_mode)).kv("format", format)
       .kv("rows", static_cast<long long>(r.rows.size())).end_object();
   AuditLog::record(tx, ctx.actor_name(), action, target, ctx.host(), d.str());
 }
@@ -100,6 +105,9 @@ void add_report_options(CLI::App* cmd, ReportArgs& a) {
   cmd->add_option("--as-of", a.as_of, "cut-off date YYYY-MM-DD (30 September, 31 May)")->required();
   cmd->add_option("--by", a.by, "one row per commune or per school")->required()->check(CLI::IsMember({"commune", "school"}));
   cmd->add_option("--level", a.level, "only schools of this level: a school_level code or name (02, THCS ...)");
+  cmd->add_option("--units", a.units,
+                  "units of the report's date (as_of, default) or today's units, mapped forward through the 2025 crosswalk (current)")
+      ->check(CLI::IsMember({"as_of", "current"}));
 }
 
 void print_meta(CliContext& ctx, const FrozenMeta& m) {
@@ -244,7 +252,7 @@ void add_report_commands(CLI::App& app, CliContext& ctx) {
       auto out = in_report_transaction(ctx, [&](pqxx::work& tx) {
         auto f = frozen_or_fail(tx, da->id);
         auto frozen = figures_of(f);
-        EmisParams p{frozen.as_of, frozen.by, frozen.level, frozen.units};
+        EmisParams p{frozen.as_of, frozen.by, frozen.level, frozen.units, frozen.units_mode};
         auto now = compute(tx, *cats, p);
         audit(tx, ctx, "report.frozen_diff", "frozen_report:" + std::to_string(da->id), frozen, da->format);
         return Out{f.meta, diff(frozen, now), change_position(tx), changes_since(tx, f.meta.change_seq)};
@@ -268,6 +276,9 @@ void add_report_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--as-of", a->as_of, "cut-off date YYYY-MM-DD")->required();
     cmd->add_option("--by", a->by, "commune (default) or school")->check(CLI::IsMember({"commune", "school"}));
     cmd->add_option("--level", a->level, "only schools of this level (code or name)");
+    cmd->add_option("--units", a->units,
+                    "units of the report's date (as_of, default) or today's units, mapped forward through the 2025 crosswalk (current)")
+      ->check(CLI::IsMember({"as_of", "current"}));
     cmd->add_option("--output-dir", a->output_dir, "folder for the CSV, JSON and dictionary files")->required();
     cmd->callback([&ctx, a] {
       auto cats = catalogs(ctx);

@@ -82,3 +82,58 @@ TEST_CASE("report units: as_of keeps the unit of the date and current maps it fo
   CHECK(parse_units_mode("current") == UnitsMode::kCurrent);
   CHECK_FALSE(parse_units_mode("today"));
 }
+
+TEST_CASE("place unit: a school of a merged commune shows the old commune before the reform and the new one after",
+          "[mapping][units]") {
+  // Xã Ia Pết (23716) and Xã Ia Băng (23719), district Đăk Đoa of old Gia Lai (64), merged on
+  // 1 July 2025 into Xã Ia Băng (23710) of the new Gia Lai (52).
+  const Date before{2024, 9, 30}, after{2025, 9, 30};
+  // Stored with the old code, never recoded.
+  std::vector<CommuneValue> old_only{{"23716", false}};
+  auto p = place_unit(catalogs(), old_only, before, UnitsMode::kAsOf);
+  CHECK(p.commune == "23716");
+  CHECK(p.name == "Xã Ia Pết");
+  CHECK(p.province == "64");
+  CHECK(p.resolved);
+  p = place_unit(catalogs(), old_only, before, UnitsMode::kCurrent);
+  CHECK(p.commune == "23710");
+  CHECK(p.name == "Xã Ia Băng");
+  CHECK(p.province == "52");
+  // From the reform on, as_of and current are the same units.
+  CHECK(place_unit(catalogs(), old_only, after, UnitsMode::kAsOf).commune == "23710");
+  // Recoded: the current code now, the old one in the earlier version.
+  std::vector<CommuneValue> recoded{{"23710", false}, {"23719", false}};
+  p = place_unit(catalogs(), recoded, before, UnitsMode::kAsOf);
+  CHECK(p.commune == "23719");
+  CHECK(p.province == "64");
+  CHECK(place_unit(catalogs(), recoded, before, UnitsMode::kCurrent).commune == "23710");
+  CHECK(place_unit(catalogs(), recoded, after, UnitsMode::kAsOf).commune == "23710");
+}
+
+TEST_CASE("place unit: no guess where the history does not say which unit", "[mapping][units]") {
+  const Date before{2024, 9, 30};
+  // Stored with the new code only: Ia Băng (23710) was formed from two old communes.
+  auto p = place_unit(catalogs(), {{"23710", false}}, before, UnitsMode::kAsOf);
+  CHECK(p.commune == "23710");
+  CHECK(p.name == "Xã Ia Băng");
+  CHECK_FALSE(p.resolved);
+  // The same code recorded before the reform named Xã A Dơk, which went into 23869.
+  p = place_unit(catalogs(), {{"23710", true}}, before, UnitsMode::kAsOf);
+  CHECK(p.commune == "23710");
+  CHECK(p.name == "Xã A Dơk");
+  CHECK(p.resolved);
+  CHECK(place_unit(catalogs(), {{"23710", true}}, before, UnitsMode::kCurrent).commune == "23869");
+  // A split commune (Gia Viên went into three wards) asked for current units: kept, unresolved.
+  p = place_unit(catalogs(), {{"11341", false}}, before, UnitsMode::kCurrent);
+  CHECK(p.commune == "11341");
+  CHECK(p.name == "Phường Gia Viên");
+  CHECK_FALSE(p.resolved);
+  // Decided to Ngô Quyền (11329): placed there today, and in Gia Viên before the reform.
+  std::vector<CommuneValue> decided{{"11329", false}, {"11341", false}};
+  CHECK(place_unit(catalogs(), decided, before, UnitsMode::kCurrent).commune == "11329");
+  CHECK(place_unit(catalogs(), decided, before, UnitsMode::kAsOf).commune == "11341");
+  // Unknown codes stay as they are.
+  p = place_unit(catalogs(), {{"99999", false}}, before, UnitsMode::kAsOf);
+  CHECK(p.commune == "99999");
+  CHECK_FALSE(p.resolved);
+}

@@ -83,6 +83,40 @@ TEST_CASE("a caller limited to units sees its rows and their total only", "[repo
   CHECK_FALSE(row_visible({"school:S-A"}, commune, EmisBy::kCommune));
 }
 
+TEST_CASE("a row of a pre-reform commune is visible only to a caller covering every unit it became", "[reports][emis]") {
+  // Gia Viên (11341) of 30 September 2024: its schools are today in Hồng Bàng and Ngô Quyền.
+  EmisRow old;
+  old.province = "31";
+  old.commune = "11341";
+  old.current_units = {"31|11311", "31|11329"};
+  CHECK(row_visible({"commune:11311", "commune:11329"}, old, EmisBy::kCommune));
+  CHECK(row_visible({"province:31"}, old, EmisBy::kCommune));
+  CHECK_FALSE(row_visible({"commune:11329"}, old, EmisBy::kCommune));
+  // Its own old code is not a unit a caller holds today.
+  CHECK_FALSE(row_visible({"commune:11341"}, old, EmisBy::kCommune));
+
+  // The units travel with a frozen report: the mode, the rows' current units, unplaced schools.
+  auto r = sample();
+  r.by = EmisBy::kCommune;
+  r.units_mode = hub::catalog::UnitsMode::kCurrent;
+  r.rows[1].current_units = {"31|11311", "31|11329"};
+  r.rows[1].unplaced_schools = 1;
+  auto back = emis_from_json(to_json(r));
+  REQUIRE(back.ok());
+  CHECK(back->units_mode == hub::catalog::UnitsMode::kCurrent);
+  CHECK(back->rows[1].current_units == old.current_units);
+  CHECK(back->rows[1].unplaced_schools == 1);
+  CHECK(back->rows[0].current_units.empty());
+  CHECK(to_json(*back) == to_json(r));
+  // A report frozen before units existed reads as the units of its date.
+  std::string legacy = to_json(sample());
+  legacy.erase(legacy.find(",\"units_mode\":\"as_of\""), std::string(",\"units_mode\":\"as_of\"").size());
+  REQUIRE(emis_from_json(legacy).ok());
+  CHECK(emis_from_json(legacy)->units_mode == hub::catalog::UnitsMode::kAsOf);
+  CHECK(parse_units("today").error().code == "report.units");
+  CHECK(parse_units("today").error().path == "units");
+}
+
 TEST_CASE("the emis workbook is the same bytes on every run and reads back", "[reports][emis]") {
   auto r = sample();
   auto first = emis_xlsx(r);
