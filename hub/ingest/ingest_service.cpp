@@ -14,7 +14,6 @@
 #include "hub/common/scopes.h"
 #include "hub/mapping/messages.h"
 #include "hub/inbox/batches.h"
-#include "hub/inbox/pending_store.h"
 #include "hub/store/pg_error.h"
 #include "hub/inbox/payload.h"
 #include "hub/ingest/school_events_feed.h"
@@ -185,12 +184,8 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
     sync = false;
     // The answer the first push got, or would have got had it reached the partner: a finished
     // batch small enough for a synchronous answer with every result, else where to follow it.
-    auto finished = pg_.with_transaction([&](pqxx::work& tx) {
-      return tx.exec_params1(
-          "select status in ('done', 'failed') and record_count <= $2 from inbox_batch where id = $1",
-          batch_id, config_.ingest.sync_max_records)[0].as<bool>();
-    });
-    sync = finished;
+    sync = pg_.with_transaction(
+        [&](pqxx::work& tx) { return inbox::finished_within(tx, batch_id, config_.ingest.sync_max_records); });
   } else if (sync) {
     // Stored, so not lost: if it does not finish now, a worker finishes it. Tell the partner where.
     Parsed parsed{&*m, &payload};
@@ -241,44 +236,23 @@ bool IngestService::run(long long batch_id, const Parsed* parsed) {
 }
 
 bool IngestService::process(long long batch_id, const Parsed* parsed) {
-  std::string partner_name, feed, content_type, body;
-  std::size_t body_bytes = 0;
-  long long partner_id = 0;
-  std::vector<std::string> units;
-  int next_index = 0;
-  bool mine = pg_.with_transaction([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "select b.partner_id, p.name, p.units::text, b.feed, b.content_type, octet_length(b.body), b.next_index"
-            " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and b.lease_owner = $2",
-        batch_id, worker_id_);
-    if (rows.empty()) return false;
-    partner_id = rows[0][0].as<long long>();
-    partner_name = rows[0][1].c_str();
-    units = json::parse_string_array(rows[0][2].c_str());
-    feed = rows[0][3].c_str();
-    content_type = rows[0][4].c_str();
-    body_bytes = rows[0][5].is_null() ? 0 : rows[0][5].as<std::size_t>();
-    next_index = rows[0][6].as<int>();
-    return true;
-  });
-  if (!mine) return false;
+  std::string body;
+  auto held = pg_.with_transaction([&](pqxx::work& tx) { return inbox::held_by(tx, batch_id, worker_id_); });
+  if (!held) return false;
   // The body is read back only when it was not parsed in this request (it is stored and
   // committed already; reading and parsing 1 MB again was 14% of the hub's work per batch).
   if (!parsed)
-    body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); }, after_body(body_bytes));
+    body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); },
+                                after_body(held->body_bytes));
+  const std::string& partner_name = held->partner_name;
+  const std::string& feed = held->feed;
 
   auto snapshot = mappings_.current();  // this batch finishes with the mappings it started with
   auto m = snapshot->find(partner_name, feed);
   auto finish = [&](const std::string& status, const std::string& error_json) {
     pg_.with_transaction([&](pqxx::work& tx) {
-      tx.exec_params(
-          "update inbox_batch set status = $3, finished_at = now(), lease_owner = null, lease_until = null,"
-          " retry_at = null, error = $4::jsonb, mapping_version = coalesce(mapping_version, $5),"
-          " counts = coalesce((select jsonb_object_agg(status, n) from (select status, count(*) n"
-          "   from batch_record where batch_id = $1 group by status) c), '{}')"
-          " where id = $1 and lease_owner = $2",
-          batch_id, worker_id_, status, error_json.empty() ? nullptr : error_json.c_str(),
-          m ? m->version().c_str() : nullptr);
+      inbox::finish(tx, batch_id, worker_id_, status, error_json.empty() ? nullptr : error_json.c_str(),
+                    m ? m->version().c_str() : nullptr);
     });
     return true;
   };
@@ -296,9 +270,9 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     if (parsed) {
       // The mappings were reloaded since submit parsed the body: read it back and use the new ones.
       body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); },
-                                  after_body(body_bytes));
+                                  after_body(held->body_bytes));
     }
-    if (auto parsed = parse_payload(body, content_type, *m, config_.json.max_depth, own); !parsed) {
+    if (auto parsed = parse_payload(body, held->content_type, *m, config_.json.max_depth, own); !parsed) {
       json::JsonWriter err;
       err.begin_object().kv("code", parsed.error().code).kv("message", parsed.error().message).end_object();
       return finish("failed", err.str());
@@ -306,7 +280,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
     std::string().swap(body);  // the document holds its own copy of every value
   }
   Batch b{batch_id, &*m, payload_ptr,
-          ChunkContext{partner_id, partner_name, units, batch_id, m->version(), snapshot.get(), nullptr,
+          ChunkContext{held->partner_id, partner_name, held->units, batch_id, m->version(), snapshot.get(), nullptr,
                        config_.ingest.pending_ttl_days}};
   const int total = static_cast<int>(b.payload->records.size());
   const std::size_t chunk = static_cast<std::size_t>(config_.ingest.chunk_records);
@@ -315,11 +289,9 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   std::vector<int> pending;
   {
     std::vector<bool> done(total, false);
-    if (next_index > 0)
-      pg_.with_transaction([&](pqxx::work& tx) {
-        for (const auto& row : tx.exec_params("select index from batch_record where batch_id = $1", batch_id))
-          if (int i = row[0].as<int>(); i >= 0 && i < total) done[i] = true;
-      });
+    if (held->next_index > 0)
+      for (int i : pg_.with_transaction([&](pqxx::work& tx) { return inbox::done_indexes(tx, batch_id); }))
+        if (i >= 0 && i < total) done[i] = true;
     for (int i = 0; i < total; ++i)
       if (!done[i]) pending.push_back(i);
   }
@@ -331,10 +303,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
       if (stopping_ && parsed == nullptr) {
         // Shutting down: hand the rest of the batch to whichever process claims it next. A
         // synchronous push (parsed) is a request in flight: it is bounded and finishes here.
-        pg_.with_transaction([&](pqxx::work& tx) {
-          tx.exec_params("update inbox_batch set lease_until = now() where id = $1 and lease_owner = $2",
-                         batch_id, worker_id_);
-        });
+        pg_.with_transaction([&](pqxx::work& tx) { inbox::hand_back(tx, batch_id, worker_id_); });
         return false;
       }
       const std::size_t n = std::min(pending.size(), one_by_one > 0 ? std::size_t{1} : chunk);
@@ -470,11 +439,9 @@ bool IngestService::record_failure(long long batch_id, const std::exception& e) 
   const bool counted = dynamic_cast<const RedisUnavailable*>(&e) == nullptr;
   const int max_attempts = config_.ingest.max_attempts;
   return pg_.with_transaction([&](pqxx::work& tx) {
-    auto row = tx.exec_params(
-        "select attempts, record_count from inbox_batch where id = $1 and lease_owner = $2 for update",
-        batch_id, worker_id_);
-    if (row.empty()) return false;  // another process holds it now
-    const int attempts = row[0][0].as<int>() + (counted ? 1 : 0);
+    auto held = inbox::lock_attempts(tx, batch_id, worker_id_);
+    if (!held) return false;  // another process holds it now
+    const int attempts = held->attempts + (counted ? 1 : 0);
     const bool failed = attempts >= max_attempts;
     json::JsonWriter w;
     w.begin_object();
@@ -495,29 +462,13 @@ bool IngestService::record_failure(long long batch_id, const std::exception& e) 
     w.kv("attempts", attempts);
     if (failed) {
       // Up to 100 ranges of consecutive record indexes without a result, and their count.
-      auto gaps = tx.exec_params1(
-          "select coalesce(jsonb_agg(jsonb_build_array(lo, hi) order by lo), '[]')::text,"
-          "   coalesce(sum(hi - lo + 1), 0) from (select min(i) lo, max(i) hi from ("
-          "     select i, i - row_number() over (order by i) g from generate_series(0, $2 - 1) i"
-          "     where not exists (select 1 from batch_record r where r.batch_id = $1 and r.index = i)) s"
-          "   group by g order by lo limit 100) t",
-          batch_id, row[0][1].is_null() ? 0 : row[0][1].as<int>());
-      w.key("not_processed").raw(gaps[0].c_str());
-      w.kv("not_processed_count", tx.exec_params1(
-          "select coalesce(b.record_count, 0) - (select count(*) from batch_record r where r.batch_id = $1)"
-          " from inbox_batch b where b.id = $1", batch_id)[0].as<long long>());
+      const auto gaps = inbox::not_processed(tx, batch_id, held->record_count);
+      w.key("not_processed").raw(gaps.ranges_json);
+      w.kv("not_processed_count", gaps.count);
     }
     w.end_object();
-    tx.exec_params(
-        "update inbox_batch set attempts = $3, error = $4::jsonb, lease_owner = null, lease_until = null,"
-        " status = case when $5 then 'failed' else 'received' end,"
-        " retry_at = case when $5 then null else now() + make_interval(secs => $6) end,"
-        " finished_at = case when $5 then now() end,"
-        " counts = coalesce((select jsonb_object_agg(status, n) from (select status, count(*) n"
-        "   from batch_record where batch_id = $1 group by status) c), '{}')"
-        " where id = $1 and lease_owner = $2",
-        batch_id, worker_id_, attempts, w.str(), failed,
-        backoff_seconds(config_.ingest.retry_backoff_ms, std::max(attempts, 1)));
+    inbox::record_attempt(tx, batch_id, worker_id_, attempts, w.str(), failed,
+                          backoff_seconds(config_.ingest.retry_backoff_ms, std::max(attempts, 1)));
     if (failed)
       log::error("batch failed", {{"batch", std::to_string(batch_id)}, {"attempts", std::to_string(attempts)},
                                   {"error", cause}});
@@ -529,34 +480,9 @@ bool IngestService::record_failure(long long batch_id, const std::exception& e) 
 }
 
 bool IngestService::process_next() {
-  // Fair claiming: the oldest claimable batch of the partner claimed least recently (partners
-  // never claimed first). The partners are ranked first, without locking anything (each one an
-  // index probe, migration 0012); then the first of them whose batch is not being claimed by
-  // another worker at this moment (SKIP LOCKED) gets it.
-  auto id = pg_.with_transaction([&](pqxx::work& tx) -> std::optional<long long> {
-    static const std::string kClaimable =
-        " b.status in ('received', 'processing') and (b.status = 'received' or b.lease_until < now())"
-        " and (b.retry_at is null or b.retry_at <= now())";
-    auto partners = tx.exec(
-        "select p.id from partner p left join ingest_turn t on t.partner_id = p.id"
-        " where exists (select 1 from inbox_batch b where b.partner_id = p.id and" + kClaimable + ")"
-        " order by t.claimed_at nulls first, p.id limit 8");
-    for (const auto& partner : partners) {
-      auto rows = tx.exec_params(
-          "update inbox_batch set status = 'processing', lease_owner = $1,"
-          " lease_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now()), retry_at = null"
-          " where id = (select b.id from inbox_batch b where b.partner_id = $3 and" + kClaimable +
-              " order by b.id limit 1 for update skip locked) returning id",
-          worker_id_, config_.ingest.lease_seconds, partner[0].as<long long>());
-      if (rows.empty()) continue;
-      tx.exec_params(
-          "insert into ingest_turn(partner_id, claimed_at) values ($1, clock_timestamp())"
-          " on conflict (partner_id) do update set claimed_at = excluded.claimed_at",
-          partner[0].as<long long>());
-      return rows[0][0].as<long long>();
-    }
-    return std::nullopt;
-  });
+  // Fair claiming (inbox::claim_next): the oldest batch of the partner claimed least recently.
+  auto id = pg_.with_transaction(
+      [&](pqxx::work& tx) { return inbox::claim_next(tx, worker_id_, config_.ingest.lease_seconds); });
   if (!id) return false;
   log::info("batch claimed", {{"batch", std::to_string(*id)}, {"worker", worker_id_}});
   run(*id);
@@ -610,72 +536,16 @@ void IngestService::stop_workers() {
 }
 
 std::string IngestService::batch_json(long long batch_id, long long partner_id, int offset, int limit) {
-  return pg_.with_transaction([&](pqxx::work& tx) -> std::string {
+  return pg_.with_transaction([&](pqxx::work& tx) {
     // The counts and the results are two statements: one snapshot, or a pending record released
     // between them shows as accepted in the results and still pending in the counts.
     tx.exec("set transaction isolation level repeatable read, read only");
-    auto b = tx.exec_params(
-        "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
-        " coalesce(b.mapping_version, ''), to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " to_char(b.finished_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(b.error::text, ''),"
-        " b.attempts, to_char(b.retry_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        " from inbox_batch b join partner p on p.id = b.partner_id where b.id = $1 and ($2 < 0 or b.partner_id = $2)",
-        batch_id, partner_id);
-    if (b.empty()) return "";
-    const auto& r = b[0];
-    int total = r[4].is_null() ? 0 : r[4].as<int>();
-    json::JsonWriter w;
-    w.begin_object().kv("batch_id", r[0].as<long long>()).kv("partner", r[1].c_str()).kv("feed", r[2].c_str())
-        .kv("status", r[3].c_str()).kv("record_count", total).kv("processed", r[5].as<int>())
-        .key("counts").raw(r[6].c_str()).kv("mapping_version", r[7].c_str()).kv("received_at", r[8].c_str());
-    w.key("finished_at");
-    if (r[9].is_null()) w.null(); else w.value(r[9].c_str());
-    // attempts: attempts that ended in an error; error: the last one's, final once failed.
-    w.kv("attempts", r[11].as<int>());
-    if (!r[12].is_null()) w.kv("retry_at", r[12].c_str());
-    if (!std::string(r[10].c_str()).empty()) w.key("error").raw(r[10].c_str());
-    w.key("results").begin_array();
-    int shown = 0;
-    for (const auto& row : tx.exec_params(
-             std::string("select b.index, b.source_id, b.status, b.entities::text, b.errors::text, b.mapping_version,"
-                         " case when b.status = 'pending' then ") + pending::kWaitingForSql + "::text end"
-             " from batch_record b where b.batch_id = $1 and b.index >= $2 order by b.index limit $3",
-             batch_id, offset, limit)) {
-      w.begin_object().kv("index", row[0].as<int>()).kv("source_id", row[1].c_str()).kv("status", row[2].c_str())
-          .key("entities").raw(row[3].c_str()).key("errors").raw(row[4].c_str());
-      if (!row[6].is_null()) w.key("waiting_for").raw(row[6].c_str());
-      w.kv("mapping_version", row[5].c_str()).end_object();
-      ++shown;
-    }
-    w.end_array();
-    w.key("next_offset");
-    if (offset + shown < r[5].as<int>() && shown == limit) w.value(offset + shown); else w.null();
-    w.end_object();
-    return w.str();
+    return inbox::batch_page(tx, batch_id, partner_id, offset, limit);
   });
 }
 
 std::string IngestService::batches_json(long long partner_id, int limit, const std::string& status) {
-  return pg_.with_transaction([&](pqxx::work& tx) {
-    json::JsonWriter w;
-    w.begin_object().key("batches").begin_array();
-    for (const auto& r : tx.exec_params(
-             "select b.id, p.name, b.feed, b.status, b.record_count, b.next_index, b.counts::text,"
-             " to_char(b.received_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), b.attempts,"
-             " b.error::text"
-             " from inbox_batch b join partner p on p.id = b.partner_id where ($1 < 0 or b.partner_id = $1)"
-             " and ($3 = '' or b.status = $3) order by b.id desc limit $2",
-             partner_id, limit, status)) {
-      w.begin_object().kv("batch_id", r[0].as<long long>()).kv("partner", r[1].c_str()).kv("feed", r[2].c_str())
-          .kv("status", r[3].c_str()).kv("record_count", r[4].is_null() ? 0 : r[4].as<int>())
-          .kv("processed", r[5].as<int>()).key("counts").raw(r[6].c_str()).kv("received_at", r[7].c_str())
-          .kv("attempts", r[8].as<int>());
-      if (!r[9].is_null()) w.key("error").raw(r[9].c_str());
-      w.kv("location", "/v1/batches/" + r[0].as<std::string>()).end_object();
-    }
-    w.end_array().end_object();
-    return w.str();
-  });
+  return pg_.with_transaction([&](pqxx::work& tx) { return inbox::batch_list(tx, partner_id, limit, status); });
 }
 
 }  // namespace hub

@@ -7,9 +7,11 @@
 
 #include "hub/common/json.h"
 #include "hub/mapping/validators.h"
+#include "hub/model/lineage.h"
 #include "hub/resolve/scoring.h"
 #include "hub/resolve/survivorship.h"
-#include "hub/store/change_log.h"
+#include "hub/store/audit_log.h"
+#include "hub/store/golden_rows.h"
 
 namespace hub::resolve {
 namespace {
@@ -35,39 +37,24 @@ rapidjson::Document parse(const char* s) {
 
 std::string to_json(const rapidjson::Value& v) { return json::to_string(v); }
 
-struct Row {
-  std::string id, entity, data, lineage, merged_into;
-  int version = 0;
-};
+using Row = golden::Locked;
 
 Result<std::pair<Row, Row>> lock_pair(pqxx::work& tx, const std::string& a, const std::string& b) {
-  std::map<std::string, Row> rows;
-  for (const auto& r : tx.exec_params(
-           "select id::text, entity, version, data::text, lineage_by_field(lineage)::text, coalesce(merged_into::text, '')"
-           " from golden_record where id in ($1::uuid, $2::uuid) order by id for update",
-           a, b))
-    rows[r[0].c_str()] = Row{r[0].c_str(), r[1].c_str(), r[3].c_str(), r[4].c_str(), r[5].c_str(), r[2].as<int>()};
+  auto rows = golden::lock(tx, {a, b});
   if (!rows.count(a) || !rows.count(b))
     return Error{"merge.not_found", "no record " + (rows.count(a) ? b : a), "", 0};
   return std::make_pair(rows[a], rows[b]);
 }
 
+// A decision's audit row: no client address (hubctl and the admin API alike), in the decision's
+// transaction.
 void audit(pqxx::work& tx, const std::string& actor, const std::string& action, const std::string& target,
            const std::string& detail) {
-  tx.exec_params("insert into audit_log(actor, action, target, detail) values ($1, $2, $3, $4::jsonb)", actor, action,
-                 target, detail);
+  AuditLog::record(tx, actor, action, target, "", detail);
 }
 
-void write_version(pqxx::work& tx, const std::string& id, const std::string& entity, int version,
-                   const std::string& op) {
-  tx.exec_params(
-      "insert into record_version(record_id, version, data, valid_from, valid_to)"
-      " select id, version, data, valid_from, valid_to from golden_record where id = $1",
-      id);
-  ChangeLog log;
-  log.add(entity, id, op, version);
-  log.write(tx);
-}
+// The per-field lineage a decision edited, in the stored compact shape (hub/model/lineage.h).
+std::string stored_lineage(const rapidjson::Value& by_field) { return lineage::compact(by_field); }
 
 std::string lineage_text(const rapidjson::Value& lineage, const char* field, const char* key) {
   if (!lineage.IsObject() || !lineage.HasMember(field) || !lineage[field].IsObject()) return "";
@@ -81,9 +68,10 @@ long long lineage_batch(const rapidjson::Value& lineage, const char* field) {
   return l.HasMember("batch") && l["batch"].IsInt64() ? l["batch"].GetInt64() : 0;
 }
 
-// The survivor's data and lineage after merging `m` into `s` (JSON texts): each field of `m`
-// offered to `s` with the write path's survivorship (survivorship.h, takes_incoming), each
-// value taken with its lineage.
+// The survivor's data and lineage after merging `m` into `s` (JSON texts; the lineage in the
+// stored compact shape): each field of `m` offered to `s` with the write path's survivorship
+// (survivorship.h, takes_incoming), each value taken with its lineage. Both records' lineage is
+// read per field (golden::lock), so a field's source is found whatever shape each row holds.
 std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, const Row& m) {
   auto data = parse(s.data.c_str()), lineage = parse(s.lineage.c_str());
   auto mdata = parse(m.data.c_str()), mlineage = parse(m.lineage.c_str());
@@ -116,7 +104,7 @@ std::pair<std::string, std::string> survive(const RuleSet& rules, const Row& s, 
     if (mlineage.IsObject() && mlineage.HasMember(name))
       lineage.AddMember(rapidjson::Value(name, la), rapidjson::Value(mlineage[name], la), la);
   }
-  return {to_json(data), to_json(lineage)};
+  return {to_json(data), stored_lineage(lineage)};
 }
 
 Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::string& survivor_id,
@@ -133,15 +121,7 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
                      (s.merged_into.empty() ? m.merged_into : s.merged_into),
                  "", 0};
 
-  // Copied out: the result rows die with the statement.
-  std::string links = tx.exec_params1(
-      "select coalesce(jsonb_agg(jsonb_build_object('p', partner_id, 'e', entity, 's', source_id)), '[]')::text"
-      " from source_link where record_id = $1",
-      merged_id)[0].c_str();
-  std::string keys = tx.exec_params1(
-      "select coalesce(jsonb_agg(jsonb_build_object('e', entity, 'n', key_name, 'v', key_value)), '[]')::text"
-      " from natural_key where record_id = $1",
-      merged_id)[0].c_str();
+  const std::string links = golden::source_links(tx, merged_id), keys = golden::natural_keys(tx, merged_id);
   std::map<std::string, std::string> profiles;
   for (const auto& r : tx.exec_params(
            "select record_id::text, profile::text from match_profile where record_id in ($1::uuid, $2::uuid)",
@@ -162,15 +142,9 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
   // field survives; equal ranks: the more recent batch; the merged record fills what the
   // survivor lacks. Each value keeps its lineage.
   auto [data, lineage] = survive(rules, s, m);
-  tx.exec_params(
-      "update golden_record set data = $2::jsonb, lineage = $3::jsonb, version = version + 1, updated_at = now()"
-      " where id = $1",
-      survivor_id, data, lineage);
-  tx.exec_params("update golden_record set merged_into = $1, version = version + 1, updated_at = now() where id = $2",
-                 survivor_id, merged_id);
-  tx.exec_params("update golden_record set merged_into = $1 where merged_into = $2", survivor_id, merged_id);
-  tx.exec_params("update source_link set record_id = $1, updated_at = now() where record_id = $2", survivor_id, merged_id);
-  tx.exec_params("update natural_key set record_id = $1 where record_id = $2", survivor_id, merged_id);
+  golden::replace(tx, survivor_id, data, lineage);
+  golden::mark_merged(tx, merged_id, survivor_id);
+  golden::move_links_and_keys(tx, merged_id, survivor_id);
 
   // The survivor is what the resolver finds from now on, under both records' spellings.
   const Profile mprofile = Profile::from_json(profiles.count(m.id) ? profiles[m.id] : "{}");
@@ -201,8 +175,8 @@ Result<std::string> merge_in(pqxx::work& tx, const RuleSet& rules, const std::st
   }
   tx.exec_params("delete from match_profile where record_id = $1", merged_id);
 
-  write_version(tx, survivor_id, s.entity, s.version + 1, "update");
-  write_version(tx, merged_id, m.entity, m.version + 1, "merge");
+  golden::write_version(tx, s.entity, survivor_id, s.version + 1, "update");
+  golden::write_version(tx, m.entity, merged_id, m.version + 1, "merge");
   json::JsonWriter d;
   d.begin_object().kv("merge", merge_id).kv("survivor", survivor_id).kv("merged", merged_id).end_object();
   audit(tx, actor, "record.merge", s.entity + "/" + merged_id, d.str());
@@ -218,56 +192,46 @@ Result<std::string> decide_id_change(pqxx::work& tx, long long id, const std::st
   json::JsonWriter out;
   out.begin_object().kv("id", id).kv("decision", decision).kv("record", record);
   if (decision == "apply") {
-    auto row = tx.exec_params(
-        "select g.data::text, g.version, coalesce(g.merged_into::text, ''), i.proposal::text,"
-        " coalesce(i.reasons->0->>'partner', ''), coalesce(i.reasons->0->>'source_id', ''), i.batch_id,"
-        " coalesce(i.reasons->0->>'field', '')"
-        " from review_item i join golden_record g on g.id = i.record_id where i.id = $1 for update of g",
+    auto item = tx.exec_params(
+        "select proposal::text, coalesce(reasons->0->>'partner', ''), coalesce(reasons->0->>'source_id', ''),"
+        " batch_id, coalesce(reasons->0->>'field', '') from review_item where id = $1",
         id);
-    if (row.empty()) return Error{"merge.not_found", "no record " + record, "", 0};
-    if (!std::string(row[0][2].c_str()).empty())
-      return Error{"review.record_merged", "record " + record + " was merged into " + row[0][2].c_str() +
+    auto held = record.empty() ? std::map<std::string, golden::Locked>{} : golden::lock(tx, {record});
+    if (item.empty() || !held.count(record)) return Error{"merge.not_found", "no record " + record, "", 0};
+    const auto& g = held[record];
+    if (!g.merged_into.empty())
+      return Error{"review.record_merged", "record " + record + " was merged into " + g.merged_into +
                                                "; decide the change on that record", "", 0};
-    auto data = parse(row[0][0].c_str()), proposal = parse(row[0][3].c_str());
+    auto data = parse(g.data.c_str()), proposal = parse(item[0][0].c_str());
     if (!data.IsObject()) data.SetObject();
-    const std::string id_field = row[0][7].c_str();
+    const std::string id_field = item[0][4].c_str();
     rapidjson::Document lineage(rapidjson::kObjectType);
     auto& a = data.GetAllocator();
     auto& la = lineage.GetAllocator();
     for (auto m = proposal.MemberBegin(); m != proposal.MemberEnd(); ++m) {
       if (m->name.GetString() == id_field && m->value.IsString()) {
         // The old ID no longer names this record (its natural key); the new one must be free.
-        auto taken = tx.exec_params(
-            "select record_id::text from natural_key where entity = $1 and key_name = $2 and key_value = $3"
-            " and record_id <> $4::uuid",
-            entity, m->name.GetString(), m->value.GetString(), record);
-        if (!taken.empty())
-          return Error{"review.id_taken", std::string("record ") + taken[0][0].c_str() + " already holds this " +
-                                              m->name.GetString() + "; if they are one person, merge the two records",
+        if (auto holder = golden::key_holder(tx, entity, m->name.GetString(), m->value.GetString(), record))
+          return Error{"review.id_taken", "record " + *holder + " already holds this " + m->name.GetString() +
+                                              "; if they are one person, merge the two records",
                        "", 0};
-        if (data.HasMember(m->name) && data[m->name].IsString())
-          tx.exec_params("delete from natural_key where entity = $1 and key_name = $2 and key_value = $3 and record_id = $4::uuid",
-                         entity, m->name.GetString(), data[m->name].GetString(), record);
-        tx.exec_params("insert into natural_key(entity, key_name, key_value, record_id) values ($1, $2, $3, $4)"
-                       " on conflict do nothing",
-                       entity, m->name.GetString(), m->value.GetString(), record);
+        std::optional<std::string> old_value;
+        if (data.HasMember(m->name) && data[m->name].IsString()) old_value = data[m->name].GetString();
+        golden::move_key(tx, entity, m->name.GetString(), old_value, m->value.GetString(), record);
       }
       if (data.HasMember(m->name)) data[m->name].CopyFrom(m->value, a);
       else data.AddMember(rapidjson::Value(m->name, a), rapidjson::Value(m->value, a), a);
       rapidjson::Value l(rapidjson::kObjectType);
-      l.AddMember("partner", rapidjson::Value(row[0][4].c_str(), la), la);
-      if (!row[0][6].is_null()) l.AddMember("batch", static_cast<int64_t>(row[0][6].as<long long>()), la);
-      l.AddMember("source_id", rapidjson::Value(row[0][5].c_str(), la), la);
+      l.AddMember("partner", rapidjson::Value(item[0][1].c_str(), la), la);
+      if (!item[0][3].is_null()) l.AddMember("batch", static_cast<int64_t>(item[0][3].as<long long>()), la);
+      l.AddMember("source_id", rapidjson::Value(item[0][2].c_str(), la), la);
       l.AddMember("decided_by", rapidjson::Value(actor.c_str(), la), la);
       l.AddMember("review_item", static_cast<int64_t>(id), la);
       lineage.AddMember(rapidjson::Value(m->name, la), l, la);
     }
-    int version = row[0][1].as<int>() + 1;
-    tx.exec_params(
-        "update golden_record set data = $2::jsonb, lineage = lineage || $3::jsonb, version = $4, updated_at = now()"
-        " where id = $1",
-        record, to_json(data), to_json(lineage), version);
-    write_version(tx, record, entity, version, "update");
+    int version = g.version + 1;
+    golden::apply_decided(tx, record, to_json(data), to_json(lineage), version);
+    golden::write_version(tx, entity, record, version, "update");
     out.kv("version", version);
   }
   tx.exec_params(
@@ -327,20 +291,16 @@ Result<std::string> ReviewQueue::show_json(long long id) {
     if (!std::string(r[7].c_str()).empty()) w.kv("decision", r[7].c_str()).kv("decided_by", r[8].c_str());
     for (auto [key, rid] : {std::pair<const char*, std::string>{"record", r[3].c_str()}, {"candidate", r[4].c_str()}}) {
       if (rid.empty()) continue;
-      auto g = tx.exec_params("select data::text, coalesce(merged_into::text, ''), version from golden_record where id = $1",
-                              rid);
-      if (g.empty()) continue;
-      auto data = parse(g[0][0].c_str());
-      w.key(key).begin_object().kv("id", rid).kv("version", g[0][2].as<int>());
-      if (!std::string(g[0][1].c_str()).empty()) w.kv("merged_into", g[0][1].c_str());
+      auto g = golden::current(tx, rid);
+      if (!g) continue;
+      auto data = parse(g->data.c_str());
+      w.key(key).begin_object().kv("id", rid).kv("version", g->version);
+      if (!g->merged_into.empty()) w.kv("merged_into", g->merged_into);
       w.key("data");
       write_masked(w, data);
       w.key("sources").begin_array();
-      for (const auto& l : tx.exec_params(
-               "select p.name, l.source_id from source_link l join partner p on p.id = l.partner_id"
-               " where l.record_id = $1 order by 1, 2",
-               rid))
-        w.begin_object().kv("partner", l[0].c_str()).kv("source_id", l[1].c_str()).end_object();
+      for (const auto& [partner, source_id] : golden::linked_sources(tx, rid))
+        w.begin_object().kv("partner", partner).kv("source_id", source_id).end_object();
       w.end_array().end_object();
     }
     w.end_object();
@@ -435,12 +395,7 @@ Result<std::string> ReviewQueue::unmerge(const std::string& merged_id, const std
     auto before = parse(rm[0][2].c_str()), mbefore = parse(rm[0][3].c_str());
 
     // The merged record's sources, as lineage names them.
-    std::set<std::pair<std::string, std::string>> sources;
-    for (const auto& r : tx.exec_params(
-             "select p.name, l.s from jsonb_to_recordset($1::jsonb) as l(p bigint, e text, s text)"
-             " join partner p on p.id = l.p",
-             rm[0][4].c_str()))
-      sources.insert({r[0].c_str(), r[1].c_str()});
+    const auto sources = golden::link_sources(tx, rm[0][4].c_str());
 
     // The survivor keeps what its own sources sent, including after the merge; values that
     // came from the merged record's sources go back to what the survivor had before.
@@ -465,22 +420,9 @@ Result<std::string> ReviewQueue::unmerge(const std::string& merged_id, const std
           nl.AddMember(rapidjson::Value(name, la), rapidjson::Value(old_lineage[name], la), la);
       }
     }
-    tx.exec_params(
-        "update golden_record set data = $2::jsonb, lineage = $3::jsonb, version = version + 1, updated_at = now()"
-        " where id = $1",
-        survivor_id, to_json(nd), to_json(nl));
-    tx.exec_params(
-        "update golden_record set data = $2::jsonb, lineage = $3::jsonb, merged_into = null, version = version + 1,"
-        " updated_at = now() where id = $1",
-        merged_id, to_json(mbefore["data"]), to_json(mbefore["lineage"]));
-    tx.exec_params(
-        "update source_link l set record_id = $1, updated_at = now() from jsonb_to_recordset($2::jsonb) as q(p bigint, e text, s text)"
-        " where l.partner_id = q.p and l.entity = q.e and l.source_id = q.s",
-        merged_id, rm[0][4].c_str());
-    tx.exec_params(
-        "update natural_key k set record_id = $1 from jsonb_to_recordset($2::jsonb) as q(e text, n text, v text)"
-        " where k.entity = q.e and k.key_name = q.n and k.key_value = q.v",
-        merged_id, rm[0][5].c_str());
+    golden::replace(tx, survivor_id, to_json(nd), stored_lineage(nl));
+    golden::restore_unmerged(tx, merged_id, to_json(mbefore["data"]), stored_lineage(mbefore["lineage"]));
+    golden::restore_links_and_keys(tx, merged_id, rm[0][4].c_str(), rm[0][5].c_str());
 
     // Profiles and blocking keys as they were, so each record is found again on its own.
     for (auto [id, snap] : {std::pair<std::string, const rapidjson::Value*>{survivor_id, &before},
@@ -508,8 +450,8 @@ Result<std::string> ReviewQueue::unmerge(const std::string& merged_id, const std
         " values ($1, least($2::uuid, $3::uuid), greatest($2::uuid, $3::uuid), $4) on conflict do nothing",
         entity, survivor_id, merged_id, actor);
     tx.exec_params("update record_merge set unmerged_at = now() where id = $1", merge_id);
-    write_version(tx, survivor_id, entity, s.version + 1, "update");
-    write_version(tx, merged_id, entity, m.version + 1, "unmerge");
+    golden::write_version(tx, entity, survivor_id, s.version + 1, "update");
+    golden::write_version(tx, entity, merged_id, m.version + 1, "unmerge");
     json::JsonWriter d;
     d.begin_object().kv("merge", merge_id).kv("survivor", survivor_id).kv("restored", merged_id).end_object();
     audit(tx, actor, "record.unmerge", entity + "/" + merged_id, d.str());

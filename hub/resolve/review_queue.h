@@ -6,7 +6,11 @@
 // keeps the merged id resolvable (merged_into: the records API redirects to the survivor),
 // moves its source links and natural keys to the survivor, and emits change events; an unmerge
 // restores both records with their own source links. Used by the admin API and by
-// `hubctl review` / `hubctl merge`. Thread-safe (state is in PostgreSQL).
+// `hubctl review` / `hubctl merge`. The decisions are taken here; the golden rows they change
+// (golden_record, record_version, source_link, natural_key), their change events and audit rows
+// are written through hub/store (golden_rows.h, change_log.h, audit_log.h) in the decision's
+// transaction. The review queue's own rows (review_item, record_merge, match_exclusion) and the
+// resolver's (match_profile, match_block) stay here. Thread-safe (state is in PostgreSQL).
 
 #include <functional>
 #include <string>
