@@ -16,6 +16,7 @@
 #include "hub/inbox/batches.h"
 #include "hub/store/pg_error.h"
 #include "hub/inbox/payload.h"
+#include "hub/common/memory.h"
 #include "hub/ingest/school_events_feed.h"
 
 namespace hub {
@@ -172,6 +173,8 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
                                  body, hash, idempotency_key, request_id, sync ? worker_id_ : std::string(),
                                  record_count, config_.ingest.lease_seconds};
     batch_id = pg_.with_transaction([&](pqxx::work& tx) { return inbox::store(tx, stored); }, after_body(body.size()));
+    // A queued push's document and the body's copies for the insert are freed by now.
+    if (!sync && body.size() > kLargeBody) memory::release_freed();
   }
   // The same key raced in from a concurrent request: that one wins, this is its replay.
   if (!replay_of && batch_id == 0) replay_of = prior_batch();
@@ -278,6 +281,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
       return finish("failed", err.str());
     }
     std::string().swap(body);  // the document holds its own copy of every value
+    if (held->body_bytes > kLargeBody) memory::release_freed();
   }
   Batch b{batch_id, &*m, payload_ptr,
           ChunkContext{held->partner_id, partner_name, held->units, batch_id, m->version(), snapshot.get(), nullptr,
