@@ -85,7 +85,9 @@ struct EmitRule {
   const schema::EntitySchema* schema = nullptr;
   std::optional<PathRef> foreach;
   // The parts of each child's key, read from the element; joined with '/' into the child's
-  // source id. Empty: the element's index.
+  // source id. Empty: the element's index. Without foreach, the parts of the record's own key,
+  // read from the vendor record and $root: a record that the vendor's id alone does not tell
+  // apart from the vendor's other records of that entity (an enrollment per school and year).
   std::vector<PathRef> child_key;
   bool uses_element_path = false;  // some path of the emit starts at $path
   std::optional<Condition> when;
@@ -574,7 +576,6 @@ struct Compiler {
       element_paths_allowed = rule.foreach.has_value();
       element_path_uses = 0;
       if (e["key"]) {
-        if (!rule.foreach) return at(e["key"], "'key' names exploded children; it needs 'foreach'");
         std::vector<YAML::Node> parts;
         if (e["key"].IsSequence())
           for (const auto& k : e["key"]) parts.push_back(k);
@@ -1171,6 +1172,25 @@ Result<std::shared_ptr<const Mapping>> Mapping::load_file(const std::string& pat
 
 namespace {
 
+// The values of the emit's key paths joined with '/'; nothing, and the record rejected with
+// `record.key_missing`, when a part has no value (no position or blank stands in for it, which
+// would give two different records one source id).
+std::optional<std::string> keyed_id(const EmitRule& emit, const Contexts& c, RecordBuilder& b) {
+  std::string key;
+  for (const auto& part : emit.child_key) {
+    std::string value = scalar_id(select(part, c));
+    if (value.empty()) {
+      b.issue(make_error("record.key_missing", std::string(emit.foreach ? "the element" : "the record") +
+                                                   " has no value at " + part.text + ", part of the key that tells its " +
+                                                   emit.as + " record apart from the others"),
+              emit, nullptr, node_path(part, c), "", false);
+      return std::nullopt;
+    }
+    key += (key.empty() ? "" : "/") + value;
+  }
+  return key;
+}
+
 // One record per element of the emit's foreach, each with its own key: the values of the key's
 // paths joined with '/', or the element's index when the emit has no key.
 void emit_children(const EmitRule& emit, const Contexts& c, RecordBuilder& b, std::vector<std::string>& origins) {
@@ -1187,22 +1207,13 @@ void emit_children(const EmitRule& emit, const Contexts& c, RecordBuilder& b, st
     Contexts child{c.root, c.record, children[i].value, c.record_path, &child_path, c.record_members,
                    element_path ? &*element_path : nullptr};
     if (emit.when && !holds(*emit.when, child)) continue;
-    key.clear();
-    bool complete = true;
-    for (const auto& part : emit.child_key) {
-      std::string value = scalar_id(select(part, child));
-      if (value.empty()) {
-        b.issue(make_error("record.key_missing", "the element has no value at " + part.text +
-                                                     ", part of the key that tells its " + emit.as +
-                                                     " record apart from the others"),
-                emit, nullptr, node_path(part, child), "", false);
-        complete = false;
-        break;
-      }
-      key += (key.empty() ? "" : "/") + value;
+    if (emit.child_key.empty()) {
+      key = std::to_string(i);
+    } else {
+      auto keyed = keyed_id(emit, child, b);
+      if (!keyed) continue;
+      key = std::move(*keyed);
     }
-    if (!complete) continue;
-    if (emit.child_key.empty()) key = std::to_string(i);
     b.emit_one(emit, child, b.result.source_id + "/" + emit.as + "/" + key);
     origins.push_back(std::move(child_path));
   }
@@ -1294,6 +1305,13 @@ RecordResult map_record(const CompiledMapping& m, const rapidjson::Value& docume
   for (const auto& emit : m.emits) {
     if (!emit.foreach) {
       if (emit.when && !holds(*emit.when, c)) continue;
+      if (!emit.child_key.empty()) {
+        auto key = keyed_id(emit, c, b);
+        if (!key) continue;
+        b.emit_one(emit, c, result.source_id + "/" + emit.as + "/" + *key);
+        if (m.may_share_source_ids) origins.emplace_back();
+        continue;
+      }
       b.emit_one(emit, c, result.source_id);
       if (m.may_share_source_ids) origins.emplace_back();
       continue;

@@ -38,8 +38,8 @@ constexpr TypeSpelling kTypes[] = {
     {FieldType::kRef, "ref"},
 };
 
-const std::set<std::string> kEntityKeys = {"entity",         "title",        "description",
-                                           "effective_dated", "natural_keys", "fields"};
+const std::set<std::string> kEntityKeys = {"entity",       "title",           "description", "effective_dated",
+                                           "natural_keys", "one_in_force_per", "fields"};
 const std::set<std::string> kFieldKeys = {"type", "required", "max_length", "min",   "max",  "enum",
                                           "sensitive", "label", "description", "catalog", "entity",
                                           "person_name", "expected"};
@@ -292,6 +292,14 @@ std::unique_ptr<EntitySchema> read_entity(const fs::path& path, const catalog::C
         r.fail_at(flag, std::string("an effective-dated entity needs a date field '") + name + "'");
     }
     if (!e->field("valid_from")->required) r.fail_at(flag, "valid_from of an effective-dated entity must be required");
+  }
+  if (top.count("one_in_force_per")) {
+    const YAML::Node& per = top["one_in_force_per"];
+    e->one_in_force_per = r.string(per, "one_in_force_per");
+    if (!e->effective_dated) r.fail_at(per, "'one_in_force_per' applies to effective-dated entities only");
+    const FieldSchema* owner = e->field(e->one_in_force_per);
+    if (!owner || owner->type != FieldType::kRef)
+      r.fail_at(per, "'one_in_force_per' names '" + e->one_in_force_per + "', which is not a ref field of " + e->name);
   }
 
   if (top.count("natural_keys")) {

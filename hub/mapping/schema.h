@@ -69,6 +69,12 @@ struct EntitySchema {
   // True when the record carries its own validity period: fields valid_from (required) and
   // valid_to, both dates; the loader insists on them.
   bool effective_dated = false;
+  // For an effective-dated entity, the ref field whose record holds at most one of this entity's
+  // records on a date (a student is at one school): where two overlap on a date, because the
+  // sender opened the new one without closing the old, the one that started later is the one in
+  // force; the old one keeps the dates it was sent with. Empty: several may be in force at once
+  // (a teacher's assignments at two schools).
+  std::string one_in_force_per;
   // Alternative keys for exact matching, tried in order; each names fields of this entity.
   std::vector<std::vector<std::string>> natural_keys;
   std::vector<FieldSchema> fields;  // in file order

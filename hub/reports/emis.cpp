@@ -294,19 +294,15 @@ Result<EmisReport> compute_emis(pqxx::work& tx, const catalog::CatalogSet& catal
   }
   place_in_units(tx, catalogs, p, schools);
 
-  // Students: of each person (a record merged into another counts as the survivor), the
-  // enrollment in force that started last.
+  // Students: of each person (a record merged into another counts as the survivor), the one
+  // enrollment in_force_per_owner (migration 0035) gives, which `hubctl export snapshot` lists.
   for (const auto& r : tx.exec_params(
            "with e as ("
-           "  select distinct on (person) person, school, grade, leaving_undated from ("
-           "    select coalesce(st.merged_into, st.id, e.id) as person, coalesce(sc.merged_into, sc.id)::text as school,"
-           "      coalesce(e.data->>'grade', '') as grade,"
-           "      coalesce(e.data->>'status' = any($2::text[]) and e.valid_to is null, false) as leaving_undated,"
-           "      e.valid_from, e.id"
-           "    from records_as_of('enrollment', $1::date, 'infinity', true) e"
-           "    left join golden_record st on st.id = " + ref("e", "student") +
-           "    left join golden_record sc on sc.id = " + ref("e", "school") + ") x"
-           "  order by person, valid_from desc, id)"
+           "  select e.owner as person, coalesce(sc.merged_into, sc.id)::text as school,"
+           "    coalesce(e.data->>'grade', '') as grade,"
+           "    coalesce(e.data->>'status' = any($2::text[]) and e.valid_to is null, false) as leaving_undated"
+           "  from in_force_per_owner('enrollment', 'student', $1::date, 'infinity') e"
+           "  left join golden_record sc on sc.id = " + ref("e", "school") + ")"
            " select e.school, e.grade, coalesce(p.data->>'gender', ''), coalesce(p.data->>'ethnicity', ''),"
            "   coalesce(p.data->>'policy_group', ''), e.leaving_undated, count(*)"
            " from e left join records_as_of('student', $1::date, 'infinity', false) p on p.id = e.person"

@@ -42,16 +42,20 @@ std::optional<RecordView> RecordQueries::find(const schema::SchemaSet& schemas, 
     if (s && s->effective_dated)
       view.in_force = view.valid_from && *view.valid_from <= as_of->iso() && (!view.valid_to || as_of->iso() <= *view.valid_to);
     // Effective-dated records that refer to this one through a field named after its entity
-    // (enrollment.student), in force on as_of.
+    // (enrollment.student), in force on as_of. Of an entity with one in force per owner (a
+    // student's enrollment), the one in_force_per_owner (migration 0035) would give: the one
+    // that started last, of two from the same day the one recorded last.
     for (const auto* other : schemas.list()) {
       if (!other->effective_dated) continue;
       const auto* ref = other->field(entity);
       if (!ref || ref->type != schema::FieldType::kRef || ref->ref_entity != entity) continue;
+      const bool one = other->one_in_force_per == entity;
       std::vector<RelatedRecord> records;
       for (const auto& e : tx.exec_params(
-               "select id::text, version, data::text, valid_from::text, valid_to::text from golden_record"
-               " where entity = $1 and data->>$2 = $3 and valid_from <= $4::date"
-               " and (valid_to is null or valid_to >= $4::date) and merged_into is null order by valid_from",
+               std::string("select id::text, version, data::text, valid_from::text, valid_to::text from golden_record"
+                           " where entity = $1 and data->>$2 = $3 and valid_from <= $4::date"
+                           " and (valid_to is null or valid_to >= $4::date) and merged_into is null") +
+                   (one ? " order by valid_from desc, created_at desc, id limit 1" : " order by valid_from"),
                other->name, entity, id, as_of->iso())) {
         RelatedRecord rr{e[0].c_str(), e[1].as<int>(), e[2].c_str(), e[3].c_str(), std::nullopt};
         if (!e[4].is_null()) rr.valid_to = e[4].c_str();

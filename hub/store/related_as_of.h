@@ -35,7 +35,9 @@ struct RelatedInForce {
 std::vector<const schema::EntitySchema*> related_effective_dated(const schema::SchemaSet& schemas, const std::string& entity);
 
 // Their records in force on `as_of` (YYYY-MM-DD), as known now or, with `as_known`, as recorded
-// by the end of that day in `timezone`. Throws pqxx::data_exception on a bad time zone.
+// by the end of that day in `timezone`; of an entity with one record in force per owner
+// (enrollment: one_in_force_per student), one per owner, the owner a merge left. Throws
+// pqxx::data_exception on a bad time zone.
 std::vector<RelatedInForce> related_in_force(pqxx::work& tx, const schema::SchemaSet& schemas, const std::string& entity,
                                              const std::string& as_of, bool as_known, const std::string& timezone);
 

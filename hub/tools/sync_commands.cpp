@@ -226,17 +226,25 @@ void add_export_commands(CLI::App& app, CliContext& ctx) {
 
     // Valid time and transaction time: records_as_of (migration 0020), which cut-off reports
     // read too. Transaction time is what is known now, or with --as-known what had been
-    // recorded by the end of that day.
+    // recorded by the end of that day. An entity with one record in force per owner (a
+    // student's enrollment) lists that one, chosen as the EMIS report chooses it
+    // (in_force_per_owner, migration 0035).
+    const std::string known_by =
+        "case when $4 then (($1::date + 1)::timestamp at time zone $3) else 'infinity'::timestamptz end";
     std::string sql =
-        "select v.id::text, v.version, v.data::text, v.valid_from::text, v.valid_to::text"
-        " from records_as_of($2, $1::date, case when $4 then (($1::date + 1)::timestamp at time zone $3)"
-        "   else 'infinity'::timestamptz end, $5) v order by v.id";
+        schema->one_in_force_per.empty()
+            ? "select v.id::text, v.version, v.data::text, v.valid_from::text, v.valid_to::text"
+              " from records_as_of($2, $1::date, " + known_by + ", $5) v order by v.id"
+            : "select v.id::text, v.version, v.data::text, v.valid_from::text, v.valid_to::text"
+              " from in_force_per_owner($2, $5, $1::date, " + known_by + ") v order by v.id";
     pqxx::result rows;
     std::vector<RelatedInForce> related;  // ndjson: what was in force that day for each record
     try {
       rows = ctx.pg().with_transaction([&](pqxx::work& tx) {
         if (o->format == "ndjson")
           related = related_in_force(tx, *schemas, o->entity, date->iso(), o->as_known, o->timezone);
+        if (!schema->one_in_force_per.empty())
+          return tx.exec_params(sql, date->iso(), o->entity, o->timezone, o->as_known, schema->one_in_force_per);
         return tx.exec_params(sql, date->iso(), o->entity, o->timezone, o->as_known, schema->effective_dated);
       });
     } catch (const pqxx::data_exception& e) {

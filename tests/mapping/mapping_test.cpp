@@ -157,7 +157,8 @@ TEST_CASE("transcripts: nested results become child records with stable source i
   std::vector<std::string> ids;
   for (const auto& rec : r.records) ids.push_back(rec.entity + ":" + rec.source_id);
   // Results are keyed by subject and term, summaries by term: HK2 never takes HK1's source id.
-  CHECK(ids == std::vector<std::string>{"student:HB-2025-0001", "enrollment:HB-2025-0001",
+  // The enrollment is keyed by school and school year: a transfer is a second enrollment.
+  CHECK(ids == std::vector<std::string>{"student:HB-2025-0001", "enrollment:HB-2025-0001/enrollment/HP-THCS-0012/2025-2026",
                                         "subject_result:HB-2025-0001/result/TOAN/HK1",
                                         "subject_result:HB-2025-0001/result/NGU_VAN/HK1",
                                         "subject_result:HB-2025-0001/result/TIENG_ANH/HK1",
@@ -505,6 +506,52 @@ TEST_CASE("a key part the element does not have rejects the record", "[mapping]"
   CHECK(missing->message.find("$.term") != std::string::npos);
 }
 
+// Guards: an enrollment whose source id is the vendor's student id alone, so the platform's
+// record of the student at a new school after a transfer overwrote the old school's enrollment
+// and the 30 September snapshot showed the new school.
+TEST_CASE("a key without foreach: one record per school and year of the vendor's student", "[mapping]") {
+  auto m = compiled(std::string(kStudent) +
+                    "  - entity: enrollment\n    key: [$root.school, $root.year]\n"
+                    "    fields:\n      student: {ref: student}\n      school: $root.school\n"
+                    "      school_year: $root.year\n      grade: {from: $.grade, catalog: grade, by: code}\n"
+                    "      status: {value: DANG_HOC}\n      valid_from: {from: $.from, transform: [{date: iso}]}\n");
+  auto at = [&](const std::string& school) {
+    std::string school_member = school.empty() ? "" : "\"school\": \"" + school + "\", ";
+    return parse("{" + school_member + R"("year": "2025-2026", "items": [{"id": "HS1", "name": "Lê Bình",
+        "dob": "2014-01-05", "sex": "M", "grade": "6", "from": "2025-09-05"}]})");
+  };
+  auto ids = [&](const std::string& school) {
+    auto doc = at(school);
+    auto out = m->run(doc);
+    const auto& r = out.results.at(0);
+    CHECK(r.status == RecordStatus::kMapped);
+    std::vector<std::string> got;
+    for (const auto& rec : r.records) got.push_back(rec.entity + ":" + rec.source_id);
+    return got;
+  };
+  // The same student id at two schools: one student, two enrollments.
+  CHECK(ids("HP-THCS-0012") == std::vector<std::string>{"student:HS1", "enrollment:HS1/enrollment/HP-THCS-0012/2025-2026"});
+  CHECK(ids("HP-THCS-0007") == std::vector<std::string>{"student:HS1", "enrollment:HS1/enrollment/HP-THCS-0007/2025-2026"});
+
+  // No school in the document: rejected, not keyed by what is left.
+  auto doc = at("");
+  auto out = m->run(doc);
+  const auto& r = out.results.at(0);
+  CHECK(r.status == RecordStatus::kRejected);
+  const auto* missing = find_issue(r, "record.key_missing");
+  REQUIRE(missing);
+  CHECK(missing->path == "$['school']");
+  CHECK(missing->message.find("$root.school") != std::string::npos);
+
+  // $path names a foreach element's members: a key without foreach cannot read it.
+  auto element_path = compile(std::string(kStudent) +
+                              "  - entity: enrollment\n    key: ['$path[0]']\n    fields:\n"
+                              "      student: {ref: student}\n      school: $root.school\n      school_year: $root.year\n"
+                              "      grade: {value: '6'}\n      status: {value: DANG_HOC}\n      valid_from: {value: '2025-09-05'}\n");
+  REQUIRE_FALSE(element_path.ok());
+  CHECK(element_path.error().message.find("only in an emit with foreach") != std::string::npos);
+}
+
 TEST_CASE("$path reads the member names that lead to each element", "[mapping]") {
   auto m = compiled(std::string(kStudent) +
                     "  - entity: subject_result\n    as: result\n    foreach: $.grades.*.*\n"
@@ -743,7 +790,7 @@ TEST_CASE("the second transcript platform: results keyed by subject name and ter
   const auto* year_end = by_id["term_summary:NQ-6A7-001/term_summary/CN"];
   REQUIRE(year_end);
   CHECK(year_end->fields["promoted"].GetBool());
-  const auto* enrollment = by_id["enrollment:NQ-6A7-001"];
+  const auto* enrollment = by_id["enrollment:NQ-6A7-001/enrollment/HP-THCS-0007/2025 - 2026"];
   REQUIRE(enrollment);
   CHECK(std::string(enrollment->fields["grade"].GetString()) == "6");                // "6A7"
   CHECK(std::string(enrollment->fields["valid_from"].GetString()) == "2025-09-05");  // start of 2025-2026

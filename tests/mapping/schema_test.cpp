@@ -293,6 +293,8 @@ TEST_CASE("schema: key fields of every entity", "[schema]") {
   CHECK(score->max == 10.0);
   CHECK(entity("enrollment").effective_dated);
   CHECK_FALSE(entity("student").effective_dated);
+  CHECK(entity("enrollment").one_in_force_per == "student");  // a student is at one school on a date
+  CHECK(entity("staff_assignment").one_in_force_per.empty());  // a teacher may work at two
   CHECK(entity("student").natural_keys ==
         std::vector<std::vector<std::string>>{{"personal_id"}, {"moet_student_code"}});
   CHECK(entity("staff").field("staff_group")->enum_values == std::vector<std::string>{"CBQL", "GV", "NV"});
@@ -537,6 +539,13 @@ TEST_CASE("schema: bad schema files give file:line:column errors", "[schema]") {
       {"effective dated without valid_from", "student.yaml",
        "entity: student\ntitle: S\neffective_dated: true\nfields:\n  valid_to: {type: date}\n",
        "student.yaml:3:18", "valid_from"},
+      {"one in force per a field that is not a ref", "student.yaml",
+       "entity: student\ntitle: S\neffective_dated: true\none_in_force_per: full_name\nfields:\n"
+       "  full_name: {type: string}\n  valid_from: {type: date, required: true}\n  valid_to: {type: date}\n",
+       "student.yaml:4:19", "not a ref field"},
+      {"one in force per on an entity without dates", "student.yaml",
+       "entity: student\ntitle: S\none_in_force_per: school\nfields:\n  school: {type: ref, entity: school}\n",
+       "student.yaml:3:19", "effective-dated entities only"},
       {"bad field name", "student.yaml",
        "entity: student\ntitle: S\nfields:\n  FullName: {type: string}\n", "student.yaml:4:3", "snake_case"},
       {"YAML syntax", "student.yaml", "entity: student\ntitle: S\nfields:\n  full_name: {type: string\n",
