@@ -98,8 +98,12 @@ Status to_number(Scalar& v, bool integer) {
   }
   if (const auto* d = std::get_if<double>(&v)) {
     if (!integer) return Status::Ok();
+    if (!std::isfinite(*d)) return make_error("number.out_of_range", "the number is not finite");
     if (*d != std::floor(*d))
       return make_error("number.not_integer", "expected a whole number, got a fraction");
+    // Beyond 2^53 a double no longer holds every integer (and beyond 2^63 the cast is undefined).
+    if (std::fabs(*d) > 9007199254740992.0)
+      return make_error("number.out_of_range", "the integer is too large to be read exactly");
     v = static_cast<long long>(*d);
     return Status::Ok();
   }

@@ -89,6 +89,8 @@ def main():
     payload("numbers", 0, b'{"hoSo":[{"maHoSo":1e400,"nguyenVong":-0,"diemXetTuyen":1.7976931348623157e309,'
                           b'"ngaySinh":123456789012345678901234567890}]}')
     payload("numbers-zero-exponent", 0, b'{"hoSo":[{"maHoSo":"A","nguyenVong":0e202,"diemXetTuyen":-0e300}]}')
+    # An integer field sent as a double far beyond 64 bits: the `integer` step must refuse it.
+    payload("number-huge-integer", 0, b'{"hoSo":[{"maHoSo":"A","nguyenVong":5e202,"diemXetTuyen":-0e300}]}')
     payload("duplicate-keys", 0, b'{"hoSo":[{"maHoSo":"A","maHoSo":"B","hoTen":"x","hoTen":1}],"hoSo":[]}')
     payload("bom-crlf", 0, b"\xef\xbb\xbf" + admissions.replace(b"\n", b"\r\n"))
     payload("blank-ndjson", 0, b"\n \r\n\t\n" + record + b"\r\n\n", ndjson=True)

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <limits>
 
 #include "hub/mapping/transforms.h"
 
@@ -115,4 +116,15 @@ TEST_CASE("person_name refuses characters no name has", "[transforms]") {
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().message.find("'<' (U+003C)") != std::string::npos);
   CHECK(refused("{person_name: {allow: ['.']}}").find("allow") != std::string::npos);
+}
+
+// A JSON number the vendor sent as 5e202 reaches `integer` as a double; casting it to a 64-bit
+// integer is undefined (the fuzzer found it), so the step must refuse it with a code instead.
+TEST_CASE("integer refuses a number beyond the exact range of a 64-bit integer", "[transforms]") {
+  CHECK(run("integer", 5e202) == "error number.out_of_range");
+  CHECK(run("integer", -1e19) == "error number.out_of_range");
+  CHECK(run("integer", std::numeric_limits<double>::infinity()) == "error number.out_of_range");
+  CHECK(run("integer", 12.0) == "12");
+  CHECK(run("integer", 12.5) == "error number.not_integer");
+  CHECK(run("integer", 9007199254740992.0) == "9007199254740992");
 }
