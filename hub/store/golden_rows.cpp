@@ -55,12 +55,26 @@ void apply_decided(pqxx::work& tx, const std::string& id, const std::string& dat
       id, data, lineage_by_field, version);
 }
 
+void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data, const std::string& lineage_by_field,
+                 int version, const std::optional<std::string>& valid_from,
+                 const std::optional<std::string>& valid_to) {
+  tx.exec_params(
+      "update golden_record set data = $2::jsonb, version = $3, lineage = lineage || $4::jsonb,"
+      " valid_from = $5::date, valid_to = $6::date, updated_at = now() where id = $1::uuid",
+      id, data, version, lineage_by_field, valid_from, valid_to);
+}
+
+void keep_version(pqxx::work& tx, const std::string& id, std::optional<long long> batch_id,
+                  std::optional<long long> partner_id) {
+  tx.exec_params(
+      "insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
+      " select id, version, data, valid_from, valid_to, $2, $3 from golden_record where id = $1::uuid",
+      id, batch_id, partner_id);
+}
+
 void write_version(pqxx::work& tx, const std::string& entity, const std::string& id, int version,
                    const std::string& op) {
-  tx.exec_params(
-      "insert into record_version(record_id, version, data, valid_from, valid_to)"
-      " select id, version, data, valid_from, valid_to from golden_record where id = $1",
-      id);
+  keep_version(tx, id);
   ChangeLog log;
   log.add(entity, id, op, version);
   log.write(tx);

@@ -54,6 +54,17 @@ void restore_unmerged(pqxx::work& tx, const std::string& id, const std::string& 
 void apply_decided(pqxx::work& tx, const std::string& id, const std::string& data,
                    const std::string& lineage_by_field, int version);
 
+// Values an event of the hub itself wrote (a school event, or its undo): `data` whole, `version`
+// the record's new version, its validity dates as given (none: SQL null) and `lineage_by_field`
+// appended as in apply_decided. The caller records the version (keep_version, naming its batch).
+void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data, const std::string& lineage_by_field,
+                 int version, const std::optional<std::string>& valid_from,
+                 const std::optional<std::string>& valid_to);
+// The version the golden row now holds, copied into record_version with the batch and partner
+// that wrote it (none: SQL null), and no change event: for callers that collect their change
+// events in a ChangeLog of their own.
+void keep_version(pqxx::work& tx, const std::string& id, std::optional<long long> batch_id = std::nullopt,
+                  std::optional<long long> partner_id = std::nullopt);
 // The version the golden row now holds, kept in record_version, and its change event (op:
 // update, merge, unmerge) through ChangeLog, the change log's one writer.
 void write_version(pqxx::work& tx, const std::string& entity, const std::string& id, int version,
