@@ -64,6 +64,16 @@ void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data,
       id, data, version, lineage_by_field, valid_from, valid_to);
 }
 
+int recode_field(pqxx::work& tx, const std::string& id, const std::string& field, const std::string& code,
+                 const std::string& why) {
+  return tx.exec_params1(
+               "update golden_record set data = jsonb_set(data, array[$2], to_jsonb($3::text)),"
+               " lineage = lineage || jsonb_build_object($2, coalesce(field_lineage(lineage, $2), '{}') || $4::jsonb),"
+               " version = version + 1, updated_at = now() where id = $1::uuid returning version",
+               id, field, code, why)[0]
+      .as<int>();
+}
+
 void keep_version(pqxx::work& tx, const std::string& id, std::optional<long long> batch_id,
                   std::optional<long long> partner_id) {
   tx.exec_params(

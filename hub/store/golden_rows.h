@@ -60,6 +60,11 @@ void apply_decided(pqxx::work& tx, const std::string& id, const std::string& dat
 void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data, const std::string& lineage_by_field,
                  int version, const std::optional<std::string>& valid_from,
                  const std::optional<std::string>& valid_to);
+// The unit code `code` in `field`, the field's current lineage entry gaining the keys of `why`
+// (a JSON object), the version raised by one. Returns the new version; the caller records it
+// (keep_version) and adds its change event to the ChangeLog it writes once for its whole plan.
+int recode_field(pqxx::work& tx, const std::string& id, const std::string& field, const std::string& code,
+                 const std::string& why);
 // The version the golden row now holds, copied into record_version with the batch and partner
 // that wrote it (none: SQL null), and no change event: for callers that collect their change
 // events in a ChangeLog of their own.
