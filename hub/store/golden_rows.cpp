@@ -74,6 +74,18 @@ int recode_field(pqxx::work& tx, const std::string& id, const std::string& field
       .as<int>();
 }
 
+void annotate_lineage(pqxx::work& tx, const std::string& id, const std::string& field_like, const std::string& value,
+                      long long batch_id, const std::string& why) {
+  tx.exec_params(
+      "update golden_record set lineage = lineage || c.decided"
+      " from (select jsonb_object_agg(d.k, field_lineage(g.lineage, d.k) || $2::jsonb) as decided"
+      "       from golden_record g cross join jsonb_each_text(g.data) d(k, v)"
+      "       where g.id = $1::uuid and d.v = $3 and d.k like $5"
+      "         and field_lineage(g.lineage, d.k)->>'batch' = $4::text) c"
+      " where id = $1::uuid and c.decided is not null",
+      id, why, value, batch_id, field_like);
+}
+
 void keep_version(pqxx::work& tx, const std::string& id, std::optional<long long> batch_id,
                   std::optional<long long> partner_id) {
   tx.exec_params(

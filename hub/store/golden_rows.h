@@ -65,6 +65,12 @@ void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data,
 // (keep_version) and adds its change event to the ChangeLog it writes once for its whole plan.
 int recode_field(pqxx::work& tx, const std::string& id, const std::string& field, const std::string& code,
                  const std::string& why);
+// The lineage entry of each field of `id` whose name is LIKE `field_like`, which holds `value`
+// and was last written by batch `batch_id`, gains the keys of `why` (a JSON object): who decided
+// the value that batch wrote. Fields written since by another batch keep their lineage.
+void annotate_lineage(pqxx::work& tx, const std::string& id, const std::string& field_like, const std::string& value,
+                      long long batch_id, const std::string& why);
+
 // The version the golden row now holds, copied into record_version with the batch and partner
 // that wrote it (none: SQL null), and no change event: for callers that collect their change
 // events in a ChangeLog of their own.
