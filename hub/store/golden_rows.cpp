@@ -64,6 +64,16 @@ void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data,
       id, data, version, lineage_by_field, valid_from, valid_to);
 }
 
+void apply_corrected(pqxx::work& tx, const std::string& id, const std::string& data,
+                     const std::string& lineage_by_field, int version, bool dates_from_data) {
+  tx.exec_params(
+      "update golden_record set data = $2::jsonb, version = $3, lineage = lineage || $4::jsonb, updated_at = now(),"
+      " valid_from = case when $5 then ($2::jsonb->>'valid_from')::date else valid_from end,"
+      " valid_to = case when $5 then ($2::jsonb->>'valid_to')::date else valid_to end"
+      " where id = $1::uuid",
+      id, data, version, lineage_by_field, dates_from_data);
+}
+
 int recode_field(pqxx::work& tx, const std::string& id, const std::string& field, const std::string& code,
                  const std::string& why) {
   return tx.exec_params1(

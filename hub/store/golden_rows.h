@@ -60,6 +60,10 @@ void apply_decided(pqxx::work& tx, const std::string& id, const std::string& dat
 void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data, const std::string& lineage_by_field,
                  int version, const std::optional<std::string>& valid_from,
                  const std::optional<std::string>& valid_to);
+// A correction's values: as apply_decided, and when `dates_from_data` (an effective-dated entity)
+// the validity dates are those of `data`'s valid_from / valid_to, else they stay.
+void apply_corrected(pqxx::work& tx, const std::string& id, const std::string& data,
+                     const std::string& lineage_by_field, int version, bool dates_from_data);
 // The unit code `code` in `field`, the field's current lineage entry gaining the keys of `why`
 // (a JSON object), the version raised by one. Returns the new version; the caller records it
 // (keep_version) and adds its change event to the ChangeLog it writes once for its whole plan.
