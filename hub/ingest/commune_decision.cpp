@@ -9,6 +9,7 @@
 #include "hub/inbox/payload.h"
 #include "hub/ingest/units_recode.h"
 #include "hub/store/audit_log.h"
+#include "hub/store/golden_rows.h"
 #include "hub/inbox/pending_store.h"
 
 namespace hub {
@@ -147,14 +148,7 @@ Result<std::string> CommuneDecision::decide(long long review_id, const std::stri
         json::JsonWriter why;
         why.begin_object().kv("decided_by", actor).kv("review_item", review_id).end_object();
         for (const auto& [entity, id] : outcome.entities)
-          tx.exec_params(
-              "update golden_record set lineage = lineage || c.decided"
-              " from (select jsonb_object_agg(d.k, field_lineage(g.lineage, d.k) || $2::jsonb) as decided"
-              "       from golden_record g cross join jsonb_each_text(g.data) d(k, v)"
-              "       where g.id = $1::uuid and d.v = $3 and d.k like '%commune%'"
-              "         and field_lineage(g.lineage, d.k)->>'batch' = $4::text) c"
-              " where id = $1::uuid and c.decided is not null",
-              id, why.str(), commune, batch_id);
+          golden::annotate_lineage(tx, id, "%commune%", commune, batch_id, why.str());
 
         tx.exec_params(
             "update review_item set status = 'resolved', decision = 'commune', decided_by = $2, decided_at = now()"

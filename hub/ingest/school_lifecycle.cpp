@@ -12,6 +12,7 @@
 #include "hub/resolve/identity_resolver.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/change_log.h"
+#include "hub/store/golden_rows.h"
 
 namespace hub {
 namespace {
@@ -270,13 +271,8 @@ void write_version(pqxx::work& tx, ChangeLog& log, const std::string& id, int ex
         .kv("source_id", "school-event/" + std::to_string(plan_id)).end_object();
   lin.end_object();
   const int version = expected_version + 1;
-  tx.exec_params(
-      "with upd as (update golden_record set data = $2::jsonb, version = $3, lineage = lineage || $4::jsonb,"
-      "   valid_from = $5::date, valid_to = $6::date, updated_at = now() where id = $1::uuid"
-      "   returning id, version, data, valid_from, valid_to)"
-      " insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
-      " select id, version, data, valid_from, valid_to, $7, $8 from upd",
-      id, data, version, lin.str(), valid_from, valid_to, batch_id, partner_id);
+  golden::apply_dated(tx, id, data, lin.str(), version, valid_from, valid_to);
+  golden::keep_version(tx, id, batch_id, partner_id);
   log.add(cur[0][0].c_str(), id, op, version, batch_id);
 }
 

@@ -10,6 +10,7 @@
 #include "hub/common/json.h"
 #include "hub/store/audit_log.h"
 #include "hub/store/change_log.h"
+#include "hub/store/golden_rows.h"
 
 namespace hub {
 namespace {
@@ -84,16 +85,8 @@ Result<int> write_recode(pqxx::work& tx, ChangeLog& changes, const std::string& 
   if (row.empty() || std::string(row[0][1].c_str()) != old_code || !std::string(row[0][2].c_str()).empty())
     return error("review.stale", "record " + record_id + " no longer holds commune " + old_code + " in " + field +
                                      "; nothing was changed");
-  int version = tx.exec_params1(
-                      "update golden_record set data = jsonb_set(data, array[$2], to_jsonb($3::text)),"
-                      " lineage = lineage || jsonb_build_object($2, coalesce(field_lineage(lineage, $2), '{}') || $4::jsonb),"
-                      " version = version + 1, updated_at = now() where id = $1::uuid returning version",
-                      record_id, field, code, why)[0]
-                    .as<int>();
-  tx.exec_params(
-      "insert into record_version(record_id, version, data, valid_from, valid_to)"
-      " select id, version, data, valid_from, valid_to from golden_record where id = $1::uuid",
-      record_id);
+  const int version = golden::recode_field(tx, record_id, field, code, why);
+  golden::keep_version(tx, record_id);
   changes.add(row[0][0].c_str(), record_id, "update", version);
   return version;
 }

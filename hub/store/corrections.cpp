@@ -9,7 +9,7 @@
 #include "hub/common/scopes.h"
 #include "hub/mapping/schema.h"
 #include "hub/store/audit_log.h"
-#include "hub/store/change_log.h"
+#include "hub/store/golden_rows.h"
 #include "hub/store/unit_policy.h"
 
 namespace hub {
@@ -172,19 +172,8 @@ CorrectionDone write_correction(pqxx::work& tx, const schema::EntitySchema& enti
   lineage.begin_object().key(req.field).begin_object()
       .kv("partner", req.actor).kv("source", req.actor).kv("reason", reason)
       .kv("correction", done.correction_id).kv("at", c[1].c_str()).end_object().end_object();
-  tx.exec_params(
-      "update golden_record set data = $2::jsonb, version = $3, lineage = lineage || $4::jsonb, updated_at = now(),"
-      " valid_from = case when $5 then ($2::jsonb->>'valid_from')::date else valid_from end,"
-      " valid_to = case when $5 then ($2::jsonb->>'valid_to')::date else valid_to end"
-      " where id = $1::uuid",
-      req.record_id, json::to_string(data), version, lineage.str(), entity.effective_dated);
-  tx.exec_params(
-      "insert into record_version(record_id, version, data, valid_from, valid_to)"
-      " select id, version, data, valid_from, valid_to from golden_record where id = $1::uuid",
-      req.record_id);
-  ChangeLog changes;
-  changes.add(req.entity, req.record_id, "update", version);
-  changes.write(tx);
+  golden::apply_corrected(tx, req.record_id, json::to_string(data), lineage.str(), version, entity.effective_dated);
+  golden::write_version(tx, req.entity, req.record_id, version, "update");
   // No value in the audit row (it may be a phone or an address); the reason is free text, so any
   // personal ID typed into it is masked.
   json::JsonWriter detail;

@@ -55,12 +55,58 @@ void apply_decided(pqxx::work& tx, const std::string& id, const std::string& dat
       id, data, lineage_by_field, version);
 }
 
+void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data, const std::string& lineage_by_field,
+                 int version, const std::optional<std::string>& valid_from,
+                 const std::optional<std::string>& valid_to) {
+  tx.exec_params(
+      "update golden_record set data = $2::jsonb, version = $3, lineage = lineage || $4::jsonb,"
+      " valid_from = $5::date, valid_to = $6::date, updated_at = now() where id = $1::uuid",
+      id, data, version, lineage_by_field, valid_from, valid_to);
+}
+
+void apply_corrected(pqxx::work& tx, const std::string& id, const std::string& data,
+                     const std::string& lineage_by_field, int version, bool dates_from_data) {
+  tx.exec_params(
+      "update golden_record set data = $2::jsonb, version = $3, lineage = lineage || $4::jsonb, updated_at = now(),"
+      " valid_from = case when $5 then ($2::jsonb->>'valid_from')::date else valid_from end,"
+      " valid_to = case when $5 then ($2::jsonb->>'valid_to')::date else valid_to end"
+      " where id = $1::uuid",
+      id, data, version, lineage_by_field, dates_from_data);
+}
+
+int recode_field(pqxx::work& tx, const std::string& id, const std::string& field, const std::string& code,
+                 const std::string& why) {
+  return tx.exec_params1(
+               "update golden_record set data = jsonb_set(data, array[$2], to_jsonb($3::text)),"
+               " lineage = lineage || jsonb_build_object($2, coalesce(field_lineage(lineage, $2), '{}') || $4::jsonb),"
+               " version = version + 1, updated_at = now() where id = $1::uuid returning version",
+               id, field, code, why)[0]
+      .as<int>();
+}
+
+void annotate_lineage(pqxx::work& tx, const std::string& id, const std::string& field_like, const std::string& value,
+                      long long batch_id, const std::string& why) {
+  tx.exec_params(
+      "update golden_record set lineage = lineage || c.decided"
+      " from (select jsonb_object_agg(d.k, field_lineage(g.lineage, d.k) || $2::jsonb) as decided"
+      "       from golden_record g cross join jsonb_each_text(g.data) d(k, v)"
+      "       where g.id = $1::uuid and d.v = $3 and d.k like $5"
+      "         and field_lineage(g.lineage, d.k)->>'batch' = $4::text) c"
+      " where id = $1::uuid and c.decided is not null",
+      id, why, value, batch_id, field_like);
+}
+
+void keep_version(pqxx::work& tx, const std::string& id, std::optional<long long> batch_id,
+                  std::optional<long long> partner_id) {
+  tx.exec_params(
+      "insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
+      " select id, version, data, valid_from, valid_to, $2, $3 from golden_record where id = $1::uuid",
+      id, batch_id, partner_id);
+}
+
 void write_version(pqxx::work& tx, const std::string& entity, const std::string& id, int version,
                    const std::string& op) {
-  tx.exec_params(
-      "insert into record_version(record_id, version, data, valid_from, valid_to)"
-      " select id, version, data, valid_from, valid_to from golden_record where id = $1",
-      id);
+  keep_version(tx, id);
   ChangeLog log;
   log.add(entity, id, op, version);
   log.write(tx);

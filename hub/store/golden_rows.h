@@ -1,8 +1,9 @@
 #pragma once
-// The golden store's rows as a person's decision reads and changes them (a review decision, a
-// merge, an unmerge, a held personal-ID change): golden_record, record_version, source_link and
-// natural_key. The decisions themselves (which record survives, which value wins) are the
-// caller's; these functions only read and write rows. The write path of a chunk writes the same
+// The golden store's rows as a decision reads and changes them (a review decision, a merge, an
+// unmerge, a held personal-ID change, a correction, a school event, the units recode, a commune
+// chosen for a split): golden_record, record_version, source_link and natural_key. The decisions
+// themselves (which record survives, which value wins) are the caller's; these functions only
+// read and write rows. The write path of a chunk writes the same
 // tables in bulk (hub/ingest/golden_store.cpp) and the change log through ChangeLog, as
 // write_version here does, so a decision and a chunk leave the same rows behind.
 // Every function runs in the caller's transaction, so a decision, its versions, its change
@@ -54,6 +55,32 @@ void restore_unmerged(pqxx::work& tx, const std::string& id, const std::string& 
 void apply_decided(pqxx::work& tx, const std::string& id, const std::string& data,
                    const std::string& lineage_by_field, int version);
 
+// Values an event of the hub itself wrote (a school event, or its undo): `data` whole, `version`
+// the record's new version, its validity dates as given (none: SQL null) and `lineage_by_field`
+// appended as in apply_decided. The caller records the version (keep_version, naming its batch).
+void apply_dated(pqxx::work& tx, const std::string& id, const std::string& data, const std::string& lineage_by_field,
+                 int version, const std::optional<std::string>& valid_from,
+                 const std::optional<std::string>& valid_to);
+// A correction's values: as apply_decided, and when `dates_from_data` (an effective-dated entity)
+// the validity dates are those of `data`'s valid_from / valid_to, else they stay.
+void apply_corrected(pqxx::work& tx, const std::string& id, const std::string& data,
+                     const std::string& lineage_by_field, int version, bool dates_from_data);
+// The unit code `code` in `field`, the field's current lineage entry gaining the keys of `why`
+// (a JSON object), the version raised by one. Returns the new version; the caller records it
+// (keep_version) and adds its change event to the ChangeLog it writes once for its whole plan.
+int recode_field(pqxx::work& tx, const std::string& id, const std::string& field, const std::string& code,
+                 const std::string& why);
+// The lineage entry of each field of `id` whose name is LIKE `field_like`, which holds `value`
+// and was last written by batch `batch_id`, gains the keys of `why` (a JSON object): who decided
+// the value that batch wrote. Fields written since by another batch keep their lineage.
+void annotate_lineage(pqxx::work& tx, const std::string& id, const std::string& field_like, const std::string& value,
+                      long long batch_id, const std::string& why);
+
+// The version the golden row now holds, copied into record_version with the batch and partner
+// that wrote it (none: SQL null), and no change event: for callers that collect their change
+// events in a ChangeLog of their own.
+void keep_version(pqxx::work& tx, const std::string& id, std::optional<long long> batch_id = std::nullopt,
+                  std::optional<long long> partner_id = std::nullopt);
 // The version the golden row now holds, kept in record_version, and its change event (op:
 // update, merge, unmerge) through ChangeLog, the change log's one writer.
 void write_version(pqxx::work& tx, const std::string& entity, const std::string& id, int version,

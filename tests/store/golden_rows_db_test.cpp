@@ -1,7 +1,7 @@
-// The golden rows a person's decision changes (hub/store/golden_rows.h) against the real
-// PostgreSQL: a merge's move of source links and natural keys and an unmerge's restoring them
-// from the snapshots, the redirect of earlier merges, a version and its change event, and the
-// natural key of a changed personal ID.
+// The golden rows a decision changes (hub/store/golden_rows.h) against the real PostgreSQL: a
+// merge's move of source links and natural keys and an unmerge's restoring them from the
+// snapshots, the redirect of earlier merges, a version and its change event, the natural key of
+// a changed personal ID, a recoded field, a lineage annotation and a version kept with its batch.
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -94,4 +94,33 @@ TEST_CASE("golden rows: a changed personal ID moves its natural key - a key anot
         "031214000404");
   CHECK(sql_value("select field_lineage(lineage, 'personal_id')->>'decided_by' from golden_record where id = '" +
                   kA + "'") == "user:lan");
+}
+
+// Guards against a commune decision naming its decider on a field another batch wrote since, a
+// recode losing the field's source in its lineage, and a kept version losing its batch or
+// writing a change event the caller writes itself.
+TEST_CASE("golden rows: a recode and a lineage annotation touch only their field - a kept version names its batch",
+          "[db][store]") {
+  seed();
+  pqxx::connection c(postgres_url());
+  pqxx::work tx(c);
+  hub::golden::apply_decided(tx, kA, R"({"full_name": "x", "commune_code": "00001", "home_commune": "00001"})",
+                             R"({"commune_code": {"partner": "demo-a", "batch": 7},)"
+                             R"( "home_commune": {"partner": "demo-a", "batch": 8}})",
+                             2);
+  hub::golden::annotate_lineage(tx, kA, "%commune%", "00001", 7, R"({"decided_by": "user:lan"})");
+  const int version = hub::golden::recode_field(tx, kA, "commune_code", "00002", R"({"recoded_by": "user:minh"})");
+  CHECK(version == 3);
+  hub::golden::keep_version(tx, kA, 7, 1);
+  tx.commit();
+  const std::string lin = "select field_lineage(lineage, '";
+  const std::string of_a = " from golden_record where id = '" + kA + "'";
+  CHECK(sql_value("select data->>'commune_code'" + of_a) == "00002");
+  CHECK(sql_value(lin + "commune_code')->>'decided_by'" + of_a) == "user:lan");
+  CHECK(sql_value(lin + "commune_code')->>'recoded_by'" + of_a) == "user:minh");
+  CHECK(sql_value(lin + "commune_code')->>'partner'" + of_a) == "demo-a");
+  CHECK(sql_value("select coalesce(field_lineage(lineage, 'home_commune')->>'decided_by', 'none')" + of_a) == "none");
+  CHECK(sql_value("select batch_id || ' ' || partner_id || ' ' || (data->>'commune_code') from record_version"
+                  " where record_id = '" + kA + "' and version = 3") == "7 1 00002");
+  CHECK(count_rows("change_log where record_id = '" + kA + "'") == "0");
 }
