@@ -32,7 +32,7 @@ PgPool::Lease PgPool::acquire() {
     auto conn = std::make_unique<pqxx::connection>(url_);
     // No JIT: the hub's statements are short and run thousands of times. When the statistics
     // lag behind a growing store, a candidate lookup's estimated cost passes jit_above_cost and
-    // each execution spent ~150 ms compiling (the ingest benchmark at half speed, run 12).
+    // each execution spent ~150 ms compiling (the ingest benchmark ran at half speed).
     conn->set_variable("jit", "off");
     return Lease(this, std::move(conn));
   } catch (const std::exception& e) {
