@@ -16,8 +16,9 @@
 #include "hub/model/lineage.h"
 #include "hub/resolve/survivorship.h"
 #include "hub/store/change_log.h"
-#include "hub/store/copy_rows.h"
 #include "hub/store/corrections.h"
+#include "hub/store/golden_bulk.h"
+#include "hub/store/reference_lookup.h"
 #include "hub/store/unit_policy.h"
 
 namespace hub {
@@ -97,11 +98,6 @@ std::string content_hash(const Item& it) {
 std::optional<std::string> date_field(const rapidjson::Value& data, const char* name) {
   if (data.HasMember(name) && data[name].IsString()) return std::string(data[name].GetString());
   return std::nullopt;
-}
-
-void write_date(json::JsonWriter& w, const char* key, const std::optional<std::string>& d) {
-  w.key(key);
-  if (d) w.value(*d); else w.null();
 }
 
 // A stored record as the chunk found it, locked for update.
@@ -393,12 +389,8 @@ struct Chunk {
   std::vector<Item> items;         // per canonical record of a mapped vendor record
 };
 
-// A stored record a natural-key reference names, and the place it is in.
-struct Target {
-  std::string id;
-  UnitPath place;
-};
-using Targets = std::map<std::pair<std::string, std::string>, Target>;  // (entity, value) ->
+// The stored records natural-key references name, and the places they are in.
+using Targets = std::map<ReferenceKey, ReferenceTarget>;
 
 // Step 1: the canonical records of the mapped vendor records, with their waves.
 Chunk collect_records(std::vector<RecordResult>& results, const mapping::Snapshot& snap) {
@@ -421,35 +413,9 @@ Chunk collect_records(std::vector<RecordResult>& results, const mapping::Snapsho
 Targets find_reference_targets(pqxx::work& tx, std::vector<RecordResult>& results, const mapping::Snapshot& snap,
                                Chunk& chunk) {
   redirect_superseded_school_codes(tx, results, *snap.schemas);  // old codes -> successors (school events)
-  const auto distinct_refs = referenced_keys(results, *snap.schemas);
-  Targets targets;
-  if (!distinct_refs.empty()) {
-    // Each distinct value once, with every single-field natural key of the referenced entity
-    // (school_code, then moet_school_id), so that each lookup is a primary-key probe of
-    // natural_key. (Matching on entity and value alone scans the whole table per chunk: the
-    // cost grows with the store.)
-    json::JsonWriter q;
-    q.begin_array();
-    for (const auto& [entity, value] : distinct_refs) {
-      const auto* target = snap.schemas->find(entity);
-      if (!target) continue;
-      int order = 0;
-      for (const auto& key : target->natural_keys)
-        if (key.size() == 1)
-          q.begin_object().kv("e", entity).kv("n", key[0]).kv("v", value).kv("o", order++).end_object();
-    }
-    q.end_array();
-    for (const auto& row : tx.exec_params(
-             "select distinct on (q.e, q.v) q.e, q.v, g.id::text, coalesce(g.data->>'school_code', ''),"
-             " coalesce(g.data->>'commune', ''), coalesce(g.data->>'province', '')"
-             " from jsonb_to_recordset($1::jsonb) as q(e text, n text, v text, o int)"
-             " join lateral (select k.record_id from natural_key k"
-             "   where k.entity = q.e and k.key_name = q.n and k.key_value = q.v) k on true"
-             " join golden_record g on g.id = k.record_id"
-             " order by q.e, q.v, q.o",
-             q.str()))
-      targets[{row[0].c_str(), row[1].c_str()}] = {row[2].c_str(), {row[3].c_str(), row[4].c_str(), row[5].c_str()}};
-  }
+  // Each distinct value once, tried against every single-field natural key of its entity in the
+  // schema's order, as the dry run looks them up (reference_lookup.h).
+  Targets targets = lookup_references(tx, *snap.schemas, referenced_keys(results, *snap.schemas));
   park_unknown_references(results, *snap.schemas, targets, chunk.state);
   return targets;
 }
@@ -570,24 +536,22 @@ std::map<std::string, Current> lock_current(pqxx::work& tx, const Chunk& chunk) 
       existing_ids.insert(it.id);
   std::map<std::string, Current> current;
   if (existing_ids.empty()) return current;
-  json::JsonWriter ids;
-  ids.begin_array();
-  for (const auto& id : existing_ids) ids.value(id);
-  ids.end_array();
-  for (const auto& row : tx.exec_params(
-           "select id::text, version, data::text, lineage::text from golden_record"
-           " where id in (select jsonb_array_elements_text($1::jsonb)::uuid) order by id for update",
-           ids.str())) {
-    Current c{row[1].as<int>(), rapidjson::Document(), rapidjson::Document(), {}};
-    c.data.Parse(row[2].c_str());
+  const std::vector<std::string> id_list(existing_ids.begin(), existing_ids.end());
+  for (auto& row : golden::bulk::lock(tx, id_list)) {
+    Current c{row.version, rapidjson::Document(), rapidjson::Document(), {}, {}};
+    c.data.Parse(row.data.c_str());
     rapidjson::Document stored;
-    stored.Parse(row[3].c_str());
+    stored.Parse(row.lineage.c_str());
     lineage::by_field(stored, c.lineage);
     for (auto l = c.lineage.MemberBegin(); l != c.lineage.MemberEnd(); ++l)
       if (l->value.IsObject() && l->value.HasMember("partner") && l->value["partner"].IsString())
         c.holder[l->name.GetString()] = l->value["partner"].GetString();
-    current.emplace(row[0].c_str(), std::move(c));
+    current.emplace(std::move(row.id), std::move(c));
   }
+  json::JsonWriter ids;
+  ids.begin_array();
+  for (const auto& id : id_list) ids.value(id);
+  ids.end_array();
   for (auto& [id, corrected] : latest_corrections(tx, ids.str()))
     if (auto c = current.find(id); c != current.end()) c->second.corrected = std::move(corrected);
   return current;
@@ -622,7 +586,8 @@ struct Survivors {
   std::vector<std::string> order;  // ids in first-touch order
   std::map<std::tuple<std::string, std::string, std::string>, std::string> new_keys;  // (e, n, v) -> id
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> new_links;  // (e, s) -> (id, hash)
-  json::JsonWriter keys, links;  // upserted: [{e, n, v, r}], [{p, e, s, r, h}]
+  std::vector<golden::bulk::KeyRow> keys;    // upserted
+  std::vector<golden::bulk::LinkRow> links;  // upserted: records the chunk found by source link
   std::vector<IdChange> id_changes;  // verified personal IDs a vendor would change: for review
 };
 
@@ -634,14 +599,11 @@ struct Survivors {
 // else the latest value wins (with its lineage).
 void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<std::string, Current>& current,
                     resolve::IdentityResolver& resolver, Survivors& out) {
-  out.keys.begin_array();
-  out.links.begin_array();
   for (const auto& it : chunk.items) {
     if (chunk.state[it.vendor].failed || it.unchanged) continue;
     const auto& f = it.rec->fields;
     if (it.resolution.kind == Resolution::Kind::kSourceLink)
-      out.links.begin_object().kv("p", ctx.partner_id).kv("e", it.rec->entity).kv("s", it.rec->source_id)
-          .kv("r", it.id).kv("h", it.hash).end_object();
+      out.links.push_back({it.rec->entity, it.rec->source_id, it.id, it.hash});
     else  // the same vendor record twice in the chunk: the later one wins, as in the data
       out.new_links[{it.rec->entity, it.rec->source_id}] = {it.id, it.hash};
     auto [pos, first] = out.records.try_emplace(it.id, &out.pool);
@@ -667,7 +629,7 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
     for (const auto& k : it.keys) {
       if (verdicts.held(k.first)) continue;  // an ID a person has not accepted yet finds nothing
       if (keys_are_new) out.new_keys.try_emplace({it.rec->entity, k.first, k.second}, it.id);
-      else out.keys.begin_object().kv("e", it.rec->entity).kv("n", k.first).kv("v", k.second).kv("r", it.id).end_object();
+      else out.keys.push_back({it.rec->entity, k.first, k.second, it.id});
     }
     auto& a = p.data.GetAllocator();
     for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
@@ -694,8 +656,6 @@ void fold_survivors(const ChunkContext& ctx, const Chunk& chunk, const std::map<
       p.changed = true;
     }
   }
-  out.keys.end_array();
-  out.links.end_array();
 }
 
 // A record's lineage after the chunk, compact (hub/model/lineage.h): the stored entries of the
@@ -728,15 +688,10 @@ std::string written_lineage(const ChunkContext& ctx, const Merged& p) {
   return w.str();
 }
 
-// Step 6a: the golden records and their versions. New rows are copied (copy_rows.h); changed
-// records and their versions go in one statement, so the version rows are the written rows
-// themselves (RETURNING). Each change is added to `changes`.
+// Step 6a: the golden records and their versions (golden_bulk.h: new ones copied, changed ones
+// replaced with their versions in one statement). Each change is added to `changes`.
 void write_golden_records(pqxx::work& tx, const ChunkContext& ctx, Survivors& s, ChangeLog& changes) {
-  CopyRows<7> new_records("golden_record", {"id", "entity", "version", "data", "lineage", "valid_from", "valid_to"});
-  CopyRows<7> new_versions("record_version", {"record_id", "version", "data", "valid_from", "valid_to", "batch_id", "partner_id"});
-  const std::string batch_text = std::to_string(ctx.batch_id), partner_text = std::to_string(ctx.partner_id);
-  json::JsonWriter updates;
-  updates.begin_array();
+  std::vector<golden::bulk::RecordRow> created, changed;
   for (const auto& id : s.order) {
     Merged& p = s.records.at(id);
     if (!p.is_new && !p.changed) continue;  // same values from another source: nothing new
@@ -744,33 +699,13 @@ void write_golden_records(pqxx::work& tx, const ChunkContext& ctx, Survivors& s,
     bool effective = it.schema->effective_dated;
     auto vf = effective ? date_field(p.data, "valid_from") : std::nullopt;
     auto vt = effective ? date_field(p.data, "valid_to") : std::nullopt;
-    const std::string lin = written_lineage(ctx, p);
-    int version = p.is_new ? 1 : p.version + 1;
-    const std::string version_text = std::to_string(version);
-    if (p.is_new) {
-      std::string data = json::to_string(p.data);
-      new_records.add({id, it.rec->entity, version_text, data, lin, vf, vt});
-      new_versions.add({id, version_text, std::move(data), vf, vt, batch_text, partner_text});
-    } else {
-      updates.begin_object().kv("id", id).kv("version", version).key("data").value(p.data).key("lineage").raw(lin);
-      write_date(updates, "valid_from", vf);
-      write_date(updates, "valid_to", vt);
-      updates.end_object();
-    }
+    const int version = p.is_new ? 1 : p.version + 1;
+    (p.is_new ? created : changed)
+        .push_back({id, it.rec->entity, version, json::to_string(p.data), written_lineage(ctx, p), std::move(vf),
+                    std::move(vt)});
     changes.add(it.rec->entity, id, p.is_new ? "create" : "update", version, ctx.batch_id);
   }
-  updates.end_array();
-  new_records.write(tx);
-  new_versions.write(tx);
-  if (updates.str() != "[]")
-    tx.exec_params(
-        "with upd as (update golden_record g set data = r.data, version = r.version, lineage = r.lineage,"
-        "   valid_from = r.valid_from, valid_to = r.valid_to, updated_at = now()"
-        "   from jsonb_to_recordset($1::jsonb) as r(id uuid, version int, data jsonb, lineage jsonb, valid_from date, valid_to date)"
-        "   where g.id = r.id returning g.id, g.version, g.data, g.valid_from, g.valid_to)"
-        " insert into record_version(record_id, version, data, valid_from, valid_to, batch_id, partner_id)"
-        " select id, version, data, valid_from, valid_to, $2::bigint, $3::bigint from upd",
-        updates.str(), ctx.batch_id, ctx.partner_id);
+  golden::bulk::write_records(tx, {ctx.batch_id, ctx.partner_id}, created, changed);
 }
 
 // Step 6b: natural keys and source links. A new record's key that someone else took meanwhile
@@ -778,29 +713,14 @@ void write_golden_records(pqxx::work& tx, const ChunkContext& ctx, Survivors& s,
 // finds that record. Keys of existing records that belong to another record are left as they
 // are: an identity conflict for entity resolution, not for ingest.
 void write_keys_and_links(pqxx::work& tx, const ChunkContext& ctx, const Survivors& s) {
-  CopyRows<4> key_rows("natural_key", {"entity", "key_name", "key_value", "record_id"});
-  for (const auto& [k, id] : s.new_keys) key_rows.add({std::get<0>(k), std::get<1>(k), std::get<2>(k), id});
-  key_rows.write(tx);
-  if (s.keys.str() != "[]")
-    tx.exec_params(
-        "insert into natural_key(entity, key_name, key_value, record_id)"
-        " select distinct on (r.e, r.n, r.v) r.e, r.n, r.v, r.r"
-        " from jsonb_to_recordset($1::jsonb) as r(e text, n text, v text, r uuid)"
-        " on conflict do nothing",
-        s.keys.str());
-  const std::string batch_text = std::to_string(ctx.batch_id), partner_text = std::to_string(ctx.partner_id);
-  CopyRows<6> link_rows("source_link", {"partner_id", "entity", "source_id", "record_id", "content_hash", "batch_id"});
-  for (const auto& [l, target] : s.new_links)
-    link_rows.add({partner_text, l.first, l.second, target.first, "\\x" + target.second, batch_text});
-  link_rows.write(tx);
-  if (s.links.str() != "[]")
-    tx.exec_params(
-        "insert into source_link(partner_id, entity, source_id, record_id, content_hash, batch_id)"
-        " select distinct on (r.p, r.e, r.s) r.p, r.e, r.s, r.r, decode(r.h, 'hex'), $2"
-        " from jsonb_to_recordset($1::jsonb) as r(p bigint, e text, s text, r uuid, h text)"
-        " on conflict (partner_id, entity, source_id) do update set record_id = excluded.record_id,"
-        " content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = now()",
-        s.links.str(), ctx.batch_id);
+  std::vector<golden::bulk::KeyRow> new_keys;
+  new_keys.reserve(s.new_keys.size());
+  for (const auto& [k, id] : s.new_keys) new_keys.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), id});
+  golden::bulk::write_keys(tx, new_keys, s.keys);
+  std::vector<golden::bulk::LinkRow> new_links;
+  new_links.reserve(s.new_links.size());
+  for (const auto& [l, target] : s.new_links) new_links.push_back({l.first, l.second, target.first, target.second});
+  golden::bulk::write_links(tx, {ctx.batch_id, ctx.partner_id}, new_links, s.links);
 }
 
 // Step 6c: what later resolutions compare these records with (profiles, blocking keys).

@@ -3,9 +3,9 @@
 // unmerge, a held personal-ID change, a correction, a school event, the units recode, a commune
 // chosen for a split): golden_record, record_version, source_link and natural_key. The decisions
 // themselves (which record survives, which value wins) are the caller's; these functions only
-// read and write rows. The write path of a chunk writes the same
-// tables in bulk (hub/ingest/golden_store.cpp) and the change log through ChangeLog, as
-// write_version here does, so a decision and a chunk leave the same rows behind.
+// read and write rows. The write path of a chunk writes the same tables in bulk (golden_bulk.h)
+// and the change log through ChangeLog, as write_version here does, so a decision and a chunk
+// leave the same rows behind.
 // Every function runs in the caller's transaction, so a decision, its versions, its change
 // events and its audit row commit together or not at all. No state, thread-safe.
 

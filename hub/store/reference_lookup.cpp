@@ -48,11 +48,14 @@ std::map<ReferenceKey, ReferenceTarget> lookup_references(pqxx::transaction_base
   }
   q.end_array();
   if (!any) return out;
+  // Each (entity, key name, value) is a primary-key probe of natural_key, so the cost does not
+  // grow with the store (matching on entity and value alone scans the table).
   for (const auto& row : tx.exec_params(
            "select distinct on (q.e, q.v) q.e, q.v, g.id::text, q.n, coalesce(g.data->>'school_code', ''),"
            " coalesce(g.data->>'commune', ''), coalesce(g.data->>'province', '')"
            " from jsonb_to_recordset($1::jsonb) as q(e text, n text, v text, o int)"
-           " join natural_key k on k.entity = q.e and k.key_name = q.n and k.key_value = q.v"
+           " join lateral (select k.record_id from natural_key k"
+           "   where k.entity = q.e and k.key_name = q.n and k.key_value = q.v) k on true"
            " join golden_record g on g.id = k.record_id"
            " order by q.e, q.v, q.o",
            q.str()))

@@ -4,7 +4,9 @@
 // entity (a school code); the golden store turns it into a record id when it writes, and rejects
 // the vendor record with `ref.unknown` when no stored record has that key. The dry run
 // (POST /v1/ingest/{feed}:validate), the mapping test route (POST .../{feed}:test) and
-// `hubctl mapping run --check-refs` use this to say so before anything is sent or stored.
+// `hubctl mapping run --check-refs` use this to say so before anything is sent or stored, and
+// the chunk's write path (hub/ingest/golden_store.cpp) looks references up with the same
+// lookup_references, so a dry run and a push find the same records.
 // Pure functions over the caller's transaction (a read-only one is enough); thread-safe.
 
 #include <pqxx/pqxx>
@@ -33,7 +35,7 @@ struct ReferenceTarget {
 };
 
 // The natural keys a value of `entity` is looked up by: its single-field keys, in the schema's
-// order (school_code, then moet_school_id). The golden store resolves references the same way.
+// order (school_code, then moet_school_id).
 std::vector<std::string> reference_key_names(const schema::SchemaSet& schemas, const std::string& entity);
 
 // Which of `refs` name a stored record: each value is tried against reference_key_names() of its
