@@ -651,6 +651,8 @@ int main(int argc, char** argv) {
               1e6 * pg_cpu / vendor_records);
   std::printf("PostgreSQL writes during the hub phase: WAL %.1f MB (%.0f bytes per record), database grew %.1f MB (%.0f bytes per record)\n",
               wal_bytes / 1e6, wal_bytes / vendor_records, db_growth / 1e6, db_growth / vendor_records);
+  // The bounds for pg_waldump, which splits the phase's WAL by table and index (docs/benchmarks.md).
+  std::printf("WAL of the hub phase: from %s to %s\n", written0.first.c_str(), written1.first.c_str());
   std::printf("hub peak memory VmHWM: %s (VmRSS at the end %s)\n", hwm.c_str(), rss.c_str());
   double ratio = 100 * hub_rps / copy_rps;
   std::printf("ratio hub / COPY: %.2f%% (target >= 30%%): %s\n", ratio, ratio >= 30 ? "PASS" : "FAIL");
