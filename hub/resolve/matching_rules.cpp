@@ -69,6 +69,95 @@ Method method_of(const Reader& r, const YAML::Node& n) {
   r.fail(n, "method must be exact, jaro_winkler or date, not '" + m + "'");
 }
 
+// One agreement level of a comparison: its label, m and u, and the condition that selects it
+// (`when:` for exact and date methods, `min:` / `max_edits:` for jaro_winkler; none: otherwise).
+Level read_level(const YAML::Node& l, const Reader& r, Method method, const std::string& where) {
+  if (!l.IsMap() || !l["level"] || !l["m"] || !l["u"]) r.fail(l, where + " needs level:, m: and u:");
+  Level lv;
+  lv.label = r.string(l["level"], where + ".level");
+  lv.m = r.number(l["m"], where + ".m");
+  lv.u = r.number(l["u"], where + ".u");
+  if (!(lv.m > 0 && lv.m <= 1) || !(lv.u > 0 && lv.u <= 1))
+    r.fail(l, where + ": m and u are probabilities, above 0 and at most 1");
+  lv.weight = std::log2(lv.m / lv.u);
+  if (l["min"]) {
+    if (method != Method::kJaroWinkler) r.fail(l["min"], where + ": min: is for jaro_winkler levels");
+    lv.min_similarity = r.number(l["min"], where + ".min");
+  }
+  if (l["max_edits"]) {
+    if (method != Method::kJaroWinkler) r.fail(l["max_edits"], where + ": max_edits: is for jaro_winkler levels");
+    double e = r.number(l["max_edits"], where + ".max_edits");
+    if (e < 0 || e > 3 || e != static_cast<int>(e)) r.fail(l["max_edits"], where + ".max_edits must be 0 to 3");
+    lv.max_edits = static_cast<int>(e);
+  }
+  if (l["when"]) {
+    lv.when = r.string(l["when"], where + ".when");
+    static const std::set<std::string> kExact = {"exact", "transposed"};
+    static const std::set<std::string> kDate = {"exact", "day_month_swapped", "two_of_three", "same_year"};
+    if (method == Method::kJaroWinkler) r.fail(l["when"], where + ": jaro_winkler levels use min:, not when:");
+    if (method == Method::kExact && !kExact.count(lv.when)) r.fail(l["when"], where + ": an exact level is when: exact or transposed");
+    if (method == Method::kDate && !kDate.count(lv.when))
+      r.fail(l["when"], where + ": a date level is when: exact, day_month_swapped, two_of_three or same_year");
+  }
+  if (lv.min_similarity >= 0 && lv.max_edits >= 0) r.fail(l, where + ": a level has min: or max_edits:, not both");
+  return lv;
+}
+
+// One compare: entry: the method and its agreement levels, the last one "otherwise".
+Comparison read_comparison(const std::string& field, const YAML::Node& spec, const Reader& r) {
+  Comparison c;
+  c.field = field;
+  if (!spec.IsMap() || !spec["method"] || !spec["levels"] || !spec["levels"].IsSequence())
+    r.fail(spec, "compare." + c.field + " needs method: and levels:");
+  c.method = method_of(r, spec["method"]);
+  const auto& levels = spec["levels"];
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    const auto& l = levels[i];
+    std::string where = "compare." + c.field + ".levels[" + std::to_string(i) + "]";
+    Level lv = read_level(l, r, c.method, where);
+    bool otherwise = lv.when.empty() && lv.min_similarity < 0 && lv.max_edits < 0;
+    if (otherwise != (i + 1 == levels.size()))
+      r.fail(l, where + ": the last level, and only the last, has no condition (it is 'otherwise')");
+    c.levels.push_back(lv);
+  }
+  if (c.levels.size() < 2) r.fail(levels, "compare." + c.field + " needs at least two levels");
+  return c;
+}
+
+// name_order: the fields of a name that scoring may also read the other way round, and the
+// weight of that reading (matching_rules.h, NameOrder).
+NameOrder read_name_order(const YAML::Node& n, const Reader& r, const MatchingRules& rules) {
+  if (!n.IsMap() || !n["family"] || !n["given"] || !n["m"] || !n["u"])
+    r.fail(n, "name_order needs family:, given:, m: and u: (middle: is optional)");
+  NameOrder o;
+  o.family = r.string(n["family"], "name_order.family");
+  o.given = r.string(n["given"], "name_order.given");
+  if (n["middle"]) o.middle = r.string(n["middle"], "name_order.middle");
+  for (const auto* f : {&o.family, &o.middle, &o.given})
+    if (!f->empty() && !rules.comparison(*f)) r.fail(n, "name_order names '" + *f + "', which has no compare: entry");
+  o.m = r.number(n["m"], "name_order.m");
+  o.u = r.number(n["u"], "name_order.u");
+  if (!(o.m > 0 && o.m <= 1) || !(o.u > 0 && o.u <= 1)) r.fail(n, "name_order: m and u are probabilities, above 0 and at most 1");
+  o.weight = std::log2(o.m / o.u);
+  return o;
+}
+
+// verified_ids: the canonical fields of a personal ID checked against the national population
+// database (matching_rules.h, VerifiedId).
+std::vector<VerifiedId> read_verified_ids(const YAML::Node& vs, const Reader& r) {
+  std::vector<VerifiedId> out;
+  if (!vs.IsSequence()) r.fail(vs, "verified_ids is a list of {field, status, value, with}");
+  for (const auto& v : vs) {
+    if (!v.IsMap() || !v["field"] || !v["status"] || !v["value"])
+      r.fail(v, "each verified_ids entry needs field:, status: and value:");
+    VerifiedId id{r.string(v["field"], "verified_ids.field"), r.string(v["status"], "verified_ids.status"),
+                  r.string(v["value"], "verified_ids.value"), {}};
+    if (v["with"]) id.with = r.strings(v["with"], "verified_ids.with");
+    out.push_back(std::move(id));
+  }
+  return out;
+}
+
 MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& file) {
   MatchingRules rules;
   rules.file = file;
@@ -154,52 +243,8 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
 
   if (!root["compare"] || !root["compare"].IsMap()) r.fail(root, "compare (fields with agreement levels) is required");
   for (const auto& kv : root["compare"]) {
-    Comparison c;
-    c.field = kv.first.as<std::string>();
-    known(kv.first, c.field, "compare");
-    const auto& spec = kv.second;
-    if (!spec.IsMap() || !spec["method"] || !spec["levels"] || !spec["levels"].IsSequence())
-      r.fail(spec, "compare." + c.field + " needs method: and levels:");
-    c.method = method_of(r, spec["method"]);
-    const auto& levels = spec["levels"];
-    for (std::size_t i = 0; i < levels.size(); ++i) {
-      const auto& l = levels[i];
-      std::string where = "compare." + c.field + ".levels[" + std::to_string(i) + "]";
-      if (!l.IsMap() || !l["level"] || !l["m"] || !l["u"]) r.fail(l, where + " needs level:, m: and u:");
-      Level lv;
-      lv.label = r.string(l["level"], where + ".level");
-      lv.m = r.number(l["m"], where + ".m");
-      lv.u = r.number(l["u"], where + ".u");
-      if (!(lv.m > 0 && lv.m <= 1) || !(lv.u > 0 && lv.u <= 1))
-        r.fail(l, where + ": m and u are probabilities, above 0 and at most 1");
-      lv.weight = std::log2(lv.m / lv.u);
-      if (l["min"]) {
-        if (c.method != Method::kJaroWinkler) r.fail(l["min"], where + ": min: is for jaro_winkler levels");
-        lv.min_similarity = r.number(l["min"], where + ".min");
-      }
-      if (l["max_edits"]) {
-        if (c.method != Method::kJaroWinkler) r.fail(l["max_edits"], where + ": max_edits: is for jaro_winkler levels");
-        double e = r.number(l["max_edits"], where + ".max_edits");
-        if (e < 0 || e > 3 || e != static_cast<int>(e)) r.fail(l["max_edits"], where + ".max_edits must be 0 to 3");
-        lv.max_edits = static_cast<int>(e);
-      }
-      if (l["when"]) {
-        lv.when = r.string(l["when"], where + ".when");
-        static const std::set<std::string> kExact = {"exact", "transposed"};
-        static const std::set<std::string> kDate = {"exact", "day_month_swapped", "two_of_three", "same_year"};
-        if (c.method == Method::kJaroWinkler) r.fail(l["when"], where + ": jaro_winkler levels use min:, not when:");
-        if (c.method == Method::kExact && !kExact.count(lv.when)) r.fail(l["when"], where + ": an exact level is when: exact or transposed");
-        if (c.method == Method::kDate && !kDate.count(lv.when))
-          r.fail(l["when"], where + ": a date level is when: exact, day_month_swapped, two_of_three or same_year");
-      }
-      if (lv.min_similarity >= 0 && lv.max_edits >= 0) r.fail(l, where + ": a level has min: or max_edits:, not both");
-      bool otherwise = lv.when.empty() && lv.min_similarity < 0 && lv.max_edits < 0;
-      if (otherwise != (i + 1 == levels.size()))
-        r.fail(l, where + ": the last level, and only the last, has no condition (it is 'otherwise')");
-      c.levels.push_back(lv);
-    }
-    if (c.levels.size() < 2) r.fail(levels, "compare." + c.field + " needs at least two levels");
-    rules.comparisons.push_back(std::move(c));
+    known(kv.first, kv.first.as<std::string>(), "compare");
+    rules.comparisons.push_back(read_comparison(kv.first.as<std::string>(), kv.second, r));
   }
 
   auto requirements = [&](const YAML::Node& node, const std::string& what) {
@@ -229,21 +274,7 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
       r.fail(node, "distinct.typo names a level between the first (the same value) and the last (otherwise)");
     rules.distinct[i].typo_level = static_cast<std::size_t>(it - c->levels.begin());
   }
-  if (const auto& n = root["name_order"]) {
-    if (!n.IsMap() || !n["family"] || !n["given"] || !n["m"] || !n["u"])
-      r.fail(n, "name_order needs family:, given:, m: and u: (middle: is optional)");
-    NameOrder o;
-    o.family = r.string(n["family"], "name_order.family");
-    o.given = r.string(n["given"], "name_order.given");
-    if (n["middle"]) o.middle = r.string(n["middle"], "name_order.middle");
-    for (const auto* f : {&o.family, &o.middle, &o.given})
-      if (!f->empty() && !rules.comparison(*f)) r.fail(n, "name_order names '" + *f + "', which has no compare: entry");
-    o.m = r.number(n["m"], "name_order.m");
-    o.u = r.number(n["u"], "name_order.u");
-    if (!(o.m > 0 && o.m <= 1) || !(o.u > 0 && o.u <= 1)) r.fail(n, "name_order: m and u are probabilities, above 0 and at most 1");
-    o.weight = std::log2(o.m / o.u);
-    rules.name_order = o;
-  }
+  if (const auto& n = root["name_order"]) rules.name_order = read_name_order(n, r, rules);
 
   const auto& t = root["thresholds"];
   if (!t || !t["match"] || !t["review"]) r.fail(root, "thresholds: match: and review: are required");
@@ -257,17 +288,7 @@ MatchingRules parse(const YAML::Node& root, const Reader& r, const std::string& 
     for (const auto& kv : root["survivorship"])
       rules.survivorship[kv.first.as<std::string>()] = r.strings(kv.second, "survivorship." + kv.first.as<std::string>());
   }
-  if (const auto& vs = root["verified_ids"]) {
-    if (!vs.IsSequence()) r.fail(vs, "verified_ids is a list of {field, status, value, with}");
-    for (const auto& v : vs) {
-      if (!v.IsMap() || !v["field"] || !v["status"] || !v["value"])
-        r.fail(v, "each verified_ids entry needs field:, status: and value:");
-      VerifiedId id{r.string(v["field"], "verified_ids.field"), r.string(v["status"], "verified_ids.status"),
-                    r.string(v["value"], "verified_ids.value"), {}};
-      if (v["with"]) id.with = r.strings(v["with"], "verified_ids.with");
-      rules.verified_ids.push_back(std::move(id));
-    }
-  }
+  if (const auto& vs = root["verified_ids"]) rules.verified_ids = read_verified_ids(vs, r);
   return rules;
 }
 
