@@ -2,6 +2,7 @@
 
 #include "hub/common/json.h"
 #include "hub/inbox/pending_store.h"
+#include "hub/store/copy_binary.h"
 
 namespace hub::inbox {
 
@@ -23,29 +24,36 @@ long long store(pqxx::work& tx, const NewBatch& b) {
                      b.partner_id, b.idempotency_key).empty())
     return 0;
   const bool taken = !b.lease_owner.empty();
-  auto row = tx.exec_params(
-      "insert into inbox_batch(partner_id, feed, content_type, body, body_sha256, idempotency_key,"
-      " request_id, status, record_count, lease_owner, lease_until, started_at)"
-      " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-      "   case when $10::text is null then null else now() + make_interval(secs => $11) end,"
-      "   case when $10::text is null then null else now() end)"
-      " returning id",
-      b.partner_id, b.feed, b.content_type, pqxx::binarystring(b.body.data(), b.body.size()), pqxx::binarystring(b.body_sha256),
-      b.idempotency_key.empty() ? nullptr : b.idempotency_key.c_str(), b.request_id,
-      taken ? "processing" : "received", b.record_count, taken ? b.lease_owner.c_str() : nullptr, b.lease_seconds);
-  return row.empty() ? 0 : row[0][0].as<long long>();
+  // COPY returns no id, and its binary format wants timestamps as PostgreSQL encodes them.
+  const auto row = tx.exec_params1(
+      "select nextval(pg_get_serial_sequence('inbox_batch', 'id')), timestamptz_send(now()),"
+      " timestamptz_send(now() + make_interval(secs => $1))",
+      b.lease_seconds);
+  const long long id = row[0].as<long long>();
+  const pqxx::binarystring now(row[1]), lease_until(row[2]);
+  auto bytes = [](const pqxx::binarystring& s) { return std::string_view(s.get(), s.size()); };
+  CopyBinaryRow copy("inbox_batch", {"id", "partner_id", "feed", "content_type", "body", "body_sha256",
+                                     "idempotency_key", "request_id", "status", "record_count", "lease_owner",
+                                     "lease_until", "started_at"});
+  copy.int8(id).int8(b.partner_id).text(b.feed).text(b.content_type).binary(b.body).binary(b.body_sha256);
+  if (b.idempotency_key.empty()) copy.null(); else copy.text(b.idempotency_key);
+  copy.text(b.request_id).text(taken ? "processing" : "received").int4(b.record_count);
+  if (taken) copy.text(b.lease_owner).binary(bytes(lease_until)).binary(bytes(now));
+  else copy.null().null().null();
+  copy.write(tx);
+  return id;
 }
 
-std::string read_body(pqxx::work& tx, long long batch_id) {
+std::string read_body(pqxx::work& tx, long long batch_id, std::size_t body_bytes) {
   constexpr long long kSlice = 4 << 20;
-  const auto size = tx.exec_params1("select coalesce(octet_length(body), 0) from inbox_batch where id = $1",
-                                    batch_id)[0].as<long long>();
+  const auto size = static_cast<long long>(body_bytes);
   std::string body;
-  body.reserve(static_cast<std::size_t>(size));
+  body.reserve(body_bytes);
   for (long long at = 0; at < size; at += kSlice) {
     pqxx::binarystring part(
         tx.exec_params1("select substring(body from $2 for $3) from inbox_batch where id = $1", batch_id, at + 1, kSlice)[0]);
     body.append(reinterpret_cast<const char*>(part.data()), part.size());
+    if (part.size() < static_cast<std::size_t>(kSlice)) break;  // purged since its size was read
   }
   return body;
 }

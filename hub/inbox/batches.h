@@ -36,14 +36,17 @@ struct NewBatch {
 
 // Stores the push, claiming its Idempotency-Key first. Returns the batch id, or 0 when a
 // concurrent push holds the key (this call waited for it to commit): the caller answers as a
-// replay of that one.
+// replay of that one. The row goes in by one binary COPY that sends the body from the caller's
+// memory a slice at a time (hub/store/copy_binary.h): a statement parameter would be copied whole
+// twice more, by pqxx and into libpq's send buffer (docs/benchmarks.md, large documents).
+// A failure leaves neither the batch nor its key claimed (the caller's transaction aborts).
 long long store(pqxx::work& tx, const NewBatch& batch);
 
-// The stored body, read a slice at a time: one bytea result of a 32 MB body is 64 MB of hex
-// text, unescaped into a second and copied into a third buffer; in slices, memory holds the
-// body and a few MB besides (docs/benchmarks.md, large documents). Empty when the body was
-// purged (retention).
-std::string read_body(pqxx::work& tx, long long batch_id);
+// The stored body of `body_bytes` (Held::body_bytes), read a slice at a time: one bytea result
+// of a 32 MB body is 64 MB of hex text, unescaped into a second and copied into a third buffer;
+// in slices, memory holds the body and a few MB besides (docs/benchmarks.md, large documents).
+// Empty when the body was purged (retention).
+std::string read_body(pqxx::work& tx, long long batch_id, std::size_t body_bytes);
 
 // Fencing: only the lease holder may write. Counts `written` more records done, extends the
 // lease and remembers the mapping version of the first chunk. False when `worker` no longer

@@ -24,7 +24,7 @@ namespace {
 
 constexpr int kChunkAttempts = 5;
 
-// A connection that moved a body larger than this is closed afterwards (PgPool::After).
+// A connection that read back a body larger than this is closed afterwards (PgPool::After).
 constexpr std::size_t kLargeBody = 4u << 20;
 PgPool::After after_body(std::size_t bytes) {
   return bytes > kLargeBody ? PgPool::After::kClose : PgPool::After::kKeep;
@@ -172,8 +172,10 @@ IngestReply IngestService::submit(const IngestCaller& caller, const std::string&
                                  is_ndjson(content_type) ? "application/x-ndjson" : "application/json",
                                  body, hash, idempotency_key, request_id, sync ? worker_id_ : std::string(),
                                  record_count, config_.ingest.lease_seconds};
-    batch_id = pg_.with_transaction([&](pqxx::work& tx) { return inbox::store(tx, stored); }, after_body(body.size()));
-    // A queued push's document and the body's copies for the insert are freed by now.
+    // The body goes to PostgreSQL in slices from the request's own memory (inbox::store): the
+    // connection's send buffer stays near one slice, so the connection is kept.
+    batch_id = pg_.with_transaction([&](pqxx::work& tx) { return inbox::store(tx, stored); });
+    // A queued push's document is freed by now.
     if (!sync && body.size() > kLargeBody) memory::release_freed();
   }
   // The same key raced in from a concurrent request: that one wins, this is its replay.
@@ -245,7 +247,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   // The body is read back only when it was not parsed in this request (it is stored and
   // committed already; reading and parsing 1 MB again was 14% of the hub's work per batch).
   if (!parsed)
-    body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); },
+    body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id, held->body_bytes); },
                                 after_body(held->body_bytes));
   const std::string& partner_name = held->partner_name;
   const std::string& feed = held->feed;
@@ -272,7 +274,7 @@ bool IngestService::process(long long batch_id, const Parsed* parsed) {
   } else {
     if (parsed) {
       // The mappings were reloaded since submit parsed the body: read it back and use the new ones.
-      body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id); },
+      body = pg_.with_transaction([&](pqxx::work& tx) { return inbox::read_body(tx, batch_id, held->body_bytes); },
                                   after_body(held->body_bytes));
     }
     if (auto parsed = parse_payload(body, held->content_type, *m, config_.json.max_depth, own); !parsed) {

@@ -49,9 +49,9 @@ class PgPool {
   Lease acquire();
 
   // What becomes of the connection after the transaction. libpq never shrinks a connection's
-  // send and receive buffers: one that carried a 32 MB body keeps 32 MB (twice that for a
-  // bytea read as hex) for as long as it stays in the pool. A transaction that moves a large
-  // body therefore closes its connection (kClose); the pool opens a fresh one when needed.
+  // buffers: one that moved a large value keeps a buffer of its size (twice that for a bytea
+  // read as hex) while it is pooled, so a transaction that reads a large body closes its
+  // connection (kClose). A body sent by CopyBinaryRow passes a slice at a time: no such buffer.
   enum class After { kKeep, kClose };
 
   // Runs fn(pqxx::work&) in a transaction and commits; one retry on a broken connection
