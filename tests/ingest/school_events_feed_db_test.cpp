@@ -4,7 +4,8 @@
 // and their class as the admin API's does (school_lifecycle_db_test); a resent decision applied a
 // second time, or refused, instead of answered unchanged; a record with no decision number, or
 // naming a school nobody holds, stored anyway or taking its neighbour's applied event with it;
-// a split answered as if nothing were left to decide.
+// a split answered as if nothing were left to decide; a token limited to a unit merging away a
+// school outside it.
 //
 // Dates follow today's school year, as in school_lifecycle_db_test: the effective date is today.
 
@@ -145,6 +146,41 @@ TEST_CASE("school events feed: a merge moves the students - a resend is unchange
   auto other = d.events(register_of({{"QD-T-4", "Sáp nhập", "999/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
   CHECK(str(other["results"][0], "status") == "rejected");
   CHECK(issue_of(other["results"][0], "school.bad_event"));
+}
+
+// The failure guarded: an ops token limited to one commune merging away a school of another
+// commune, and its students with it.
+TEST_CASE("school events feed: a partner limited to one commune cannot merge a school of another - nothing changes",
+          "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso();
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SF-U1", "6"}}));
+  const std::string u1 = student_of("SF-U1");
+  const std::string absorbed = school_id("HP-THCS-0007");  // commune 11329
+  const std::string school_version = sql_value("select version from golden_record where id = '" + absorbed + "'");
+  const std::string changes = count_rows("change_log"), versions = count_rows("record_version");
+  // Limited to Lê Chân's commune (11383), where the successor HP-THCS-0012 is.
+  REQUIRE(hubctl({"partner", "scope", "demo-ops", "--add-unit", "commune:11383"}).exit_code == 0);
+
+  auto r = d.events(register_of({{"QD-T-7", "Sáp nhập", "127/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
+  const auto& result = r["results"][0];
+  INFO(hub::json::to_string(r));
+  CHECK(str(result, "status") == "rejected");
+  const auto* refused = issue_of(result, "auth.unit");
+  REQUIRE(refused);
+  CHECK(str(*refused, "path") == "$['quyetDinh'][0]");
+  CHECK_FALSE(str(*refused, "message").empty());
+  CHECK_FALSE(str(*refused, "message_vi").empty());
+
+  // Nothing of the event stayed: no plan, no event, the school and the change log as they were,
+  // the student still in the absorbed school.
+  CHECK(count_rows("school_event") == "0");
+  CHECK(count_rows("school_event_plan") == "0");
+  CHECK(sql_value("select version from golden_record where id = '" + absorbed + "'") == school_version);
+  CHECK(sql_value("select valid_to from golden_record where id = '" + absorbed + "'").empty());
+  CHECK(count_rows("change_log") == changes);
+  CHECK(count_rows("record_version") == versions);
+  CHECK(placed(u1, eff) == "HP-THCS-0007");
 }
 
 TEST_CASE("school events feed: a split says its students wait for a person",
