@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hub/common/json.h"
+#include "tests/support/checks.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_mappings.h"
 #include "tests/support/xlsx_reader.h"
@@ -148,14 +149,6 @@ const char* kStaffBody = R"({"staff": [
    "group": "GV", "status": "DANG_LAM_VIEC", "start": "2025-10-15"},
   {"id": "S2", "name": "Giáo Viên Hưu", "dob": "1960-01-01", "sex": "M", "pid": "031060900012", "school": "HP-THCS-0012",
    "group": "GV", "status": "NGHI_HUU", "start": "1990-09-01"}]})";
-
-void require_all_accepted(const HttpResult& r) {
-  INFO(r.body.substr(0, 1500));
-  REQUIRE(r.status == 200);
-  auto d = parse_json(r.body);
-  REQUIRE(d.HasMember("results"));
-  for (const auto& x : d["results"].GetArray()) REQUIRE(std::string(x["status"].GetString()) == "accepted");
-}
 
 // A hub with the demo data and the test partner's records, and an admin token.
 struct Fixture {

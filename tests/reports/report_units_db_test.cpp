@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "hub/common/json.h"
+#include "tests/support/checks.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_mappings.h"
 
@@ -43,14 +44,6 @@ std::string pupils_body() {
         .kv("grade", "3").kv("from", "2024-09-05").end_object().end_array().end_object();
   w.end_array().end_object();
   return w.str();
-}
-
-void require_all_accepted(const HttpResult& r) {
-  INFO(r.body.substr(0, 1500));
-  REQUIRE(r.status == 200);
-  auto d = parse_json(r.body);
-  REQUIRE(d.HasMember("results"));
-  for (const auto& x : d["results"].GetArray()) REQUIRE(std::string(x["status"].GetString()) == "accepted");
 }
 
 struct Row {

@@ -3,12 +3,9 @@
 // hubctl in school_lifecycle_db_test, the ops partner's feed in school_events_feed_db_test):
 // the same schools, classes and transcripts made the same way, so that a merge through the feed
 // and one through the admin API start from the same store. SchoolDemo is defined here, inline,
-// because it asserts with Catch: the support sources are linked into sync_bench too, which has
-// no Catch. The effective date of the events is
+// because it asserts with Catch (checks.h). The effective date of the events is
 // today, so that an event can still be undone within its school year and the code crosswalk is
 // in force for the pushes that follow.
-
-#include <catch2/catch.hpp>
 
 #include <map>
 #include <string>
@@ -16,6 +13,7 @@
 #include <vector>
 
 #include "hub/common/date.h"
+#include "tests/support/checks.h"
 #include "tests/support/test_env.h"
 
 namespace hub::test {
@@ -74,12 +72,7 @@ inline SchoolDemo::SchoolDemo(std::map<std::string, std::string> hub_env, const 
 }
 
 inline void SchoolDemo::push(const std::string& token, const std::string& feed, const std::string& body) {
-  auto r = push_feed(hub, token, feed, body);
-  REQUIRE(r.status == 200);
-  for (const auto& rec : parse_json(r.body)["results"].GetArray()) {
-    INFO(r.body);
-    REQUIRE(std::string(rec["status"].GetString()) == "accepted");
-  }
+  require_all_accepted(push_feed(hub, token, feed, body));
 }
 
 inline SchoolDemo::MergeStudents SchoolDemo::two_schools_before_merge(const std::string& prefix) {
