@@ -11,15 +11,6 @@ using namespace hub::test;
 
 namespace {
 
-HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
-                const std::string& body = "") {
-  return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
-std::string sample(const std::string& partner, const std::string& feed) {
-  return read_file(kPartnersDir + "/" + partner + "/samples/" + feed + ".json");
-}
-
 std::string code_of(const HttpResult& r) {
   auto d = parse_json(r.body);
   return d.IsObject() && d.HasMember("code") ? d["code"].GetString() : "";
@@ -31,11 +22,9 @@ TEST_CASE("a split commune review is decided with the new commune code and the r
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
-  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
-  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application",
-                                                    "--unit", "province:31"});
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, sample("demo-ops", "schools")).status == 200);
-  auto pushed = call(hub, "POST", "/v1/ingest/admissions", adm, sample("demo-admissions", "admissions"));
+  const auto [ops, adm, schools] = demo_ops_and_admissions(hub);
+  REQUIRE(schools.status == 200);
+  auto pushed = call(hub, "POST", "/v1/ingest/admissions", adm, demo_sample("demo-admissions", "admissions"));
   REQUIRE(pushed.status == 200);
   auto d = parse_json(pushed.body);
   REQUIRE(std::string(d["results"][3]["status"].GetString()) == "review");
@@ -91,7 +80,7 @@ TEST_CASE("a split commune review is decided with the new commune code and the r
 
   // The same file sent again opens a new review item; once retention emptied its payload, the
   // record cannot be written again and the answer says so.
-  auto second = call(hub, "POST", "/v1/ingest/admissions", adm, sample("demo-admissions", "admissions"));
+  auto second = call(hub, "POST", "/v1/ingest/admissions", adm, demo_sample("demo-admissions", "admissions"));
   REQUIRE(second.status == 200);
   const std::string batch2 = std::to_string(parse_json(second.body)["batch_id"].GetInt64());
   const std::string item2 = sql_value("select id from review_item where kind = 'mapping' and status = 'open'");

@@ -42,10 +42,7 @@ std::string transcripts(const std::string& school, const std::vector<Student>& s
   return w.str();
 }
 
-std::string student_of(const std::string& source_id) {
-  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
-                   " where p.name = 'demo-transcripts' and l.entity = 'student' and l.source_id = '" + source_id + "'");
-}
+std::string student_of(const std::string& source_id) { return linked_record("demo-transcripts", "student", source_id); }
 
 // "grade|status|valid_from|valid_to|is_repeating" of the student's enrollment in `year` ("" if none).
 std::string enrollment(const std::string& student, const std::string& year) {

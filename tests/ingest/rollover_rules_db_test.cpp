@@ -8,51 +8,21 @@
 #include <rapidjson/document.h>
 
 #include <filesystem>
-#include <fstream>
-#include <unistd.h>
 
 #include "hub/common/json.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_mappings.h"
 
 using namespace hub::test;
 namespace fs = std::filesystem;
 
 namespace {
 
-// The project's catalogs, schemas and matching rules, plus only the test partner's mappings
-// (symlinks: the hub's partner scan does not follow symlinked folders, so the files are linked).
-const char* kSchools = R"(partner: test-yearend
-feed: schools
-version: 1
-records: $.schools[*]
-source_id: $.code
-emit:
-  - entity: school
-    fields:
-      school_code: $.code
-      name: $.name
-      school_level: {from: $.level, catalog: school_level, by: code}
-      school_type: {from: $.type, catalog: school_type, by: code}
-      province: {from: $.province, catalog: province, by: code}
-      commune: {from: $.commune, catalog: commune, by: code}
-      lowest_grade: {from: $.lowest, catalog: grade, by: code}
-      highest_grade: {from: $.highest, catalog: grade, by: code}
-)";
-
-const char* kYearEnd = R"(partner: test-yearend
-feed: yearend
-version: 1
-records: $.students[*]
-source_id: $.id
-emit:
-  - entity: student
-    as: student
-    fields:
-      full_name: $.name
-      birth_date: {from: $.dob, transform: [{date: iso}]}
-      gender: {from: $.sex, catalog: gender, by: code}
-      personal_id: {from: $.pid, transform: [personal_id]}
-  - entity: enrollment
+// The year-end feed: each student's enrollment of the year and, when sent, the year-end summary
+// with the rollover's inputs (promoted, must_retake, retake_passed, TT27 overall rating).
+const std::string kYearEnd =
+    students_feed("test-yearend", "yearend", "$.students[*]", "      personal_id: {from: $.pid, transform: [personal_id]}\n") +
+    R"(  - entity: enrollment
     fields:
       student: {ref: student}
       school: $root.school
@@ -77,15 +47,12 @@ emit:
 )";
 
 std::string make_mappings_dir() {
-  fs::path dir = fs::temp_directory_path() / ("hub-rollover-rules-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir / "partners" / "test-yearend");
-  fs::path src = fs::path(HUB_SOURCE_DIR) / "mappings";
-  for (const char* sub : {"catalogs", "schema", "matching"})
-    if (fs::exists(src / sub)) fs::create_directory_symlink(src / sub, dir / sub);
-  std::ofstream(dir / "partners" / "test-yearend" / "schools.yaml") << kSchools;
-  std::ofstream(dir / "partners" / "test-yearend" / "yearend.yaml") << kYearEnd;
-  return dir.string();
+  return mappings_dir("rollover-rules",
+                      {{"test-yearend/schools.yaml",
+                        school_list_mapping("test-yearend", "",
+                                            "      lowest_grade: {from: $.lowest, catalog: grade, by: code}\n"
+                                            "      highest_grade: {from: $.highest, catalog: grade, by: code}\n")},
+                       {"test-yearend/yearend.yaml", kYearEnd}});
 }
 
 struct Pupil {
@@ -105,10 +72,7 @@ std::string yearend(const std::string& school, const std::vector<Pupil>& pupils)
   return w.str();
 }
 
-std::string student_of(const std::string& source_id) {
-  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
-                   " where p.name = 'test-yearend' and l.entity = 'student' and l.source_id = '" + source_id + "'");
-}
+std::string student_of(const std::string& source_id) { return linked_record("test-yearend", "student", source_id); }
 
 // "grade|status|valid_to|is_repeating|school code" of the student's enrollment in `year`.
 std::string enrollment(const std::string& student, const std::string& year) {

@@ -4,7 +4,8 @@
 // and their class as the admin API's does (school_lifecycle_db_test); a resent decision applied a
 // second time, or refused, instead of answered unchanged; a record with no decision number, or
 // naming a school nobody holds, stored anyway or taking its neighbour's applied event with it;
-// a split answered as if nothing were left to decide.
+// a split answered as if nothing were left to decide; a token limited to a unit merging away a
+// school outside it.
 //
 // Dates follow today's school year, as in school_lifecycle_db_test: the effective date is today.
 
@@ -13,44 +14,18 @@
 
 #include "hub/common/date.h"
 #include "hub/common/json.h"
-#include "tests/support/test_env.h"
+#include "tests/support/school_demo.h"
 
 using namespace hub::test;
 using hub::Date;
 
 namespace {
 
-Date today() { return Date::today(); }
-Date plus_days(Date d, long n) { return Date::from_days(d.days_since_epoch() + n); }
-int year_start() { return today().month >= 9 ? today().year : today().year - 1; }
-std::string school_year() { return std::to_string(year_start()) + "-" + std::to_string(year_start() + 1); }
-Date enrolled_on() { return std::min(Date{year_start(), 9, 5}, plus_days(today(), -1)); }
 // dd/mm/yyyy, as the Department's decision register writes dates.
 std::string vn(Date d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d.day, d.month, d.year);
   return buf;
-}
-
-std::string transcripts(const std::string& school, const std::vector<std::pair<std::string, std::string>>& students) {
-  hub::json::JsonWriter w;
-  w.begin_object().key("school").begin_object().kv("code", school).end_object()
-      .kv("schoolYear", school_year()).key("students").begin_array();
-  for (const auto& [id, grade] : students)
-    w.begin_object().kv("studentId", id).kv("fullName", "Học Sinh " + spelled(id)).kv("dob", "2013-04-0" + id.substr(id.size() - 1))
-        .kv("sex", "M").kv("ethnicCode", "01").kv("grade", grade).kv("enrolledOn", enrolled_on().iso())
-        .kv("status", "dang_hoc").end_object();
-  w.end_array().end_object();
-  return w.str();
-}
-
-std::string classes(const std::string& school, const std::vector<std::pair<std::string, std::string>>& names) {
-  hub::json::JsonWriter w;
-  w.begin_object().kv("maTruong", school).kv("namHoc", school_year()).key("lopHoc").begin_array();
-  for (const auto& [name, grade] : names)
-    w.begin_object().kv("maLop", school + "-" + name).kv("tenLop", name).kv("khoi", grade).kv("siSo", 30).end_object();
-  w.end_array().end_object();
-  return w.str();
 }
 
 // One decision of the register; an empty decision number is left out, as the register does.
@@ -73,38 +48,6 @@ std::string register_of(const std::vector<Decision>& decisions) {
   return w.str();
 }
 
-std::string student_of(const std::string& source_id) {
-  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
-                   " where p.name = 'demo-transcripts' and l.entity = 'student' and l.source_id = '" + source_id + "'");
-}
-std::string school_id(const std::string& code) {
-  return sql_value("select record_id::text from natural_key where entity = 'school' and key_name = 'school_code'"
-                   " and key_value = '" + code + "'");
-}
-std::string class_id(const std::string& school, const std::string& name) {
-  return sql_value("select id::text from golden_record where entity = 'class' and data->>'school' = '" + school_id(school) +
-                   "' and data->>'name' = '" + name + "'");
-}
-
-// No demo feed links an enrollment to its class: the test sets the link on the stored
-// enrollment and its current version (which the as-of reading uses).
-void place_in_class(const std::string& student, const std::string& school, const std::string& klass) {
-  const std::string ids = "select id from golden_record where entity = 'enrollment' and data->>'student' = '" + student +
-                          "' and data->>'school' = '" + school_id(school) + "'";
-  sql_exec("update record_version v set data = v.data || jsonb_build_object('class', '" + klass + "') from golden_record g"
-           " where g.id = v.record_id and g.version = v.version and g.id in (" + ids + ")");
-  sql_exec("update golden_record set data = data || jsonb_build_object('class', '" + klass + "') where id in (" + ids + ")");
-}
-
-// "school code|class name" of the student's enrollment in force on `date`.
-std::string placed(const std::string& student, const std::string& date) {
-  return sql_value("select string_agg(concat_ws('|', s.data->>'school_code', c.data->>'name'), ',')"
-                   " from records_as_of('enrollment', '" + date + "', 'infinity', true) e"
-                   " join golden_record s on s.id::text = e.data->>'school'"
-                   " left join golden_record c on c.id::text = e.data->>'class'"
-                   " where e.data->>'student' = '" + student + "'");
-}
-
 std::string str(const rapidjson::Value& v, const char* name) {
   return v.HasMember(name) && v[name].IsString() ? v[name].GetString() : "";
 }
@@ -116,27 +59,10 @@ const rapidjson::Value* issue_of(const rapidjson::Value& result, const std::stri
   return nullptr;
 }
 
-struct Demo {
-  HubProcess hub;
-  std::string ops, tr;
-  Demo() {
-    reset_database();
-    REQUIRE(hub.start());
-    ops = add_partner("demo-ops", {"--scope", "ingest:school", "--scope", "ingest:class", "--scope", "ingest:teaching_assignment",
-                                   "--scope", "ingest:school_event",
-                                   "--scope", "ingest:school_event_school"});
-    tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
-                                          "ingest:subject_result", "--scope", "ingest:term_summary"});
-    push(ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json"));
-  }
-  void push(const std::string& token, const std::string& feed, const std::string& body) {
-    auto r = push_feed(hub, token, feed, body);
-    REQUIRE(r.status == 200);
-    for (const auto& rec : parse_json(r.body)["results"].GetArray()) {
-      INFO(r.body);
-      REQUIRE(str(rec, "status") == "accepted");
-    }
-  }
+struct Demo : SchoolDemo {
+  Demo()
+      : SchoolDemo({}, {"ingest:school", "ingest:class", "ingest:teaching_assignment", "ingest:school_event",
+                        "ingest:school_event_school"}) {}
   rapidjson::Document events(const std::string& body) {
     auto r = push_feed(hub, ops, "school_events", body);
     INFO(r.body);
@@ -153,14 +79,7 @@ TEST_CASE("school events feed: a merge moves the students - a resend is unchange
           "[db][ingest][school]") {
   Demo d;
   const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
-  d.push(d.ops, "classes", classes("HP-THCS-0007", {{"6A1", "6"}}));
-  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A2", "6"}}));
-  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SF-M1", "6"}, {"SF-M2", "6"}}));
-  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SF-M3", "6"}}));
-  const std::string m1 = student_of("SF-M1"), m2 = student_of("SF-M2"), m3 = student_of("SF-M3");
-  place_in_class(m1, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
-  place_in_class(m2, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
-  place_in_class(m3, "HP-THCS-0012", class_id("HP-THCS-0012", "6A2"));
+  const auto [m1, m2, m3] = d.two_schools_before_merge("SF-M");
   REQUIRE(placed(m1, eff) == "HP-THCS-0007|6A1");
 
   // Without a decision number, and naming a school nobody holds, around the merge.
@@ -227,6 +146,41 @@ TEST_CASE("school events feed: a merge moves the students - a resend is unchange
   auto other = d.events(register_of({{"QD-T-4", "Sáp nhập", "999/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
   CHECK(str(other["results"][0], "status") == "rejected");
   CHECK(issue_of(other["results"][0], "school.bad_event"));
+}
+
+// The failure guarded: an ops token limited to one commune merging away a school of another
+// commune, and its students with it.
+TEST_CASE("school events feed: a partner limited to one commune cannot merge a school of another - nothing changes",
+          "[db][ingest][school]") {
+  Demo d;
+  const std::string eff = today().iso();
+  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SF-U1", "6"}}));
+  const std::string u1 = student_of("SF-U1");
+  const std::string absorbed = school_id("HP-THCS-0007");  // commune 11329
+  const std::string school_version = sql_value("select version from golden_record where id = '" + absorbed + "'");
+  const std::string changes = count_rows("change_log"), versions = count_rows("record_version");
+  // Limited to Lê Chân's commune (11383), where the successor HP-THCS-0012 is.
+  REQUIRE(hubctl({"partner", "scope", "demo-ops", "--add-unit", "commune:11383"}).exit_code == 0);
+
+  auto r = d.events(register_of({{"QD-T-7", "Sáp nhập", "127/QĐ-UBND", {"HP-THCS-0007"}, {"HP-THCS-0012"}}}));
+  const auto& result = r["results"][0];
+  INFO(hub::json::to_string(r));
+  CHECK(str(result, "status") == "rejected");
+  const auto* refused = issue_of(result, "auth.unit");
+  REQUIRE(refused);
+  CHECK(str(*refused, "path") == "$['quyetDinh'][0]");
+  CHECK_FALSE(str(*refused, "message").empty());
+  CHECK_FALSE(str(*refused, "message_vi").empty());
+
+  // Nothing of the event stayed: no plan, no event, the school and the change log as they were,
+  // the student still in the absorbed school.
+  CHECK(count_rows("school_event") == "0");
+  CHECK(count_rows("school_event_plan") == "0");
+  CHECK(sql_value("select version from golden_record where id = '" + absorbed + "'") == school_version);
+  CHECK(sql_value("select valid_to from golden_record where id = '" + absorbed + "'").empty());
+  CHECK(count_rows("change_log") == changes);
+  CHECK(count_rows("record_version") == versions);
+  CHECK(placed(u1, eff) == "HP-THCS-0007");
 }
 
 TEST_CASE("school events feed: a split says its students wait for a person",

@@ -18,7 +18,7 @@
 #include "hub/common/date.h"
 #include "hub/common/json.h"
 #include "tests/support/openapi_check.h"
-#include "tests/support/test_env.h"
+#include "tests/support/school_demo.h"
 
 using namespace hub::test;
 using hub::Date;
@@ -27,69 +27,9 @@ namespace {
 
 const std::string kSecret = "school-events-test-secret-0123456789";
 
-Date today() { return Date::today(); }
-Date plus_days(Date d, long n) { return Date::from_days(d.days_since_epoch() + n); }
-int year_start() { return today().month >= 9 ? today().year : today().year - 1; }
-std::string school_year() { return std::to_string(year_start()) + "-" + std::to_string(year_start() + 1); }
-// Enrollments start on 5 September, or the day before the event when the year is younger.
-Date enrolled_on() { return std::min(Date{year_start(), 9, 5}, plus_days(today(), -1)); }
 // The last 30 September before the effective date (today), and the next one after it.
 std::string sept30_before() { return (Date{today().year, 9, 30} < today() ? Date{today().year, 9, 30} : Date{today().year - 1, 9, 30}).iso(); }
 std::string sept30_after() { return (Date{today().year, 9, 30} > today() ? Date{today().year, 9, 30} : Date{today().year + 1, 9, 30}).iso(); }
-
-std::string transcripts(const std::string& school, const std::vector<std::pair<std::string, std::string>>& students) {
-  hub::json::JsonWriter w;
-  w.begin_object().key("school").begin_object().kv("code", school).end_object()
-      .kv("schoolYear", school_year()).key("students").begin_array();
-  for (const auto& [id, grade] : students)
-    w.begin_object().kv("studentId", id).kv("fullName", "Học Sinh " + spelled(id)).kv("dob", "2013-04-0" + id.substr(id.size() - 1))
-        .kv("sex", "M").kv("ethnicCode", "01").kv("grade", grade).kv("enrolledOn", enrolled_on().iso())
-        .kv("status", "dang_hoc").end_object();
-  w.end_array().end_object();
-  return w.str();
-}
-
-std::string classes(const std::string& school, const std::vector<std::pair<std::string, std::string>>& names) {
-  hub::json::JsonWriter w;
-  w.begin_object().kv("maTruong", school).kv("namHoc", school_year()).key("lopHoc").begin_array();
-  for (const auto& [name, grade] : names)
-    w.begin_object().kv("maLop", school + "-" + name).kv("tenLop", name).kv("khoi", grade).kv("siSo", 30).end_object();
-  w.end_array().end_object();
-  return w.str();
-}
-
-std::string student_of(const std::string& source_id) {
-  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
-                   " where p.name = 'demo-transcripts' and l.entity = 'student' and l.source_id = '" + source_id + "'");
-}
-std::string school_id(const std::string& code) {
-  return sql_value("select record_id::text from natural_key where entity = 'school' and key_name = 'school_code'"
-                   " and key_value = '" + code + "'");
-}
-std::string class_id(const std::string& school, const std::string& name) {
-  return sql_value("select id::text from golden_record where entity = 'class' and data->>'school' = '" + school_id(school) +
-                   "' and data->>'name' = '" + name + "'");
-}
-
-// No demo feed links an enrollment to its class yet: the test sets the link on the stored
-// enrollment (its current version too, which the as-of reading uses).
-void place_in_class(const std::string& student, const std::string& school, const std::string& klass) {
-  const std::string ids = "select id from golden_record where entity = 'enrollment' and data->>'student' = '" + student +
-                          "' and data->>'school' = '" + school_id(school) + "'";
-  sql_exec("update record_version v set data = v.data || jsonb_build_object('class', '" + klass + "') from golden_record g"
-           " where g.id = v.record_id and g.version = v.version and g.id in (" + ids + ")");
-  sql_exec("update golden_record set data = data || jsonb_build_object('class', '" + klass + "') where id in (" + ids + ")");
-}
-
-// "school code|class name" of the student's enrollment in force on `date` ("school code"
-// without a class, "" if none).
-std::string placed(const std::string& student, const std::string& date) {
-  return sql_value("select string_agg(concat_ws('|', s.data->>'school_code', c.data->>'name'), ',')"
-                   " from records_as_of('enrollment', '" + date + "', 'infinity', true) e"
-                   " join golden_record s on s.id::text = e.data->>'school'"
-                   " left join golden_record c on c.id::text = e.data->>'class'"
-                   " where e.data->>'student' = '" + student + "'");
-}
 
 CommandResult snapshot(const std::string& entity, const std::string& as_of) {
   return hubctl({"export", "snapshot", "--consumer", "demo-warehouse", "--entity", entity, "--as-of", as_of},
@@ -119,26 +59,10 @@ void check_change_log_in_order() {
                   " from change_log) d where prev is not null and version <= prev") == "0");
 }
 
-struct Demo {
-  HubProcess hub{std::map<std::string, std::string>{{"HUB_PUBLICATION_SECRET", kSecret}, {"HUB_SYNC_PUSH", "false"}}};
-  std::string ops, tr;
-  Demo() {
-    reset_database();
-    REQUIRE(hub.start());
-    ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school", "--scope", "ingest:class", "--scope",
-                                   "ingest:teaching_assignment"});
-    tr = add_partner("demo-transcripts", {"--scope", "ingest:student", "--scope", "ingest:enrollment", "--scope",
-                                          "ingest:subject_result", "--scope", "ingest:term_summary"});
-    REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
-  }
-  void push(const std::string& token, const std::string& feed, const std::string& body) {
-    auto r = push_feed(hub, token, feed, body);
-    REQUIRE(r.status == 200);
-    for (const auto& rec : parse_json(r.body)["results"].GetArray()) {
-      INFO(r.body);
-      REQUIRE(std::string(rec["status"].GetString()) == "accepted");
-    }
-  }
+struct Demo : SchoolDemo {
+  Demo()
+      : SchoolDemo({{"HUB_PUBLICATION_SECRET", kSecret}, {"HUB_SYNC_PUSH", "false"}},
+                   {"admin", "ingest:school", "ingest:class", "ingest:teaching_assignment"}) {}
 };
 
 }  // namespace
@@ -147,14 +71,7 @@ TEST_CASE("school merge: students and classes follow - snapshots before and afte
           "[db][ingest][school]") {
   Demo d;
   const std::string eff = today().iso(), day_before = plus_days(today(), -1).iso();
-  d.push(d.ops, "classes", classes("HP-THCS-0007", {{"6A1", "6"}}));
-  d.push(d.ops, "classes", classes("HP-THCS-0012", {{"6A2", "6"}}));
-  d.push(d.tr, "transcripts", transcripts("HP-THCS-0007", {{"SE-M1", "6"}, {"SE-M2", "6"}}));
-  d.push(d.tr, "transcripts", transcripts("HP-THCS-0012", {{"SE-M3", "6"}}));
-  const std::string m1 = student_of("SE-M1"), m2 = student_of("SE-M2"), m3 = student_of("SE-M3");
-  place_in_class(m1, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
-  place_in_class(m2, "HP-THCS-0007", class_id("HP-THCS-0007", "6A1"));
-  place_in_class(m3, "HP-THCS-0012", class_id("HP-THCS-0012", "6A2"));
+  const auto [m1, m2, m3] = d.two_schools_before_merge("SE-M");
   REQUIRE(placed(m1, eff) == "HP-THCS-0007|6A1");
 
   // The plan: every record that will change, nothing changed yet.

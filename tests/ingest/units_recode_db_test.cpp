@@ -12,15 +12,6 @@ using namespace hub::test;
 
 namespace {
 
-HttpResult call(HubProcess& hub, const std::string& method, const std::string& path, const std::string& token,
-                const std::string& body = "") {
-  return http(method, hub.url(path), body, {"Authorization: Bearer " + token, "Content-Type: application/json"}, 60000);
-}
-
-std::string sample(const std::string& partner, const std::string& feed) {
-  return read_file(kPartnersDir + "/" + partner + "/samples/" + feed + ".json");
-}
-
 std::string field(const std::string& id, const std::string& f) {
   return sql_value("select data->>'" + f + "' from golden_record where id = '" + id + "'");
 }
@@ -36,11 +27,9 @@ TEST_CASE("units recode: old commune codes become new versions and a split is de
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
-  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
-  std::string adm = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application",
-                                                    "--unit", "province:31"});
-  REQUIRE(call(hub, "POST", "/v1/ingest/schools", ops, sample("demo-ops", "schools")).status == 200);
-  auto pushed = parse_json(call(hub, "POST", "/v1/ingest/admissions", adm, sample("demo-admissions", "admissions")).body);
+  const auto [ops, adm, schools] = demo_ops_and_admissions(hub);
+  REQUIRE(schools.status == 200);
+  auto pushed = parse_json(call(hub, "POST", "/v1/ingest/admissions", adm, demo_sample("demo-admissions", "admissions")).body);
   const std::string an = pushed["results"][0]["entities"]["student"].GetString();
   const std::string other = pushed["results"][6]["entities"]["student"].GetString();
   const std::string school = sql_value("select record_id from natural_key where entity = 'school'"

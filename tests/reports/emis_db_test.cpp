@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "hub/common/json.h"
+#include "tests/support/checks.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_mappings.h"
 #include "tests/support/xlsx_reader.h"
 
 using namespace hub::test;
@@ -40,34 +42,6 @@ emit:
       name: $.name
 )";
 
-const char* kPupils = R"(partner: test-emis
-feed: pupils
-version: 1
-records: $.pupils[*]
-source_id: $.id
-emit:
-  - entity: student
-    as: student
-    fields:
-      full_name: $.name
-      birth_date: {from: $.dob, transform: [{date: iso}]}
-      gender: {from: $.sex, catalog: gender, by: code}
-      ethnicity: {from: $.ethnicity, catalog: ethnicity, by: code}
-      policy_group: $.policy
-      personal_id: {from: $.pid, transform: [personal_id]}
-  - entity: enrollment
-    foreach: $.periods[*]
-    key: $.school
-    fields:
-      student: {ref: student}
-      school: $.school
-      school_year: {value: "2025-2026"}
-      grade: {from: $.grade, catalog: grade, by: code}
-      status: {from: $.status, catalog: student_status, by: code}
-      valid_from: {from: $.from, transform: [{date: iso}]}
-      valid_to: {from: $.to, transform: [{date: iso}]}
-)";
-
 const char* kStaff = R"(partner: test-emis
 feed: staff
 version: 1
@@ -86,27 +60,22 @@ emit:
       school_start_date: {from: $.start, transform: [{date: iso}]}
 )";
 
-// The project's catalogs, schemas and matching rules, the demo partners' mapping files and the
-// test partner's (files linked one by one: the hub's partner scan skips symlinked folders).
+// The demo partners' school list, transcripts and HR register, and the test partner's classes,
+// pupils (with ethnicity, policy group and personal ID; periods of 2025-2026 that may end) and
+// staff.
 std::string make_mappings_dir() {
-  fs::path dir = fs::temp_directory_path() / ("hub-emis-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::path src = fs::path(HUB_SOURCE_DIR) / "mappings";
-  for (const char* sub : {"catalogs", "schema", "matching"})
-    if (fs::exists(src / sub)) {
-      fs::create_directories(dir);
-      fs::create_directory_symlink(src / sub, dir / sub);
-    }
-  for (const auto& [partner, file] : std::vector<std::pair<std::string, std::string>>{
-           {"demo-ops", "schools.yaml"}, {"demo-transcripts", "transcripts.yaml"}, {"demo-hr", "staff.yaml"}}) {
-    fs::create_directories(dir / "partners" / partner);
-    fs::create_symlink(src / "partners" / partner / file, dir / "partners" / partner / file);
-  }
-  fs::create_directories(dir / "partners" / "test-emis");
-  std::ofstream(dir / "partners" / "test-emis" / "classes.yaml") << kClasses;
-  std::ofstream(dir / "partners" / "test-emis" / "pupils.yaml") << kPupils;
-  std::ofstream(dir / "partners" / "test-emis" / "staff.yaml") << kStaff;
-  return dir.string();
+  return mappings_dir("emis",
+                      {{"test-emis/classes.yaml", kClasses},
+                       {"test-emis/pupils.yaml",
+                        pupil_periods_mapping("test-emis",
+                                              "      ethnicity: {from: $.ethnicity, catalog: ethnicity, by: code}\n"
+                                              "      policy_group: $.policy\n"
+                                              "      personal_id: {from: $.pid, transform: [personal_id]}\n",
+                                              "      school_year: {value: \"2025-2026\"}\n"
+                                              "      status: {from: $.status, catalog: student_status, by: code}\n"
+                                              "      valid_to: {from: $.to, transform: [{date: iso}]}\n")},
+                       {"test-emis/staff.yaml", kStaff}},
+                      {"demo-ops/schools.yaml", "demo-transcripts/transcripts.yaml", "demo-hr/staff.yaml"});
 }
 
 struct Period {
@@ -180,14 +149,6 @@ const char* kStaffBody = R"({"staff": [
    "group": "GV", "status": "DANG_LAM_VIEC", "start": "2025-10-15"},
   {"id": "S2", "name": "Giáo Viên Hưu", "dob": "1960-01-01", "sex": "M", "pid": "031060900012", "school": "HP-THCS-0012",
    "group": "GV", "status": "NGHI_HUU", "start": "1990-09-01"}]})";
-
-void require_all_accepted(const HttpResult& r) {
-  INFO(r.body.substr(0, 1500));
-  REQUIRE(r.status == 200);
-  auto d = parse_json(r.body);
-  REQUIRE(d.HasMember("results"));
-  for (const auto& x : d["results"].GetArray()) REQUIRE(std::string(x["status"].GetString()) == "accepted");
-}
 
 // A hub with the demo data and the test partner's records, and an admin token.
 struct Fixture {

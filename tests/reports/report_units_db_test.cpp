@@ -10,70 +10,23 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
-
 #include "hub/common/json.h"
+#include "tests/support/checks.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_mappings.h"
 
 using namespace hub::test;
-namespace fs = std::filesystem;
 
 namespace {
 
-// The schools' own list, with the commune codes of the day it was made (before the reform).
-const char* kSchools = R"(partner: test-units
-feed: schools
-version: 1
-records: $.schools[*]
-source_id: $.code
-options:
-  codes_valid_on: 2025-06-30
-emit:
-  - entity: school
-    fields:
-      school_code: $.code
-      name: $.name
-      school_level: {from: $.level, catalog: school_level, by: code}
-      school_type: {from: $.type, catalog: school_type, by: code}
-      province: {from: $.province, catalog: province, by: code}
-      commune: {from: $.commune, catalog: commune, by: code}
-)";
-
-const char* kPupils = R"(partner: test-units
-feed: pupils
-version: 1
-records: $.pupils[*]
-source_id: $.id
-emit:
-  - entity: student
-    as: student
-    fields:
-      full_name: $.name
-      birth_date: {from: $.dob, transform: [{date: iso}]}
-      gender: {from: $.sex, catalog: gender, by: code}
-  - entity: enrollment
-    foreach: $.periods[*]
-    key: $.school
-    fields:
-      student: {ref: student}
-      school: $.school
-      school_year: {value: "2024-2025"}
-      grade: {from: $.grade, catalog: grade, by: code}
-      status: {value: "DANG_HOC"}
-      valid_from: {from: $.from, transform: [{date: iso}]}
-)";
-
+// The schools' own list, with the commune codes of the day it was made (before the reform), and
+// pupils enrolled in 2024-2025.
 std::string make_mappings_dir() {
-  fs::path dir = fs::temp_directory_path() / ("hub-report-units-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir / "partners" / "test-units");
-  fs::path src = fs::path(HUB_SOURCE_DIR) / "mappings";
-  for (const char* sub : {"catalogs", "schema", "matching"}) fs::create_directory_symlink(src / sub, dir / sub);
-  std::ofstream(dir / "partners" / "test-units" / "schools.yaml") << kSchools;
-  std::ofstream(dir / "partners" / "test-units" / "pupils.yaml") << kPupils;
-  return dir.string();
+  return mappings_dir("report-units",
+                      {{"test-units/schools.yaml", school_list_mapping("test-units", "  codes_valid_on: 2025-06-30\n")},
+                       {"test-units/pupils.yaml",
+                        pupil_periods_mapping("test-units", "", "      school_year: {value: \"2024-2025\"}\n"
+                                                                "      status: {value: \"DANG_HOC\"}\n")}});
 }
 
 const char* kSchoolsBody = R"({"schools": [
@@ -91,14 +44,6 @@ std::string pupils_body() {
         .kv("grade", "3").kv("from", "2024-09-05").end_object().end_array().end_object();
   w.end_array().end_object();
   return w.str();
-}
-
-void require_all_accepted(const HttpResult& r) {
-  INFO(r.body.substr(0, 1500));
-  REQUIRE(r.status == 200);
-  auto d = parse_json(r.body);
-  REQUIRE(d.HasMember("results"));
-  for (const auto& x : d["results"].GetArray()) REQUIRE(std::string(x["status"].GetString()) == "accepted");
 }
 
 struct Row {

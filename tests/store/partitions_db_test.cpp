@@ -26,10 +26,8 @@ TEST_CASE("pushed rows land in the partition of their month", "[db][store][parti
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
-  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
-  std::string admissions = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope",
-                                                           "ingest:admission_application", "--unit", "province:31"});
-  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  const auto [ops, admissions, schools] = demo_ops_and_admissions(hub);
+  REQUIRE(schools.status == 200);
   REQUIRE(push_feed(hub, admissions, "admissions", valid_admissions_payload("P-", 6)).status == 200);
 
   const std::string now = "0";

@@ -9,37 +9,18 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
-
 #include "hub/common/json.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_mappings.h"
 
 using namespace hub::test;
-namespace fs = std::filesystem;
 
 namespace {
 
 // The same three feeds for both test partners: schools, people (a student with where they
 // live), pupils (a student without an address, with an enrollment at a school).
 std::string feeds_for(const std::string& partner, const std::string& feed) {
-  if (feed == "schools")
-    return "partner: " + partner + R"(
-feed: schools
-version: 1
-records: $.schools[*]
-source_id: $.code
-emit:
-  - entity: school
-    fields:
-      school_code: $.code
-      name: $.name
-      school_level: {from: $.level, catalog: school_level, by: code}
-      school_type: {from: $.type, catalog: school_type, by: code}
-      province: {from: $.province, catalog: province, by: code}
-      commune: {from: $.commune, catalog: commune, by: code}
-)";
+  if (feed == "schools") return school_list_mapping(partner);
   if (feed == "people")
     return "partner: " + partner + R"(
 feed: people
@@ -57,20 +38,8 @@ emit:
       address: $.address
       contact_phone: {from: $.phone, transform: [phone]}
 )";
-  return "partner: " + partner + R"(
-feed: pupils
-version: 1
-records: $.pupils[*]
-source_id: $.id
-emit:
-  - entity: student
-    as: student
-    fields:
-      full_name: $.name
-      birth_date: {from: $.dob, transform: [{date: iso}]}
-      gender: {from: $.sex, catalog: gender, by: code}
-      personal_id: {from: $.pid, transform: [personal_id]}
-  - entity: enrollment
+  return students_feed(partner, "pupils", "$.pupils[*]", "      personal_id: {from: $.pid, transform: [personal_id]}\n") +
+         R"(  - entity: enrollment
     fields:
       student: {ref: student}
       school: $.school
@@ -82,18 +51,10 @@ emit:
 }
 
 std::string make_mappings_dir() {
-  fs::path dir = fs::temp_directory_path() / ("hub-unit-policy-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::path src = fs::path(HUB_SOURCE_DIR) / "mappings";
-  fs::create_directories(dir / "partners");
-  for (const char* sub : {"catalogs", "schema", "matching"})
-    if (fs::exists(src / sub)) fs::create_directory_symlink(src / sub, dir / sub);
-  for (const char* partner : {"test-city", "test-hp"}) {
-    fs::create_directories(dir / "partners" / partner);
-    for (const char* feed : {"schools", "people", "pupils"})
-      std::ofstream(dir / "partners" / partner / (std::string(feed) + ".yaml")) << feeds_for(partner, feed);
-  }
-  return dir.string();
+  std::map<std::string, std::string> files;
+  for (const std::string partner : {"test-city", "test-hp"})
+    for (const std::string feed : {"schools", "people", "pupils"}) files[partner + "/" + feed + ".yaml"] = feeds_for(partner, feed);
+  return mappings_dir("unit-policy", files);
 }
 
 struct Person {

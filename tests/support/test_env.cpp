@@ -329,6 +329,25 @@ HttpResult push_feed(const HubProcess& hub, const std::string& token, const std:
               {"Authorization: Bearer " + token, "Content-Type: " + content_type}, 60000);
 }
 
+std::string demo_sample(const std::string& partner, const std::string& feed) {
+  return read_file(kPartnersDir + "/" + partner + "/samples/" + feed + ".json");
+}
+
+std::string linked_record(const std::string& partner, const std::string& entity, const std::string& source_id) {
+  return sql_value("select l.record_id::text from source_link l join partner p on p.id = l.partner_id"
+                   " where p.name = '" + partner + "' and l.entity = '" + entity + "' and l.source_id = '" + source_id +
+                   "'");
+}
+
+DemoPartners demo_ops_and_admissions(const HubProcess& hub) {
+  DemoPartners p;
+  p.ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
+  p.admissions = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope", "ingest:admission_application",
+                                                 "--unit", "province:31"});
+  p.schools = push_feed(hub, p.ops, "schools", demo_sample("demo-ops", "schools"));
+  return p;
+}
+
 std::string admissions_payload(const std::string& prefix, int records) {
   json::JsonWriter w;
   w.begin_object().kv("namHoc", "2025-2026").key("hoSo").begin_array();

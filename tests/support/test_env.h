@@ -134,4 +134,17 @@ std::string valid_admissions_payload(const std::string& prefix, int records, int
 HttpResult push_feed(const HubProcess& hub, const std::string& token, const std::string& feed,
                      const std::string& body, const std::string& content_type = "application/json");
 
+// The sample document of a demo partner's feed (mappings/partners/<partner>/samples/<feed>.json).
+std::string demo_sample(const std::string& partner, const std::string& feed);
+// The golden record a partner's source id of `entity` is linked to ("" if none).
+std::string linked_record(const std::string& partner, const std::string& entity, const std::string& source_id);
+
+// The demo ops partner (admin, ingest:school) and the Hải Phòng admissions portal (limited to
+// province 31), with the demo school list pushed: the start of most tests of pushed students.
+struct DemoPartners {
+  std::string ops, admissions;
+  HttpResult schools;  // the school list's push, for the test to require
+};
+DemoPartners demo_ops_and_admissions(const HubProcess& hub);
+
 }  // namespace hub::test

@@ -23,10 +23,8 @@ TEST_CASE("retention purges old raw payloads and keeps outcomes - lineage and au
   reset_database();
   HubProcess hub;
   REQUIRE(hub.start());
-  std::string ops = add_partner("demo-ops", {"--scope", "admin", "--scope", "ingest:school"});
-  std::string admissions = add_partner("demo-admissions", {"--scope", "ingest:student", "--scope",
-                                                           "ingest:admission_application", "--unit", "province:31"});
-  REQUIRE(push_feed(hub, ops, "schools", read_file(kPartnersDir + "/demo-ops/samples/schools.json")).status == 200);
+  const auto [ops, admissions, schools] = demo_ops_and_admissions(hub);
+  REQUIRE(schools.status == 200);
   std::string old_body = valid_admissions_payload("OLD-", 5);
   REQUIRE(push_keyed(hub, admissions, old_body, "old-1").status == 200);
   REQUIRE(push_keyed(hub, admissions, valid_admissions_payload("NEW-", 4, 100), "new-1").status == 200);
