@@ -302,11 +302,8 @@ void apply_school_version(pqxx::work& tx, ChangeLog& log, const SchoolEventItem&
                 date_of("valid_to", row[2]), changed, partner_id, batch_id, plan_id);
   const std::string code = str_member(detail["set"], "school_code");
   if (!code.empty()) {
-    auto taken = tx.exec_params(
-        "insert into natural_key(entity, key_name, key_value, record_id) values ('school', 'school_code', $1, $2::uuid)"
-        " on conflict do nothing returning 1",
-        code, it.record_id);
-    if (taken.empty()) throw std::runtime_error("stale:school code " + code + " was taken meanwhile");
+    if (!golden::add_key(tx, "school", "school_code", code, it.record_id))
+      throw std::runtime_error("stale:school code " + code + " was taken meanwhile");
   }
 }
 

@@ -184,4 +184,12 @@ void move_key(pqxx::work& tx, const std::string& entity, const std::string& name
                  entity, name, new_value, record_id);
 }
 
+bool add_key(pqxx::work& tx, const std::string& entity, const std::string& name, const std::string& value,
+             const std::string& record_id) {
+  return !tx.exec_params("insert into natural_key(entity, key_name, key_value, record_id) values ($1, $2, $3, $4::uuid)"
+                         " on conflict do nothing returning 1",
+                         entity, name, value, record_id)
+              .empty();
+}
+
 }  // namespace hub::golden

@@ -108,5 +108,10 @@ std::optional<std::string> key_holder(pqxx::work& tx, const std::string& entity,
 // `new_value`; a key the record already holds stays.
 void move_key(pqxx::work& tx, const std::string& entity, const std::string& name,
               const std::optional<std::string>& old_value, const std::string& new_value, const std::string& record_id);
+// Gives `record_id` the natural key `name` = `value` (a recoded school's new code, its old one
+// kept for pushes that still send it). False when a record already holds that key, and nothing is
+// written: the caller decides whether that refuses its change.
+bool add_key(pqxx::work& tx, const std::string& entity, const std::string& name, const std::string& value,
+             const std::string& record_id);
 
 }  // namespace hub::golden

@@ -1,8 +1,9 @@
 #pragma once
 // Reference lookup: which stored records the references of mapped vendor records name, read
 // without writing anything. A canonical field of type ref holds a natural key value of another
-// entity (a school code); the golden store turns it into a record id when it writes, and rejects
-// the vendor record with `ref.unknown` when no stored record has that key. The dry run
+// entity (a school code); the golden store turns it into a record id when it writes. When no
+// stored record has that key yet, the vendor record waits as `pending` (pending_store.h) and is
+// rejected with `ref.unknown` only if nothing with that key arrives in time. The dry run
 // (POST /v1/ingest/{feed}:validate), the mapping test route (POST .../{feed}:test) and
 // `hubctl mapping run --check-refs` use this to say so before anything is sent or stored, and
 // the chunk's write path (hub/ingest/golden_store.cpp) looks references up with the same

@@ -1,7 +1,8 @@
 // The golden rows a decision changes (hub/store/golden_rows.h) against the real PostgreSQL: a
 // merge's move of source links and natural keys and an unmerge's restoring them from the
 // snapshots, the redirect of earlier merges, a version and its change event, the natural key of
-// a changed personal ID, a recoded field, a lineage annotation and a version kept with its batch.
+// a changed personal ID, a natural key added unless held, a recoded field, a lineage annotation
+// and a version kept with its batch.
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -94,6 +95,20 @@ TEST_CASE("golden rows: a changed personal ID moves its natural key - a key anot
         "031214000404");
   CHECK(sql_value("select field_lineage(lineage, 'personal_id')->>'decided_by' from golden_record where id = '" +
                   kA + "'") == "user:lan");
+}
+
+// Guards against a recoded school taking a code another school holds (two schools would answer
+// one code) and against the old code being dropped when the new one is added.
+TEST_CASE("golden rows: a new natural key is added only when no record holds it", "[db][store]") {
+  seed();
+  pqxx::connection c(postgres_url());
+  pqxx::work tx(c);
+  CHECK(hub::golden::add_key(tx, "student", "personal_id", "031214000505", kA));
+  CHECK_FALSE(hub::golden::add_key(tx, "student", "personal_id", "031214000999", kA));  // kB's
+  tx.commit();
+  CHECK(sql_value("select string_agg(key_value, ',' order by key_value) from natural_key where record_id = '" + kA +
+                  "'") == "031214000303,031214000505");
+  CHECK(sql_value("select record_id::text from natural_key where key_value = '031214000999'") == kB);
 }
 
 // Guards against a commune decision naming its decider on a field another batch wrote since, a
